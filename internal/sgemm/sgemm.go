@@ -1,0 +1,207 @@
+package sgemm
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+var threads atomic.Int64
+
+func init() { threads.Store(int64(max(1, runtime.GOMAXPROCS(0)))) }
+
+// SetThreads sets the number of goroutines Gemm may use and returns the
+// previous value. The default is runtime.GOMAXPROCS(0) at program start.
+// SetThreads panics if n < 1. Results do not depend on the thread count.
+func SetThreads(n int) int {
+	if n < 1 {
+		panic(fmt.Sprintf("sgemm: SetThreads(%d): the number of threads must be at least 1", n))
+	}
+	return int(threads.Swap(int64(n)))
+}
+
+// Impl reports the micro-kernel used by Gemm: "avx512", "avx2fma" or "generic".
+func Impl() string { return best.name }
+
+// Gemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where
+// op(X) is X, or X transposed when the corresponding trans flag is set.
+//
+// op(A) is m×k: A is stored as m rows of k (or, if transA, k rows of m)
+// elements with row stride lda. op(B) is k×n: B is stored as k rows of n (or,
+// if transB, n rows of k) with row stride ldb. C is m rows of n with row
+// stride ldc.
+//
+// As in the reference BLAS, C is not read when beta == 0 (NaNs in C are
+// overwritten), and op(A)*op(B) is not computed when alpha == 0 or k == 0.
+//
+// Gemm uses up to the number of goroutines set by SetThreads; the result is
+// bit-identical for any thread count. It panics, naming the argument at
+// fault, if a size is negative, a leading dimension is smaller than its row
+// length, or a slice is too short for the given sizes.
+func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	run(best, int(threads.Load()), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// GemmGeneric is Gemm computed with the pure-Go micro-kernel. It has the
+// same semantics, validation and threading as Gemm and serves as the
+// fallback and as a reference in tests and benchmarks.
+func GemmGeneric(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	run(generic, int(threads.Load()), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// checkMat panics unless a rows×cols row-major matrix with stride ld fits in s.
+func checkMat(name string, s []float32, rows, cols, ld int) {
+	if ld < max(1, cols) {
+		panic(fmt.Sprintf("sgemm: ld%s = %d is smaller than the row length %d of %s; pass a stride >= %d", name, ld, cols, name, max(1, cols)))
+	}
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if need := (rows-1)*ld + cols; len(s) < need {
+		panic(fmt.Sprintf("sgemm: len(%s) = %d is too short for %d rows of %d with stride %d; need at least %d elements", name, len(s), rows, cols, ld, need))
+	}
+}
+
+func checkArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("sgemm: negative size m=%d n=%d k=%d; sizes must be >= 0", m, n, k))
+	}
+	if transA {
+		checkMat("a", a, k, m, lda)
+	} else {
+		checkMat("a", a, m, k, lda)
+	}
+	if transB {
+		checkMat("b", b, n, k, ldb)
+	} else {
+		checkMat("b", b, k, n, ldb)
+	}
+	checkMat("c", c, m, n, ldc)
+}
+
+// scaleC sets C = beta*C (C = 0 when beta == 0, without reading C).
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// minFlopsPerThread is the amount of work (2*m*n*k) below which adding a
+// goroutine costs more than it saves.
+const minFlopsPerThread = 1 << 21
+
+func run(kern *kernel, nthreads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	mr, nr := kern.mr, kern.nr
+	// Split along the dimension with more micro-tiles, in whole micro-tiles.
+	tilesM, tilesN := (m+mr-1)/mr, (n+nr-1)/nr
+	splitN := tilesN >= tilesM
+	tiles, unit := tilesM, mr
+	if splitN {
+		tiles, unit = tilesN, nr
+	}
+	flops := 2 * float64(m) * float64(n) * float64(k)
+	t := min(nthreads, tiles, max(1, int(flops/minFlopsPerThread)))
+	if t <= 1 {
+		ws := kern.getWorkspace()
+		serial(kern, ws, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		kern.pool.Put(ws)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < t; w++ {
+		lo := tiles * w / t * unit
+		hi := min(tiles*(w+1)/t*unit, max(m, n))
+		if splitN {
+			hi = min(hi, n)
+		} else {
+			hi = min(hi, m)
+		}
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			ws := kern.getWorkspace()
+			defer kern.pool.Put(ws)
+			if splitN {
+				bb := b[lo:]
+				if transB {
+					bb = b[lo*ldb:]
+				}
+				serial(kern, ws, transA, transB, m, hi-lo, k, alpha, a, lda, bb, ldb, beta, c[lo:], ldc)
+			} else {
+				aa := a[lo*lda:]
+				if transA {
+					aa = a[lo:]
+				}
+				serial(kern, ws, transA, transB, hi-lo, n, k, alpha, aa, lda, b, ldb, beta, c[lo*ldc:], ldc)
+			}
+		}(lo, hi)
+	}
+	wg.Wait()
+}
+
+// serial runs the blocked algorithm on one goroutine.
+func serial(kern *kernel, ws *workspace, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	ap, bp, tile := ws.a, ws.b, ws.tile
+	for jc := 0; jc < n; jc += kern.nc {
+		nc := min(kern.nc, n-jc)
+		for pc := 0; pc < k; pc += kern.kc {
+			kc := min(kern.kc, k-pc)
+			packB(transB, b, ldb, pc, jc, kc, nc, nr, bp)
+			bet, loadC := beta, beta != 0
+			if pc > 0 {
+				bet, loadC = 1, true
+			}
+			for ic := 0; ic < m; ic += kern.mc {
+				mc := min(kern.mc, m-ic)
+				packA(transA, a, lda, ic, pc, mc, kc, mr, ap)
+				for jr := 0; jr < nc; jr += nr {
+					nn := min(nr, nc-jr)
+					bpan := bp[jr*kc : (jr+nr)*kc]
+					for ir := 0; ir < mc; ir += mr {
+						mm := min(mr, mc-ir)
+						apan := ap[ir*kc : (ir+mr)*kc]
+						off := (ic+ir)*ldc + jc + jr
+						if mm == mr && nn == nr {
+							kern.fn(kc, apan, bpan, c[off:], ldc, alpha, bet, loadC)
+							continue
+						}
+						// Edge tile: run the same kernel on a full-size copy
+						// so every element sees identical arithmetic.
+						if loadC {
+							for i := 0; i < mm; i++ {
+								copy(tile[i*nr:i*nr+nn], c[off+i*ldc:off+i*ldc+nn])
+							}
+						}
+						kern.fn(kc, apan, bpan, tile, nr, alpha, bet, loadC)
+						for i := 0; i < mm; i++ {
+							copy(c[off+i*ldc:off+i*ldc+nn], tile[i*nr:i*nr+nn])
+						}
+					}
+				}
+			}
+		}
+	}
+}
