@@ -1,0 +1,16 @@
+package arch
+
+// BatchNorm normalizes every channel by its mean and standard deviation over
+// the grid (training mode on one image, as DIP uses it), then applies a
+// trainable affine map gamma*x + beta when Affine is set (gamma starts at 1,
+// beta at 0).
+type BatchNorm struct {
+	// Affine adds the trainable gamma and beta.
+	Affine bool `yaml:"affine" json:"affine"`
+	// Eps is added to the variance (PyTorch: 1e-5).
+	Eps float64 `yaml:"eps" json:"eps"`
+}
+
+// Kind returns "batchnorm".
+func (BatchNorm) Kind() string { return "batchnorm" }
+func (BatchNorm) isLayer()     {}

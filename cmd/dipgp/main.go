@@ -1,0 +1,79 @@
+// Command dipgp is the command line of dipgp: exact infinite-width kernels of
+// conv encoder-decoders (deep image prior), their spectra, GP inference, the
+// Monte Carlo check of the GP equivalence, and training comparisons.
+//
+// Run "dipgp --help" for the commands. The main job is "dipgp check".
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+)
+
+// command is one registered top-level command. Each command lives in its
+// own file and registers itself in an init function, so that adding a
+// command touches one file.
+type command struct {
+	name, help string
+	cmd        any
+}
+
+var commands []command
+
+func register(name, help string, cmd any) {
+	commands = append(commands, command{name, help, cmd})
+}
+
+// Globals are the flags every command sees.
+type Globals struct {
+	Quiet bool `help:"No progress bars." short:"q"`
+}
+
+type cli struct {
+	Globals
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var c cli
+	sort.Slice(commands, func(i, j int) bool { return commands[i].name < commands[j].name })
+	opts := []kong.Option{
+		kong.Name("dipgp"),
+		kong.Description("Exact infinite-width kernels of conv encoder-decoders (the deep image prior as a Gaussian process), and checks of the theory against real networks."),
+		kong.UsageOnError(),
+		kong.BindTo(ctx, (*context.Context)(nil)),
+		kong.Bind(&c.Globals),
+	}
+	for _, cmd := range commands {
+		opts = append(opts, kong.DynamicCommand(cmd.name, cmd.help, "", cmd.cmd))
+	}
+	parser, err := kong.New(&c, opts...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dipgp:", err)
+		return 2
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dipgp:", err)
+		return 2
+	}
+	if err := kctx.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "dipgp:", err)
+		if ctx.Err() != nil {
+			return 130
+		}
+		return 1
+	}
+	return 0
+}
