@@ -216,7 +216,7 @@ func (a Arch) PreActivation() Arch {
 	if n := len(a.Layers); n > 0 {
 		if _, ok := a.Layers[n-1].(Act); ok {
 			b := a
-			b.Layers = a.Layers[:n-1:n-1]
+			b.Layers = a.Layers[: n-1 : n-1]
 			return b
 		}
 	}
