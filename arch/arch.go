@@ -116,8 +116,8 @@ type Input struct {
 	Mean float64 `yaml:"mean,omitempty" json:"mean,omitempty"`
 	Std  float64 `yaml:"std,omitempty" json:"std,omitempty"`
 	// Smooth is the standard deviation in pixels of the Gaussian filter
-	// applied (circularly, per channel) to the noise; 0 keeps it white.
-	// See SmoothFilter.
+	// applied (circularly, per channel, whatever the padding) to the noise;
+	// 0 keeps it white. See SmoothFilter.
 	Smooth float64 `yaml:"smooth,omitempty" json:"smooth,omitempty"`
 }
 

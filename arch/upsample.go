@@ -9,8 +9,9 @@ const (
 	Nearest UpMode = "nearest"
 	// Bilinear uses PyTorch's align_corners=False weights per axis:
 	// y[2i] = 0.75 x[i] + 0.25 x[i-1], y[2i+1] = 0.75 x[i] + 0.25 x[i+1].
-	// The finite network clamps at the border as PyTorch does; the kernel
-	// wraps on the periodic grid.
+	// The kernel wraps on the periodic grid; the finite network wraps too
+	// when the architecture's Pad is Circular and clamps at the border as
+	// PyTorch does otherwise.
 	Bilinear UpMode = "bilinear"
 )
 
