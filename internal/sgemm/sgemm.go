@@ -144,15 +144,19 @@ func run(kern *kernel, nthreads int, transA, transB bool, m, n, k int, alpha flo
 			ws := kern.getWorkspace()
 			defer kern.pool.Put(ws)
 			if splitN {
-				bb := b[lo:]
+				var bb []float32
 				if transB {
 					bb = b[lo*ldb:]
+				} else {
+					bb = b[lo:]
 				}
 				serial(kern, ws, transA, transB, m, hi-lo, k, alpha, a, lda, bb, ldb, beta, c[lo:], ldc)
 			} else {
-				aa := a[lo*lda:]
+				var aa []float32
 				if transA {
 					aa = a[lo:]
+				} else {
+					aa = a[lo*lda:]
 				}
 				serial(kern, ws, transA, transB, hi-lo, n, k, alpha, aa, lda, b, ldb, beta, c[lo*ldc:], ldc)
 			}
