@@ -15,6 +15,19 @@ func kernAVX512(k int, a, b, c *float32, ldc int, alpha, beta float32, loadC int
 //go:noescape
 func kernAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32, loadC int)
 
+//go:noescape
+func transpose8(src *float32, lds int, dst *float32, ldd int, nblk int)
+
+// transpose8AVX is the AVX transposer (see transposer).
+func transpose8AVX(src []float32, lds int, dst []float32, ldd, nblk int) {
+	if nblk <= 0 {
+		return
+	}
+	_ = src[7*lds+8*nblk-1]
+	_ = dst[(8*nblk-1)*ldd+7]
+	transpose8(&src[0], lds, &dst[0], ldd, nblk)
+}
+
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -27,6 +40,7 @@ var avx512 = &kernel{
 	name: "avx512",
 	mr:   14, nr: 32,
 	mc: 14 * 24, kc: 256, nc: 4096,
+	tr: transpose8AVX,
 	fn: func(k int, ap, bp, c []float32, ldc int, alpha, beta float32, loadC bool) {
 		_, _ = ap[14*k-1], bp[32*k-1]
 		_ = c[13*ldc+31]
@@ -39,6 +53,7 @@ var avx2 = &kernel{
 	name: "avx2fma",
 	mr:   6, nr: 16,
 	mc: 6 * 24, kc: 256, nc: 4096,
+	tr: transpose8AVX,
 	fn: func(k int, ap, bp, c []float32, ldc int, alpha, beta float32, loadC bool) {
 		_, _ = ap[6*k-1], bp[16*k-1]
 		_ = c[5*ldc+15]

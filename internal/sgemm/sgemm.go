@@ -173,14 +173,14 @@ func serial(kern *kernel, ws *workspace, transA, transB bool, m, n, k int, alpha
 		nc := min(kern.nc, n-jc)
 		for pc := 0; pc < k; pc += kern.kc {
 			kc := min(kern.kc, k-pc)
-			packB(transB, b, ldb, pc, jc, kc, nc, nr, bp)
+			packB(kern.tr, transB, b, ldb, pc, jc, kc, nc, nr, bp)
 			bet, loadC := beta, beta != 0
 			if pc > 0 {
 				bet, loadC = 1, true
 			}
 			for ic := 0; ic < m; ic += kern.mc {
 				mc := min(kern.mc, m-ic)
-				packA(transA, a, lda, ic, pc, mc, kc, mr, ap)
+				packA(kern.tr, transA, a, lda, ic, pc, mc, kc, mr, ap)
 				for jr := 0; jr < nc; jr += nr {
 					nn := min(nr, nc-jr)
 					bpan := bp[jr*kc : (jr+nr)*kc]
