@@ -1,0 +1,188 @@
+package plotting
+
+import (
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+// Series is one curve of a line plot. X and Y must have equal length. Lo
+// and Hi optionally give a shaded band (for example mean ± 2 standard
+// errors) at the same X positions: both nil, or both of length len(X).
+// Dashed draws the curve dashed. Name appears in the legend ("" for no
+// legend entry).
+type Series struct {
+	Name   string
+	X, Y   []float64
+	Lo, Hi []float64
+	Dashed bool
+}
+
+// Options controls a line plot.
+type Options struct {
+	// LogX and LogY select base-10 logarithmic axes. Points with a
+	// non-positive coordinate on a log axis (including non-positive
+	// Lo/Hi band values on a log y axis) are dropped.
+	LogX, LogY bool
+	// LegendLeft and LegendBottom move the legend from the default top
+	// right corner.
+	LegendLeft, LegendBottom bool
+	// Markers draws a small circle at every data point as well.
+	Markers bool
+}
+
+func checkFinite(name string, s []float64) error {
+	for i, v := range s {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("plotting: %s[%d] is %v; plot data must be finite (remove or replace such points)", name, i, v)
+		}
+	}
+	return nil
+}
+
+// Lines returns a line plot of the series with the given title and axis
+// labels (include units in the labels, e.g. "frequency (cycles/pixel)").
+// Series are coloured in order from Palette; bands are drawn in the series
+// colour, translucent, behind the curves. It returns an error if any value
+// is NaN or infinite, if lengths disagree, or if no point remains to be
+// drawn.
+func Lines(title, xlabel, ylabel string, series []Series, opts Options) (*plot.Plot, error) {
+	if len(series) == 0 {
+		return nil, errors.New("plotting: Lines needs at least one series")
+	}
+	p := newPlot(title, xlabel, ylabel)
+	if opts.LogX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = logTicks{}
+	}
+	if opts.LogY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = logTicks{}
+	}
+	p.Legend.Top = !opts.LegendBottom
+	p.Legend.Left = opts.LegendLeft
+	p.Legend.Padding = vg.Points(4)
+	p.Legend.ThumbnailWidth = vg.Points(24)
+	p.Add(plotter.NewGrid())
+
+	var bands, curves []plot.Plotter
+	type entry struct {
+		name  string
+		thumb plot.Thumbnailer
+	}
+	var legend []entry
+	drawn := 0
+	for k, s := range series {
+		id := s.Name
+		if id == "" {
+			id = fmt.Sprintf("#%d", k)
+		}
+		if len(s.X) != len(s.Y) {
+			return nil, fmt.Errorf("plotting: series %q has %d X values but %d Y values; they must match", id, len(s.X), len(s.Y))
+		}
+		hasBand := s.Lo != nil || s.Hi != nil
+		if hasBand && (len(s.Lo) != len(s.X) || len(s.Hi) != len(s.X)) {
+			return nil, fmt.Errorf("plotting: series %q band has %d Lo and %d Hi values for %d points; give both with len(X) values, or neither", id, len(s.Lo), len(s.Hi), len(s.X))
+		}
+		for _, c := range []struct {
+			n string
+			v []float64
+		}{{"X", s.X}, {"Y", s.Y}, {"Lo", s.Lo}, {"Hi", s.Hi}} {
+			if err := checkFinite(fmt.Sprintf("series %q %s", id, c.n), c.v); err != nil {
+				return nil, err
+			}
+		}
+		col := Palette[k%len(Palette)]
+		var pts, lo, hi plotter.XYs
+		for i := range s.X {
+			if opts.LogX && s.X[i] <= 0 {
+				continue
+			}
+			if !(opts.LogY && s.Y[i] <= 0) {
+				pts = append(pts, plotter.XY{X: s.X[i], Y: s.Y[i]})
+			}
+			if hasBand && !(opts.LogY && (s.Lo[i] <= 0 || s.Hi[i] <= 0)) {
+				lo = append(lo, plotter.XY{X: s.X[i], Y: s.Lo[i]})
+				hi = append(hi, plotter.XY{X: s.X[i], Y: s.Hi[i]})
+			}
+		}
+		if len(lo) >= 2 {
+			ring := append(plotter.XYs(nil), lo...)
+			for i := len(hi) - 1; i >= 0; i-- {
+				ring = append(ring, hi[i])
+			}
+			poly, err := plotter.NewPolygon(ring)
+			if err != nil {
+				return nil, fmt.Errorf("plotting: series %q band: %w", id, err)
+			}
+			poly.Color = color.NRGBA{col.R, col.G, col.B, 0x40}
+			poly.LineStyle.Width = 0
+			bands = append(bands, poly)
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		drawn += len(pts)
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, fmt.Errorf("plotting: series %q: %w", id, err)
+		}
+		l.LineStyle.Color = col
+		l.LineStyle.Width = vg.Points(1.75)
+		if s.Dashed {
+			l.LineStyle.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+		}
+		curves = append(curves, l)
+		var thumb plot.Thumbnailer = l
+		if opts.Markers || len(pts) == 1 {
+			sc, err := plotter.NewScatter(pts)
+			if err != nil {
+				return nil, fmt.Errorf("plotting: series %q: %w", id, err)
+			}
+			sc.GlyphStyle.Color = col
+			sc.GlyphStyle.Radius = vg.Points(2.5)
+			curves = append(curves, sc)
+			if len(pts) == 1 {
+				thumb = sc
+			}
+		}
+		if s.Name != "" {
+			legend = append(legend, entry{s.Name, thumb})
+		}
+	}
+	if drawn == 0 {
+		if opts.LogX || opts.LogY {
+			return nil, errors.New("plotting: no point has positive coordinates on the log axes; use linear axes or positive data")
+		}
+		return nil, errors.New("plotting: all series are empty; nothing to plot")
+	}
+	p.Add(bands...)
+	p.Add(curves...)
+	for _, e := range legend {
+		p.Legend.Add(e.name, e.thumb)
+	}
+	return p, nil
+}
+
+// logTicks labels a logarithmic axis with powers of ten when the range
+// spans at least one full decade, and with ordinary ticks otherwise.
+type logTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (logTicks) Ticks(min, max float64) []plot.Tick {
+	if min > 0 && max > 0 && math.Floor(math.Log10(max))-math.Ceil(math.Log10(min)) >= 1 {
+		var ticks []plot.Tick
+		for _, t := range (plot.LogTicks{Prec: -1}).Ticks(min, max) {
+			if t.Value >= min*(1-1e-9) && t.Value <= max*(1+1e-9) {
+				ticks = append(ticks, t)
+			}
+		}
+		return ticks
+	}
+	return plot.DefaultTicks{}.Ticks(min, max)
+}
