@@ -1,0 +1,146 @@
+package netinit
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/dipgp/dipgp/kernel"
+)
+
+// Stats holds the sufficient statistics of a kernel estimate: the number of
+// samples and, per phase and offset, the sum and the sum of squares of the
+// per-sample estimates. Sums are kept in double-double precision (a
+// high and a low float64 part), so that adding samples in any order, on
+// any number of workers or shards, gives the same float64 estimate.
+type Stats struct {
+	// Size is the grid size of the estimated field.
+	Size []int
+	// Period is the phase period P of the estimate (1 = stationary).
+	Period int
+	// N is the number of samples added.
+	N int
+	// SumHi, SumLo: double-double sum of per-sample estimates.
+	SumHi, SumLo []float64
+	// SqHi, SqLo: double-double sum of their squares.
+	SqHi, SqLo []float64
+	// Valid marks the entries that have data (an interior region may leave
+	// long offsets without pairs of points).
+	Valid []bool
+}
+
+// NewStats returns empty statistics for a map of the given period and grid.
+func NewStats(period int, size []int, valid []bool) (*Stats, error) {
+	m, err := kernel.NewMap(period, size)
+	if err != nil {
+		return nil, err
+	}
+	n := len(m.Data)
+	if valid == nil {
+		valid = make([]bool, n)
+		for i := range valid {
+			valid[i] = true
+		}
+	}
+	if len(valid) != n {
+		return nil, fmt.Errorf("netinit: valid mask has %d entries, want %d", len(valid), n)
+	}
+	return &Stats{Size: slices.Clone(size), Period: period,
+		SumHi: make([]float64, n), SumLo: make([]float64, n),
+		SqHi: make([]float64, n), SqLo: make([]float64, n), Valid: slices.Clone(valid)}, nil
+}
+
+// twoSum returns s = fl(a+b) and the exact error e with a + b = s + e.
+func twoSum(a, b float64) (s, e float64) {
+	s = a + b
+	bb := s - a
+	e = (a - (s - bb)) + (b - bb)
+	return
+}
+
+// ddAdd adds x to the double-double (hi, lo).
+func ddAdd(hi, lo *float64, x float64) {
+	s, e := twoSum(*hi, x)
+	e += *lo
+	*hi, *lo = twoSum(s, e)
+}
+
+// Add adds one sample's estimate (one value per phase and offset).
+func (s *Stats) Add(est []float64) error {
+	if len(est) != len(s.SumHi) {
+		return fmt.Errorf("netinit: sample estimate has %d values, want %d", len(est), len(s.SumHi))
+	}
+	for i, v := range est {
+		if !s.Valid[i] {
+			continue
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("netinit: a sample's estimate is %v at entry %d: the network output overflowed; lower the weight scale", v, i)
+		}
+		ddAdd(&s.SumHi[i], &s.SumLo[i], v)
+		ddAdd(&s.SqHi[i], &s.SqLo[i], v*v)
+	}
+	s.N++
+	return nil
+}
+
+// Merge adds the statistics of o (same period, grid and valid mask).
+func (s *Stats) Merge(o *Stats) error {
+	if s.Period != o.Period || !slices.Equal(s.Size, o.Size) || !slices.Equal(s.Valid, o.Valid) {
+		return fmt.Errorf("netinit: cannot merge statistics of period %d on %v with period %d on %v (or different regions)", o.Period, o.Size, s.Period, s.Size)
+	}
+	for i := range s.SumHi {
+		ddAdd(&s.SumHi[i], &s.SumLo[i], o.SumHi[i])
+		ddAdd(&s.SumHi[i], &s.SumLo[i], o.SumLo[i])
+		ddAdd(&s.SqHi[i], &s.SqLo[i], o.SqHi[i])
+		ddAdd(&s.SqHi[i], &s.SqLo[i], o.SqLo[i])
+	}
+	s.N += o.N
+	return nil
+}
+
+// Clone returns a deep copy.
+func (s *Stats) Clone() *Stats {
+	c := *s
+	c.Size = slices.Clone(s.Size)
+	c.SumHi, c.SumLo = slices.Clone(s.SumHi), slices.Clone(s.SumLo)
+	c.SqHi, c.SqLo = slices.Clone(s.SqHi), slices.Clone(s.SqLo)
+	c.Valid = slices.Clone(s.Valid)
+	return &c
+}
+
+// Estimate returns the mean of the per-sample estimates and its standard
+// error (the spread between samples over sqrt(N)). Entries without data
+// are NaN in both maps.
+func (s *Stats) Estimate() (mean, stderr kernel.Map, err error) {
+	if s.N == 0 {
+		return mean, stderr, fmt.Errorf("netinit: no samples")
+	}
+	if mean, err = kernel.NewMap(s.Period, s.Size); err != nil {
+		return
+	}
+	stderr, _ = kernel.NewMap(s.Period, s.Size)
+	n := float64(s.N)
+	for i := range mean.Data {
+		if !s.Valid[i] {
+			mean.Data[i], stderr.Data[i] = math.NaN(), math.NaN()
+			continue
+		}
+		m := (s.SumHi[i] + s.SumLo[i]) / n
+		mean.Data[i] = m
+		if s.N < 2 {
+			stderr.Data[i] = math.Inf(1)
+			continue
+		}
+		// Sample variance from the double-double sums: (sum sq - n m^2)/(n-1).
+		hi, lo := s.SqHi[i], s.SqLo[i]
+		sum := s.SumHi[i] + s.SumLo[i]
+		ddAdd(&hi, &lo, -sum*m)
+		v := (hi + lo) / (n - 1)
+		if v < 0 {
+			v = 0
+		}
+		stderr.Data[i] = math.Sqrt(v / n)
+	}
+	return mean, stderr, nil
+}
