@@ -234,3 +234,43 @@ func (a Arch) String() string {
 	}
 	return fmt.Sprintf("%dd[%s]", a.Dims, strings.Join(kinds, ","))
 }
+
+// OutputSize returns the output size for a noise input of the given size
+// (the inverse of InputSize).
+func (a Arch) OutputSize(in []int) []int {
+	e := a.Scale()
+	out := make([]int, len(in))
+	for i, n := range in {
+		if e >= 0 {
+			out[i] = n << e
+		} else {
+			out[i] = n >> -e
+		}
+	}
+	return out
+}
+
+// Upto returns the architecture truncated just before the Save layer of
+// the given name on the main path: its output is the tensor saved under
+// that name (an intermediate layer of the network).
+func (a Arch) Upto(name string) (Arch, error) {
+	var names []string
+	for i, l := range a.Layers {
+		if s, ok := l.(Save); ok {
+			if s.Name == name {
+				if i == 0 {
+					return Arch{}, fmt.Errorf("arch: %q is the network input, not a layer; pick a later save", name)
+				}
+				b := a
+				b.Layers = a.Layers[:i:i]
+				b.Name = a.String() + "@" + name
+				return b, nil
+			}
+			names = append(names, s.Name)
+		}
+	}
+	if len(names) == 0 {
+		return Arch{}, fmt.Errorf("arch: %s has no named (save) layers; add a save layer where you want to look", a)
+	}
+	return Arch{}, fmt.Errorf("arch: no layer is saved as %q on the main path; the names are %s", name, strings.Join(names, ", "))
+}

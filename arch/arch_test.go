@@ -243,3 +243,25 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestUptoAndOutputSize(t *testing.T) {
+	a, _ := Parse("dip-skip:scales=3")
+	b, err := a.Upto("level2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// level2 is the input of the third level: the grid was halved twice.
+	if got := b.OutputSize([]int{64, 64}); got[0] != 16 || b.OutChannels() != 128 {
+		t.Errorf("level2: size %v channels %d", got, b.OutChannels())
+	}
+	if _, err := a.Upto("level0"); err == nil {
+		t.Error("level0 is the input and should be refused")
+	}
+	if _, err := a.Upto("nope"); err == nil || !strings.Contains(err.Error(), "level1") {
+		t.Errorf("error %v should list the names", err)
+	}
+	d, _ := Parse("deep-decoder:scales=2")
+	if got := d.OutputSize([]int{8}); got[0] != 32 {
+		t.Errorf("deep decoder output %v", got)
+	}
+}
