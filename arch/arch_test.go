@@ -265,3 +265,17 @@ func TestUptoAndOutputSize(t *testing.T) {
 		t.Errorf("deep decoder output %v", got)
 	}
 }
+
+func TestWithPresetKey(t *testing.T) {
+	a, _ := Parse("dip-skip:channels=16,scales=2")
+	b, err := WithPresetKey(a, "channels", "64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Name != "dip-skip:scales=2,channels=64" || b.Layers[1].(Conv).Out != 64 {
+		t.Errorf("got %s with %+v", b.Name, b.Layers[1])
+	}
+	if _, err := WithPresetKey(Arch{Name: "my.yaml"}, "channels", "8"); err == nil {
+		t.Error("a file architecture accepted a preset key")
+	}
+}

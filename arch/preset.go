@@ -221,3 +221,32 @@ var (
 	keyDims  = PresetKey{"dims", "2", "1 for signals, 2 for images"}
 	keySlope = PresetKey{"slope", "0.2", "negative slope of leakyrelu"}
 )
+
+// WithPresetKey returns the preset architecture a (built by ParsePreset,
+// so a.Name is its spec) rebuilt with key set to value, e.g. to sweep the
+// width with WithPresetKey(a, "channels", "256").
+func WithPresetKey(a Arch, key, value string) (Arch, error) {
+	name, rest, _ := strings.Cut(a.Name, ":")
+	p, ok := presets[name]
+	if !ok {
+		return Arch{}, fmt.Errorf("arch: %s is not a preset, so its %s cannot be set; edit the file instead", a, key)
+	}
+	found := false
+	for _, k := range p.Keys {
+		found = found || k.Name == key
+	}
+	if !found {
+		return Arch{}, fmt.Errorf("arch: preset %s has no key %q", name, key)
+	}
+	var kept []string
+	if rest != "" {
+		for _, kv := range strings.Split(rest, ",") {
+			k, _, _ := strings.Cut(kv, "=")
+			if strings.TrimSpace(k) != key {
+				kept = append(kept, kv)
+			}
+		}
+	}
+	kept = append(kept, key+"="+value)
+	return ParsePreset(name + ":" + strings.Join(kept, ","))
+}
