@@ -15,6 +15,11 @@
 // where w·x/N means w_y*y/H + w_x*x/W in 2-D and N is the number of grid
 // points, so Inverse(Forward(x)) = x.
 //
+// For real grids, RealForward and RealInverse work with the half spectrum
+// (shape [H, W/2+1], the layout of numpy.fft.rfft2), about twice as fast as
+// complex transforms; ForwardReal, InverseReal, Autocorr and Convolve use
+// them internally.
+//
 // Plans are safe for concurrent use: each call borrows private scratch
 // space from a pool.
 //

@@ -114,6 +114,108 @@ func TestRealHelpers(t *testing.T) {
 	}
 }
 
+func TestInverseRealNonHermitian(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, s := range shapes {
+		h, w := dims(s)
+		p := NewPlan(s)
+		X := randComplex(r, h*w)
+		want := naiveDFT(X, h, w, +1)
+		got := p.InverseReal(X)
+		for i := range got {
+			if d := math.Abs(got[i] - real(want[i])/float64(h*w)); d > 1e-12*float64(h*w) {
+				t.Fatalf("shape %v: InverseReal[%d] off by %g", s, i, d)
+			}
+		}
+	}
+}
+
+// naiveIRFFT2 implements numpy.fft.irfft2 semantics by direct summation:
+// complex inverse DFT along y, then the real inverse along x that uses only
+// the real parts of the kx = 0 and kx = W/2 coefficients.
+func naiveIRFFT2(half []complex128, h, w int) []float64 {
+	wh := w/2 + 1
+	g := make([]complex128, h*wh)
+	for y := 0; y < h; y++ {
+		for kx := 0; kx < wh; kx++ {
+			var s complex128
+			for ky := 0; ky < h; ky++ {
+				s += half[ky*wh+kx] * cmplx.Exp(complex(0, 2*math.Pi*float64(ky*y)/float64(h)))
+			}
+			g[y*wh+kx] = s / complex(float64(h), 0)
+		}
+	}
+	out := make([]float64, h*w)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			s := real(g[y*wh])
+			for k := 1; k < wh; k++ {
+				e := cmplx.Exp(complex(0, 2*math.Pi*float64(k*x)/float64(w)))
+				if 2*k == w {
+					s += real(g[y*wh+k]) * real(e)
+				} else {
+					s += 2 * real(g[y*wh+k]*e)
+				}
+			}
+			out[y*w+x] = s / float64(w)
+		}
+	}
+	return out
+}
+
+func TestRealForwardInverse(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, s := range shapes {
+		h, w := dims(s)
+		wh := w/2 + 1
+		p := NewPlan(s)
+		if p.HalfLen() != h*wh {
+			t.Fatalf("HalfLen %d", p.HalfLen())
+		}
+		hs := p.HalfShape()
+		if hs[len(hs)-1] != wh || len(hs) != len(s) {
+			t.Fatalf("HalfShape %v", hs)
+		}
+		x := randReal(r, h*w)
+		xc := make([]complex128, len(x))
+		for i, v := range x {
+			xc[i] = complex(v, 0)
+		}
+		full := naiveDFT(xc, h, w, -1)
+		half := make([]complex128, h*wh)
+		p.RealForward(half, x)
+		for ky := 0; ky < h; ky++ {
+			for kx := 0; kx < wh; kx++ {
+				if d := cmplx.Abs(half[ky*wh+kx] - full[ky*w+kx]); d > 1e-10*float64(h*w) {
+					t.Errorf("shape %v RealForward(%d,%d) off by %g", s, ky, kx, d)
+				}
+			}
+		}
+		back := make([]float64, h*w)
+		saved := append([]complex128(nil), half...)
+		p.RealInverse(back, half)
+		for i := range half {
+			if half[i] != saved[i] {
+				t.Fatal("RealInverse modified its input")
+			}
+		}
+		for i := range x {
+			if math.Abs(back[i]-x[i]) > 1e-12*float64(h*w) {
+				t.Fatalf("shape %v RealInverse round trip [%d] %v want %v", s, i, back[i], x[i])
+			}
+		}
+		// Arbitrary (non-Hermitian) half spectrum: numpy irfft2 semantics.
+		arb := randComplex(r, h*wh)
+		p.RealInverse(back, arb)
+		want := naiveIRFFT2(arb, h, w)
+		for i := range want {
+			if math.Abs(back[i]-want[i]) > 1e-12*float64(h*w) {
+				t.Fatalf("shape %v RealInverse(arbitrary)[%d] = %v want %v", s, i, back[i], want[i])
+			}
+		}
+	}
+}
+
 func TestAutocorrConvolveBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	mod := func(a, n int) int { return ((a % n) + n) % n }
@@ -317,6 +419,27 @@ func BenchmarkForward512(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		p.Forward(y, x)
+	}
+}
+
+func BenchmarkRealForward512(b *testing.B) {
+	p := NewPlan([]int{512, 512})
+	r := rand.New(rand.NewPCG(1, 1))
+	x := randReal(r, 512*512)
+	dst := make([]complex128, p.HalfLen())
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.RealForward(dst, x)
+	}
+}
+
+func BenchmarkAutocorr512(b *testing.B) {
+	p := NewPlan([]int{512, 512})
+	r := rand.New(rand.NewPCG(1, 1))
+	x := randReal(r, 512*512)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.Autocorr(x)
 	}
 }
 
