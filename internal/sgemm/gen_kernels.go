@@ -30,7 +30,7 @@ type spec struct {
 
 func main() {
 	specs := []spec{
-		{file: "kernel_avx512_amd64.s", name: "kernAVX512", mr: 14, nr: 32, reg: "Z", vlen: 16, unroll: 4, bReg: 28, bcReg0: 30, cpuDoc: "AVX-512F"},
+		{file: "kernel_avx512_amd64.s", name: "kernAVX512", mr: 8, nr: 48, reg: "Z", vlen: 16, unroll: 4, bReg: 24, bcReg0: 27, cpuDoc: "AVX-512F"},
 		{file: "kernel_avx2_amd64.s", name: "kernAVX2", mr: 6, nr: 16, reg: "Y", vlen: 8, unroll: 4, bReg: 12, bcReg0: 14, cpuDoc: "AVX2 and FMA"},
 	}
 	for _, s := range specs {

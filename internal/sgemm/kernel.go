@@ -19,6 +19,7 @@ type kernel struct {
 	mr, nr     int
 	mc, kc, nc int // cache blocking: mc multiple of mr, nc multiple of nr
 	fn         func(k int, ap, bp, c []float32, ldc int, alpha, beta float32, loadC bool)
+	bInner     bool       // loop order: see serialBInner
 	tr         transposer // packing helper; nil for pure Go
 	pool       sync.Pool
 }

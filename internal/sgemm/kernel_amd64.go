@@ -35,15 +35,15 @@ func b2i(b bool) int {
 	return 0
 }
 
-// avx512 is the 14×32 AVX-512 micro-kernel: 28 zmm accumulators.
+// avx512 is the 8×48 AVX-512 micro-kernel: 24 zmm accumulators.
 var avx512 = &kernel{
 	name: "avx512",
-	mr:   14, nr: 32,
-	mc: 14 * 24, kc: 256, nc: 4096,
+	mr:   8, nr: 48,
+	mc: 1024, kc: 384, nc: 48 * 5, bInner: true,
 	tr: transpose8AVX,
 	fn: func(k int, ap, bp, c []float32, ldc int, alpha, beta float32, loadC bool) {
-		_, _ = ap[14*k-1], bp[32*k-1]
-		_ = c[13*ldc+31]
+		_, _ = ap[8*k-1], bp[48*k-1]
+		_ = c[7*ldc+47]
 		kernAVX512(k, &ap[0], &bp[0], &c[0], ldc, alpha, beta, b2i(loadC))
 	},
 }
@@ -52,7 +52,7 @@ var avx512 = &kernel{
 var avx2 = &kernel{
 	name: "avx2fma",
 	mr:   6, nr: 16,
-	mc: 6 * 24, kc: 256, nc: 4096,
+	mc: 6 * 170, kc: 256, nc: 16 * 16, bInner: true,
 	tr: transpose8AVX,
 	fn: func(k int, ap, bp, c []float32, ldc int, alpha, beta float32, loadC bool) {
 		_, _ = ap[6*k-1], bp[16*k-1]

@@ -165,10 +165,15 @@ func run(kern *kernel, nthreads int, transA, transB bool, m, n, k int, alpha flo
 	wg.Wait()
 }
 
-// serial runs the blocked algorithm on one goroutine.
+// serial runs the blocked algorithm on one goroutine, in the loop order
+// chosen by kern.bInner.
 func serial(kern *kernel, ws *workspace, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if kern.bInner {
+		serialBInner(kern, ws, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	mr, nr := kern.mr, kern.nr
-	ap, bp, tile := ws.a, ws.b, ws.tile
+	ap, bp := ws.a, ws.b
 	for jc := 0; jc < n; jc += kern.nc {
 		nc := min(kern.nc, n-jc)
 		for pc := 0; pc < k; pc += kern.kc {
@@ -182,30 +187,64 @@ func serial(kern *kernel, ws *workspace, transA, transB bool, m, n, k int, alpha
 				mc := min(kern.mc, m-ic)
 				packA(kern.tr, transA, a, lda, ic, pc, mc, kc, mr, ap)
 				for jr := 0; jr < nc; jr += nr {
-					nn := min(nr, nc-jr)
 					bpan := bp[jr*kc : (jr+nr)*kc]
 					for ir := 0; ir < mc; ir += mr {
-						mm := min(mr, mc-ir)
-						apan := ap[ir*kc : (ir+mr)*kc]
-						off := (ic+ir)*ldc + jc + jr
-						if mm == mr && nn == nr {
-							kern.fn(kc, apan, bpan, c[off:], ldc, alpha, bet, loadC)
-							continue
-						}
-						// Edge tile: run the same kernel on a full-size copy
-						// so every element sees identical arithmetic.
-						if loadC {
-							for i := 0; i < mm; i++ {
-								copy(tile[i*nr:i*nr+nn], c[off+i*ldc:off+i*ldc+nn])
-							}
-						}
-						kern.fn(kc, apan, bpan, tile, nr, alpha, bet, loadC)
-						for i := 0; i < mm; i++ {
-							copy(c[off+i*ldc:off+i*ldc+nn], tile[i*nr:i*nr+nn])
-						}
+						kern.tile(ws, kc, ap[ir*kc:(ir+mr)*kc], bpan, c, (ic+ir)*ldc+jc+jr, ldc, min(mr, mc-ir), min(nr, nc-jr), alpha, bet, loadC)
 					}
 				}
 			}
 		}
+	}
+}
+
+// serialBInner is serial with the roles of the blocks exchanged: a large
+// block of A is packed once per k block, B is packed in blocks of kern.nc
+// columns, and the innermost loop runs over the micro-panels of B while one
+// micro-panel of A stays in L1.
+func serialBInner(kern *kernel, ws *workspace, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	ap, bp := ws.a, ws.b
+	for ic := 0; ic < m; ic += kern.mc {
+		mc := min(kern.mc, m-ic)
+		for pc := 0; pc < k; pc += kern.kc {
+			kc := min(kern.kc, k-pc)
+			packA(kern.tr, transA, a, lda, ic, pc, mc, kc, mr, ap)
+			bet, loadC := beta, beta != 0
+			if pc > 0 {
+				bet, loadC = 1, true
+			}
+			for jc := 0; jc < n; jc += kern.nc {
+				nc := min(kern.nc, n-jc)
+				packB(kern.tr, transB, b, ldb, pc, jc, kc, nc, nr, bp)
+				for ir := 0; ir < mc; ir += mr {
+					apan := ap[ir*kc : (ir+mr)*kc]
+					for jr := 0; jr < nc; jr += nr {
+						kern.tile(ws, kc, apan, bp[jr*kc:(jr+nr)*kc], c, (ic+ir)*ldc+jc+jr, ldc, min(mr, mc-ir), min(nr, nc-jr), alpha, bet, loadC)
+					}
+				}
+			}
+		}
+	}
+}
+
+// tile runs the micro-kernel on the mm×nn tile of C at c[off:] (mm <= mr,
+// nn <= nr).
+func (kern *kernel) tile(ws *workspace, kc int, apan, bpan, c []float32, off, ldc, mm, nn int, alpha, beta float32, loadC bool) {
+	mr, nr := kern.mr, kern.nr
+	if mm == mr && nn == nr {
+		kern.fn(kc, apan, bpan, c[off:], ldc, alpha, beta, loadC)
+		return
+	}
+	// Edge tile: run the same kernel on a full-size copy so that every
+	// element sees identical arithmetic.
+	t := ws.tile
+	if loadC {
+		for i := 0; i < mm; i++ {
+			copy(t[i*nr:i*nr+nn], c[off+i*ldc:off+i*ldc+nn])
+		}
+	}
+	kern.fn(kc, apan, bpan, t, nr, alpha, beta, loadC)
+	for i := 0; i < mm; i++ {
+		copy(c[off+i*ldc:off+i*ldc+nn], t[i*nr:i*nr+nn])
 	}
 }
