@@ -1,0 +1,138 @@
+package netinit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/dipgp/dipgp/arch"
+	"github.com/dipgp/dipgp/kernel"
+)
+
+// CheckConfig is one run of the equivalence check: an architecture, an
+// output size and the sampling options.
+type CheckConfig struct {
+	Arch    arch.Arch
+	Size    []int
+	Options Options
+	// KernelWorkers is passed to kernel.Compute (0 = GOMAXPROCS).
+	KernelWorkers int
+}
+
+// CheckResult is the outcome of a check: the analytic kernel, the Monte
+// Carlo estimate with its standard errors and their comparison.
+type CheckResult struct {
+	Arch          string     `json:"arch"`
+	Size          []int      `json:"size"`
+	Width         int        `json:"width"`
+	Samples       int        `json:"samples"`
+	Seed          uint64     `json:"seed"`
+	FixedInput    bool       `json:"fixed_input"`
+	Period        int        `json:"period"`
+	Margin        int        `json:"margin"`
+	Region        string     `json:"region"`
+	Shard         string     `json:"shard,omitempty"`
+	Complete      bool       `json:"complete"`
+	Comparison    Comparison `json:"comparison"`
+	KernelSeconds float64    `json:"kernel_seconds"`
+	SampleSeconds float64    `json:"sample_seconds"`
+	NetsPerSecond float64    `json:"networks_per_second"`
+
+	Analytic  kernel.Map `json:"-"`
+	Empirical kernel.Map `json:"-"`
+	Stderr    kernel.Map `json:"-"`
+	Stats     *Stats     `json:"-"`
+}
+
+// Width returns the width (channels of the widest conv) of an architecture.
+func Width(a arch.Arch) int {
+	w := 0
+	var walk func(ls []arch.Layer)
+	walk = func(ls []arch.Layer) {
+		for _, l := range ls {
+			switch l := l.(type) {
+			case arch.Conv:
+				w = max(w, l.Out)
+			case arch.Concat:
+				walk(l.Branch)
+			}
+		}
+	}
+	walk(a.Layers)
+	return w
+}
+
+// Check computes the analytic NNGP of cfg.Arch's output, samples random
+// networks (all of cfg.Options' shard) and compares the two. When ctx is
+// cancelled during sampling it returns the result from the networks
+// completed so far (Complete false) and ctx.Err().
+func Check(ctx context.Context, cfg CheckConfig) (CheckResult, error) {
+	r := CheckResult{Arch: cfg.Arch.String(), Size: cfg.Size, Width: Width(cfg.Arch), Seed: cfg.Options.Seed,
+		FixedInput: cfg.Options.FixedInput}
+	t0 := time.Now()
+	nngp, _, err := kernel.Compute(ctx, cfg.Arch, cfg.Size, kernel.Options{Workers: cfg.KernelWorkers})
+	if err != nil {
+		return r, err
+	}
+	r.KernelSeconds = time.Since(t0).Seconds()
+	r.Analytic = nngp
+	o := cfg.Options
+	o.Period = nngp.Period
+	if o.Margin < 0 {
+		o.Margin = autoMargin(cfg.Arch, cfg.Size)
+	}
+	r.Period, r.Margin = o.Period, o.Margin
+	r.Region = "the whole periodic grid"
+	if o.Margin > 0 {
+		r.Region = fmt.Sprintf("interior: %d pixels from every border left out (padding %s breaks stationarity there)", o.Margin, cfg.Arch.Pad)
+	}
+	if o.Shards > 1 {
+		r.Shard = fmt.Sprintf("%d/%d", o.Shard, o.Shards)
+	}
+	t1 := time.Now()
+	stats, serr := Sample(ctx, cfg.Arch, cfg.Size, o)
+	r.SampleSeconds = time.Since(t1).Seconds()
+	if stats == nil {
+		return r, serr
+	}
+	if err := r.finish(stats); err != nil {
+		return r, errors.Join(serr, err)
+	}
+	r.Complete = serr == nil
+	r.NetsPerSecond = float64(stats.N) / r.SampleSeconds
+	return r, serr
+}
+
+// finish fills the estimate and comparison from the statistics.
+func (r *CheckResult) finish(stats *Stats) error {
+	r.Stats = stats
+	r.Samples = stats.N
+	if stats.N < 2 {
+		return fmt.Errorf("netinit: only %d network(s) sampled; need at least 2 for error bars", stats.N)
+	}
+	var err error
+	if r.Empirical, r.Stderr, err = stats.Estimate(); err != nil {
+		return err
+	}
+	r.Comparison, err = Compare(r.Analytic, r.Empirical, r.Stderr)
+	return err
+}
+
+// statsMeta is what a shard writes next to its sums (stats.json).
+type statsMeta struct {
+	Arch       json.RawMessage `json:"arch"`
+	Size       []int           `json:"size"`
+	Seed       uint64          `json:"seed"`
+	FixedInput bool            `json:"fixed_input"`
+	Period     int             `json:"period"`
+	Margin     int             `json:"margin"`
+	Samples    int             `json:"samples_total"`
+	Shard      int             `json:"shard"`
+	Shards     int             `json:"shards"`
+	N          int             `json:"n"`
+}
+
+func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
