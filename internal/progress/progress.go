@@ -1,10 +1,12 @@
 package progress
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
@@ -25,28 +27,37 @@ func (f Func) Report(done, total int, msg string) {
 }
 
 // Progress is a set of progress bars drawn on one writer. Its methods are
-// safe for concurrent use. The zero value is not usable; use New or Auto.
+// safe for concurrent use. The zero value is a disabled Progress.
 type Progress struct {
-	p    *mpb.Progress // nil when disabled
+	w    io.Writer
+	on   bool
+	p    *mpb.Progress // live bars; nil unless drawing on a terminal
 	mu   sync.Mutex
 	bars []*Bar
+	done bool
 }
 
 // New returns a Progress drawing on w when enabled is true. When enabled is
-// false every method is a no-op and nothing is written. Bars are redrawn
-// periodically when w is a terminal; on other writers they are drawn once,
-// in their final state, by Wait.
+// false (or w is nil) every method is a no-op and nothing is written.
+//
+// On a terminal the bars are redrawn live. On any other writer (a file, a
+// pipe, a buffer) nothing is drawn while work runs, and Wait writes one
+// final summary line per bar, so logs stay clean.
 func New(w io.Writer, enabled bool) *Progress {
+	return newProgress(w, enabled, isTerminal(w))
+}
+
+// newProgress is New with the terminal decision made by the caller (tests
+// force live drawing on a buffer).
+func newProgress(w io.Writer, enabled, live bool) *Progress {
 	if !enabled || w == nil {
 		return &Progress{}
 	}
-	opts := []mpb.ContainerOption{mpb.WithOutput(w), mpb.WithWidth(40)}
-	if !isTerminal(w) {
-		// No periodic redraws on files and pipes: the final state is
-		// drawn once, when the last bar completes.
-		opts = append(opts, mpb.WithManualRefresh(make(chan any)))
+	p := &Progress{w: w, on: true}
+	if live {
+		p.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithAutoRefresh())
 	}
-	return &Progress{p: mpb.New(opts...)}
+	return p
 }
 
 // isTerminal reports whether w is an *os.File connected to a terminal.
@@ -62,88 +73,138 @@ func Auto() *Progress {
 }
 
 // Enabled reports whether p draws anything.
-func (p *Progress) Enabled() bool { return p != nil && p.p != nil }
+func (p *Progress) Enabled() bool { return p != nil && p.on }
 
 // Bar adds a bar named name that is complete when total units are done
 // (total <= 0 means unknown; the bar then completes on Done). The bar shows
-// the name, the count, the percentage, the elapsed time and the latest
-// message. On a disabled Progress it returns an inert Bar.
+// the name, the count, the percentage, the elapsed time, an estimate of the
+// remaining time and the latest message. On a disabled Progress it returns
+// an inert Bar.
 func (p *Progress) Bar(name string, total int64) *Bar {
-	b := &Bar{}
-	b.msg.Store("")
 	if !p.Enabled() {
-		return b
+		return &Bar{}
 	}
-	b.b = p.p.AddBar(total,
-		mpb.PrependDecorators(
-			decor.Name(name, decor.WCSyncSpaceR),
-			decor.CountersNoUnit("%d/%d", decor.WCSyncSpace),
-		),
-		mpb.AppendDecorators(
-			decor.Percentage(decor.WC{W: 5}),
-			decor.Elapsed(decor.ET_STYLE_GO, decor.WCSyncSpace),
-			decor.Any(func(decor.Statistics) string {
-				if s := b.msg.Load().(string); s != "" {
-					return " " + s
-				}
-				return ""
-			}),
-		),
-	)
+	b := &Bar{on: true, name: name, start: time.Now()}
+	b.msg.Store("")
+	b.total.Store(total)
+	if p.p != nil {
+		b.b = p.p.AddBar(total,
+			mpb.PrependDecorators(
+				decor.Name(name, decor.WCSyncSpaceR),
+				decor.CountersNoUnit("%d/%d", decor.WCSyncSpace),
+			),
+			mpb.AppendDecorators(
+				decor.Percentage(decor.WC{W: 5}),
+				decor.Any(func(decor.Statistics) string { return " " + b.elapsed().String() }),
+				decor.OnComplete(decor.AverageETA(decor.ET_STYLE_GO, decor.WC{C: decor.DindentRight}), ""),
+				decor.Any(func(decor.Statistics) string {
+					if s := b.msg.Load().(string); s != "" {
+						return " " + s
+					}
+					return ""
+				}),
+			),
+		)
+	}
 	p.mu.Lock()
 	p.bars = append(p.bars, b)
 	p.mu.Unlock()
 	return b
 }
 
-// Wait completes every bar not yet marked Done, draws the final state and
-// releases the drawing goroutines. Call it once, after all work has
-// finished; the Progress cannot be used afterwards.
+// Wait completes every bar not yet marked Done and finishes the output: on
+// a terminal it draws the final state of the bars; on other writers it
+// writes one summary line per bar. Call it once, after all work has
+// finished; later calls do nothing.
 func (p *Progress) Wait() {
 	if !p.Enabled() {
 		return
 	}
 	p.mu.Lock()
+	if p.done {
+		p.mu.Unlock()
+		return
+	}
+	p.done = true
 	bars := append([]*Bar(nil), p.bars...)
 	p.mu.Unlock()
 	for _, b := range bars {
 		b.Done()
 	}
-	p.p.Wait()
+	if p.p != nil {
+		p.p.Wait()
+		return
+	}
+	width := 0
+	for _, b := range bars {
+		width = max(width, len(b.name))
+	}
+	for _, b := range bars {
+		line := fmt.Sprintf("%-*s  %d/%d  %s", width, b.name, b.cur.Load(), b.total.Load(), b.elapsed())
+		if s := b.msg.Load().(string); s != "" {
+			line += "  " + s
+		}
+		fmt.Fprintln(p.w, line)
+	}
 }
 
 // Bar is one progress bar. Its methods are safe for concurrent use; on a
 // nil or inert Bar they do nothing.
 type Bar struct {
-	b    *mpb.Bar // nil when inert
-	msg  atomic.Value
-	once sync.Once
+	on    bool
+	b     *mpb.Bar // live bar on a terminal, else nil
+	name  string
+	msg   atomic.Value
+	cur   atomic.Int64
+	total atomic.Int64
+	once  sync.Once
+	start time.Time
+	took  atomic.Int64 // elapsed nanoseconds, set by Done
 }
+
+func (b *Bar) elapsed() time.Duration {
+	d := time.Duration(b.took.Load())
+	if d == 0 {
+		d = time.Since(b.start)
+	}
+	return d.Round(time.Second)
+}
+
+func (b *Bar) live() bool { return b != nil && b.on }
 
 // Add records n more units of work as done.
 func (b *Bar) Add(n int) {
-	if b == nil || b.b == nil {
+	if !b.live() {
 		return
 	}
-	b.b.IncrBy(n)
+	b.cur.Add(int64(n))
+	if b.b != nil {
+		b.b.IncrBy(n)
+	}
 }
 
 // Set records that done units of total are finished (total <= 0 leaves the
 // total unchanged).
 func (b *Bar) Set(done, total int64) {
-	if b == nil || b.b == nil {
+	if !b.live() {
 		return
 	}
 	if total > 0 {
-		b.b.SetTotal(total, false)
+		b.total.Store(total)
+		if b.b != nil {
+			b.b.SetTotal(total, false)
+		}
 	}
-	b.b.SetCurrent(done)
+	b.cur.Store(done)
+	if b.b != nil {
+		b.b.SetCurrent(done)
+	}
 }
 
 // SetMessage sets the status text shown after the bar, e.g. the running
 // error estimate.
 func (b *Bar) SetMessage(s string) {
-	if b == nil {
+	if !b.live() {
 		return
 	}
 	b.msg.Store(s)
@@ -152,17 +213,23 @@ func (b *Bar) SetMessage(s string) {
 // Done marks the bar complete at its current count (also when the work
 // stopped early). Calling Done more than once is harmless.
 func (b *Bar) Done() {
-	if b == nil || b.b == nil {
+	if !b.live() {
 		return
 	}
-	b.once.Do(func() { b.b.SetTotal(-1, true) })
+	b.once.Do(func() {
+		b.took.Store(int64(max(time.Since(b.start), time.Nanosecond)))
+		b.total.Store(b.cur.Load())
+		if b.b != nil {
+			b.b.SetTotal(-1, true)
+		}
+	})
 }
 
 // Func returns a callback that drives b: each call sets the bar to done of
 // total and, when msg is not empty, sets the message. For a nil or inert
 // Bar it returns nil, which library code calls through Func.Report.
 func (b *Bar) Func() Func {
-	if b == nil || b.b == nil {
+	if !b.live() {
 		return nil
 	}
 	return func(done, total int, msg string) {

@@ -62,7 +62,7 @@ func TestEnabledWritesFinalState(t *testing.T) {
 		t.Fatal("Wait did not return")
 	}
 	out := buf.String()
-	for _, want := range []string{"sweep", "4/4", "err 0.25", "100 %"} {
+	for _, want := range []string{"sweep", "4/4", "err 0.25"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output %q lacks %q", out, want)
 		}
@@ -91,8 +91,41 @@ func TestWaitFinishesForgottenBars(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Wait hung on bars that were never Done")
 	}
-	if out := buf.String(); !strings.Contains(out, "20/20") {
-		t.Errorf("output %q lacks 20/20", out)
+	out := buf.String()
+	if !strings.Contains(out, "a  20/20") || !strings.Contains(out, "b  20/20") {
+		t.Errorf("output %q lacks the final counts", out)
+	}
+	if n := strings.Count(out, "\n"); n != 2 {
+		t.Errorf("non-terminal output should be one line per bar, got %d lines: %q", n, out)
+	}
+	p.Wait() // second Wait is a no-op
+	if buf.String() != out {
+		t.Error("second Wait wrote more output")
+	}
+}
+
+func TestLiveBars(t *testing.T) {
+	var buf safeBuffer
+	p := newProgress(&buf, true, true)
+	b := p.Bar("sweep", 10)
+	f := b.Func()
+	for i := 1; i <= 10; i++ {
+		f.Report(i, 10, "err 0.125")
+	}
+	c := p.Bar("train", 0) // unknown total, completed by Wait
+	c.Add(7)
+	done := make(chan struct{})
+	go func() { p.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Wait did not return")
+	}
+	out := buf.String()
+	for _, want := range []string{"sweep", "10/10", "err 0.125", "100 %", "train", "7/7"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("live output %q lacks %q", out, want)
+		}
 	}
 }
 
