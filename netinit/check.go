@@ -20,6 +20,12 @@ type CheckConfig struct {
 	Options Options
 	// KernelWorkers is passed to kernel.Compute (0 = GOMAXPROCS).
 	KernelWorkers int
+	// Partial, if set, is called during sampling, at most every
+	// PartialEvery (default 2 s) and once at the end, with the result from
+	// the networks so far: for a running error estimate and for writing
+	// partial results as a run goes.
+	Partial      func(done, total int, r CheckResult)
+	PartialEvery time.Duration
 }
 
 // CheckResult is the outcome of a check: the analytic kernel, the Monte
@@ -93,6 +99,25 @@ func Check(ctx context.Context, cfg CheckConfig) (CheckResult, error) {
 		r.Shard = fmt.Sprintf("%d/%d", o.Shard, o.Shards)
 	}
 	t1 := time.Now()
+	if cfg.Partial != nil {
+		every := cfg.PartialEvery
+		if every <= 0 {
+			every = 2 * time.Second
+		}
+		last := time.Now()
+		o.Progress = func(done, total int, s *Stats) {
+			if done < total && (time.Since(last) < every || s.N < 2) {
+				return
+			}
+			last = time.Now()
+			p := r
+			if p.finish(s.Clone()) == nil {
+				p.SampleSeconds = time.Since(t1).Seconds()
+				p.NetsPerSecond = float64(s.N) / p.SampleSeconds
+				cfg.Partial(done, total, p)
+			}
+		}
+	}
 	stats, serr := Sample(ctx, cfg.Arch, cfg.Size, o)
 	r.SampleSeconds = time.Since(t1).Seconds()
 	if stats == nil {

@@ -53,11 +53,11 @@ func RunSweep(ctx context.Context, cfg CheckConfig, widths []int, each func(Swee
 			each(p)
 		}
 	}
-	s.fit()
-	return s, nil
+	return Fit(s), nil
 }
 
-func (s *Sweep) fit() {
+// Fit returns the sweep with its slopes fitted to its points.
+func Fit(s Sweep) Sweep {
 	var xs, ys, bs []float64
 	for _, p := range s.Points {
 		xs = append(xs, math.Log(float64(p.Width)))
@@ -66,6 +66,7 @@ func (s *Sweep) fit() {
 	}
 	s.Slope = slope(xs, ys)
 	s.BiasSlope = slope(xs, bs)
+	return s
 }
 
 // slope is the least-squares slope of y on x (NaN for fewer than 2 points).

@@ -54,6 +54,7 @@ func run(args []string) int {
 		kong.UsageOnError(),
 		kong.BindTo(ctx, (*context.Context)(nil)),
 		kong.Bind(&c.Globals),
+		kong.Vars{"check_arch": defaultCheckArch},
 	}
 	for _, cmd := range commands {
 		opts = append(opts, kong.DynamicCommand(cmd.name, cmd.help, "", cmd.cmd))

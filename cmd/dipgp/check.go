@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dipgp/dipgp/arch"
+	"github.com/dipgp/dipgp/netinit"
+)
+
+func init() {
+	register("check", "The main job: sample random finite networks and compare the covariance of their outputs with the exact infinite-width kernel (NNGP), with error bars.", &checkCmd{})
+}
+
+type checkCmd struct {
+	Run   checkRunCmd   `cmd:"" default:"withargs" help:"Run the check (the default)."`
+	Merge checkMergeCmd `cmd:"" help:"Merge the outputs of 'dipgp check --shard i/n' runs into the result of one run with all samples."`
+}
+
+const defaultCheckArch = "dip-skip:scales=2,channels=64,bn=false,pad=circular,init=normal,sw=1.4,sb=0.1"
+
+type checkRunCmd struct {
+	Arch          string `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file." default:"${check_arch}"`
+	Size          string `help:"Output size: N (1-D), S (SxS) or HxW." default:"32"`
+	Width         int    `help:"Set the preset's channels key to this width."`
+	Widths        string `help:"Width sweep, e.g. 16,32,64,128,256 (preset architectures): error against width with the fitted slope."`
+	Samples       int    `help:"Number of random networks." default:"2000"`
+	Seed          uint64 `help:"Seed of every random draw." default:"1"`
+	Workers       int    `help:"Networks evaluated in parallel (0 = all cores). Results do not depend on it."`
+	FixedInput    bool   `help:"Keep one input noise for all networks (default: a fresh input per network)."`
+	Margin        int    `help:"Border pixels left out of the estimate (-1: 0 for circular padding, a quarter of the side otherwise)." default:"-1"`
+	Layer         string `help:"Estimate the tensor saved under this name (an intermediate layer) instead of the output."`
+	PreActivation bool   `help:"Look at the output before the final activation." name:"pre-activation"`
+	Shard         string `help:"Run shard i of n (i/n, i from 0): draws networks i, i+n, i+2n, ...; merge the outputs with 'dipgp check merge'."`
+	Out           string `help:"Output folder." default:"out/check"`
+	JSON          bool   `help:"Print the summary as JSON on stdout." name:"json"`
+}
+
+func (c *checkRunCmd) config() (netinit.CheckConfig, error) {
+	var cfg netinit.CheckConfig
+	a, err := arch.Parse(c.Arch)
+	if err != nil {
+		return cfg, err
+	}
+	if c.Width > 0 {
+		if a, err = arch.WithPresetKey(a, "channels", strconv.Itoa(c.Width)); err != nil {
+			return cfg, err
+		}
+	}
+	size, err := parseSize(c.Size, a.Dims)
+	if err != nil {
+		return cfg, err
+	}
+	if err := a.Validate(size); err != nil {
+		return cfg, err
+	}
+	if c.Layer != "" {
+		in, _ := a.InputSize(size)
+		if a, err = a.Upto(c.Layer); err != nil {
+			return cfg, err
+		}
+		size = a.OutputSize(in)
+	}
+	if c.PreActivation {
+		a = a.PreActivation()
+	}
+	if c.Samples < 2 {
+		return cfg, fmt.Errorf("--samples is %d; use at least 2 (error bars need the spread between networks)", c.Samples)
+	}
+	o := netinit.Options{Samples: c.Samples, Seed: c.Seed, Workers: c.Workers, FixedInput: c.FixedInput, Margin: c.Margin}
+	if c.Shard != "" {
+		i, n, ok := strings.Cut(c.Shard, "/")
+		si, err1 := strconv.Atoi(i)
+		sn, err2 := strconv.Atoi(n)
+		if !ok || err1 != nil || err2 != nil || sn < 1 || si < 0 || si >= sn {
+			return cfg, fmt.Errorf("--shard %q must be i/n with 0 <= i < n, e.g. 0/4", c.Shard)
+		}
+		o.Shard, o.Shards = si, sn
+	}
+	return netinit.CheckConfig{Arch: a, Size: size, Options: o}, nil
+}
+
+func (c *checkRunCmd) Run(ctx context.Context, g *Globals) error {
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.Out, 0o755); err != nil {
+		return err
+	}
+	if c.Widths != "" {
+		return c.sweep(ctx, g, cfg)
+	}
+	r, err := c.one(ctx, g, cfg, c.Out)
+	if r.Samples >= 2 {
+		c.print(r)
+	}
+	return err
+}
+
+// one runs a single check with a progress bar, writing partial results
+// every 15 s and the final (or interrupted) result at the end.
+func (c *checkRunCmd) one(ctx context.Context, g *Globals, cfg netinit.CheckConfig, dir string) (netinit.CheckResult, error) {
+	prog := newProgress(g)
+	total := cfg.Options.Samples
+	if cfg.Options.Shards > 1 {
+		total = (cfg.Options.Samples - cfg.Options.Shard + cfg.Options.Shards - 1) / cfg.Options.Shards
+	}
+	bar := prog.Bar(fmt.Sprintf("%s width %d", cfg.Arch, netinit.Width(cfg.Arch)), int64(total))
+	lastWrite := time.Now()
+	cfg.Partial = func(done, total int, r netinit.CheckResult) {
+		bar.Set(int64(done), int64(total))
+		bar.SetMessage(fmt.Sprintf("rms err %.3g, %.0f%% within 2 SE", r.Comparison.RMSRelError, 100*r.Comparison.Within2))
+		if time.Since(lastWrite) > 15*time.Second && done < total {
+			lastWrite = time.Now()
+			if err := netinit.WriteCheck(dir, cfg, r); err != nil {
+				fmt.Fprintln(os.Stderr, "dipgp: writing partial results:", err)
+			}
+		}
+	}
+	r, err := netinit.Check(ctx, cfg)
+	bar.Done()
+	prog.Wait()
+	if r.Samples >= 2 && r.Stats != nil {
+		if werr := netinit.WriteCheck(dir, cfg, r); werr != nil {
+			return r, errors.Join(err, werr)
+		}
+		if err != nil && ctx.Err() != nil {
+			fmt.Fprintf(os.Stderr, "dipgp: interrupted after %d of %d networks; the results so far are in %s\n", r.Samples, total, dir)
+		}
+	}
+	return r, err
+}
+
+func (c *checkRunCmd) print(r netinit.CheckResult) {
+	if c.JSON {
+		b, _ := json.MarshalIndent(r, "", "  ")
+		fmt.Println(string(b))
+		return
+	}
+	cm := r.Comparison
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "architecture\t%s\n", r.Arch)
+	fmt.Fprintf(tw, "size, width\t%v, %d channels\n", r.Size, r.Width)
+	fmt.Fprintf(tw, "networks\t%d (seed %d, %s input)%s\n", r.Samples, r.Seed, map[bool]string{true: "fixed", false: "fresh"}[r.FixedInput], map[bool]string{true: "", false: " INCOMPLETE"}[r.Complete])
+	fmt.Fprintf(tw, "kernel period\t%d (non-stationarity %.3g)\n", r.Period, r.Analytic.NonStationarity())
+	fmt.Fprintf(tw, "region\t%s\n", r.Region)
+	fmt.Fprintf(tw, "analytic variance\t%.6g\n", cm.Variance)
+	fmt.Fprintf(tw, "max |error| / var\t%.3g\n", cm.MaxRelError)
+	fmt.Fprintf(tw, "RMS error / var\t%.3g\n", cm.RMSRelError)
+	fmt.Fprintf(tw, "mean bias / var\t%+.3g\n", cm.BiasRelError)
+	fmt.Fprintf(tw, "mean stderr / var\t%.3g\n", cm.MeanStderr)
+	fmt.Fprintf(tw, "within 2 SE / 3 SE\t%.1f%% / %.1f%% of %d entries\n", 100*cm.Within2, 100*cm.Within3, cm.Entries)
+	fmt.Fprintf(tw, "time\tkernel %.2f s, sampling %.1f s (%.1f networks/s)\n", r.KernelSeconds, r.SampleSeconds, r.NetsPerSecond)
+	tw.Flush()
+	fmt.Println(cm.Verdict)
+}
+
+func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckConfig) error {
+	var widths []int
+	for _, f := range strings.Split(c.Widths, ",") {
+		w, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || w < 1 {
+			return fmt.Errorf("--widths %q must be a comma-separated list of positive widths, e.g. 16,32,64", c.Widths)
+		}
+		widths = append(widths, w)
+	}
+	var s netinit.Sweep
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	if !c.JSON {
+		fmt.Fprintln(tw, "width\tnetworks\tRMS err/var\tmax err/var\tbias/var\tstderr/var\twithin 2 SE\tverdict")
+	}
+	for _, w := range widths {
+		a, err := arch.WithPresetKey(cfg.Arch, "channels", strconv.Itoa(w))
+		if err != nil {
+			return err
+		}
+		wc := cfg
+		wc.Arch = a
+		r, err := c.one(ctx, g, wc, filepath.Join(c.Out, fmt.Sprintf("width%d", w)))
+		if err != nil {
+			return err
+		}
+		s.Points = append(s.Points, netinit.SweepPoint{Width: w, Result: r})
+		cm := r.Comparison
+		if !c.JSON {
+			fmt.Fprintf(tw, "%d\t%d\t%.3g\t%.3g\t%+.3g\t%.3g\t%.1f%%\t%s\n", w, r.Samples, cm.RMSRelError, cm.MaxRelError, cm.BiasRelError, cm.MeanStderr, 100*cm.Within2, map[bool]string{true: "agree", false: "differ"}[cm.Consistent])
+			tw.Flush()
+		}
+		s = netinit.Fit(s)
+		if err := netinit.WriteSweep(c.Out, s); err != nil {
+			return err
+		}
+	}
+	if c.JSON {
+		b, _ := json.MarshalIndent(s, "", "  ")
+		fmt.Println(string(b))
+	} else {
+		fmt.Printf("fitted slope of log RMS error on log width: %.2f (|bias|: %.2f); the theory expects -1 once sampling noise is below the bias\n", s.Slope, s.BiasSlope)
+	}
+	return nil
+}
+
+type checkMergeCmd struct {
+	Parts []string `arg:"" help:"Output folders of the shards." type:"existingdir"`
+	Out   string   `help:"Output folder." default:"out/check"`
+	JSON  bool     `help:"Print the summary as JSON on stdout." name:"json"`
+}
+
+func (c *checkMergeCmd) Run(ctx context.Context) error {
+	cfg, r, err := netinit.Merge(ctx, c.Parts)
+	if err != nil {
+		return err
+	}
+	if err := netinit.WriteCheck(c.Out, cfg, r); err != nil {
+		return err
+	}
+	(&checkRunCmd{JSON: c.JSON}).print(r)
+	if !r.Complete {
+		fmt.Fprintf(os.Stderr, "dipgp: merged %d of %d networks; shards are missing\n", r.Samples, cfg.Options.Samples)
+	}
+	return nil
+}
