@@ -53,15 +53,29 @@ func BenchmarkGemmConv(b *testing.B) {
 	b.Run("fwd_3x4096x1152", func(b *testing.B) { benchGemm(b, best, int(threads.Load()), false, false, 3, 4096, 1152) })
 }
 
+// kernelsBench lists the kernels other than best.
 func kernelsBench() []*kernel {
-	ks := []*kernel{generic}
-	for _, k := range available() {
+	var ks []*kernel
+	for _, k := range kernels() {
 		if k != best {
 			ks = append(ks, k)
 		}
 	}
-	if best == generic {
-		return nil
-	}
 	return ks
+}
+
+// BenchmarkKernel times one micro-kernel call on hot packed panels (k=256):
+// the ceiling for Gemm on one core.
+func BenchmarkKernel(b *testing.B) {
+	for _, kern := range kernels() {
+		b.Run(kern.name, func(b *testing.B) {
+			kc := 256
+			ap, bp := alignedFloats(kern.mr*kc), alignedFloats(kern.nr*kc)
+			c := alignedFloats(kern.mr * kern.nr)
+			for i := 0; i < b.N; i++ {
+				kern.fn(kc, ap, bp, c, kern.nr, 1, 1, true)
+			}
+			b.ReportMetric(2*float64(kern.mr*kern.nr*kc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
 }

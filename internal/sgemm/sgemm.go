@@ -101,6 +101,9 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 // goroutine costs more than it saves.
 const minFlopsPerThread = 1 << 21
 
+// packCost is the cost of packing one matrix element, in flops.
+const packCost = 50
+
 func run(kern *kernel, nthreads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
@@ -111,15 +114,21 @@ func run(kern *kernel, nthreads int, transA, transB bool, m, n, k int, alpha flo
 		return
 	}
 	mr, nr := kern.mr, kern.nr
-	// Split along the dimension with more micro-tiles, in whole micro-tiles.
 	tilesM, tilesN := (m+mr-1)/mr, (n+nr-1)/nr
-	splitN := tilesN >= tilesM
-	tiles, unit := tilesM, mr
-	if splitN {
-		tiles, unit = tilesN, nr
-	}
 	flops := 2 * float64(m) * float64(n) * float64(k)
-	t := min(nthreads, tiles, max(1, int(flops/minFlopsPerThread)))
+	t := min(nthreads, max(tilesM, tilesN), max(1, int(flops/minFlopsPerThread)))
+	// Split along m or n in whole micro-tiles, whichever makes the slowest
+	// goroutine finish first: its share of tiles, plus packing all of the
+	// operand that every goroutine needs (B when splitting m, A when
+	// splitting n).
+	costM := float64((tilesM+t-1)/t*mr)*2*float64(n)*float64(k) + packCost*float64(k)*float64(n)
+	costN := float64((tilesN+t-1)/t*nr)*2*float64(m)*float64(k) + packCost*float64(k)*float64(m)
+	splitN := costN < costM || tilesM < t
+	tiles, unit, dim := tilesM, mr, m
+	if splitN {
+		tiles, unit, dim = tilesN, nr, n
+	}
+	t = min(t, tiles)
 	if t <= 1 {
 		ws := kern.getWorkspace()
 		serial(kern, ws, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -129,12 +138,7 @@ func run(kern *kernel, nthreads int, transA, transB bool, m, n, k int, alpha flo
 	var wg sync.WaitGroup
 	for w := 0; w < t; w++ {
 		lo := tiles * w / t * unit
-		hi := min(tiles*(w+1)/t*unit, max(m, n))
-		if splitN {
-			hi = min(hi, n)
-		} else {
-			hi = min(hi, m)
-		}
+		hi := min(tiles*(w+1)/t*unit, dim)
 		if lo >= hi {
 			continue
 		}
