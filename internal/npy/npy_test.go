@@ -313,4 +313,38 @@ func TestNumPy(t *testing.T) {
 	if got := strings.TrimSpace(string(out)); got != "(2, 3) float64 6.5 21.5" {
 		t.Errorf("numpy says %q", got)
 	}
+
+	// Files written by NumPy: C and Fortran order, float32, big-endian.
+	dir := t.TempDir()
+	script := `import numpy as np, sys
+d = sys.argv[1]
+a = np.arange(24, dtype=np.float64).reshape(2, 3, 4) / 8
+np.save(d + "/c.npy", a)
+np.save(d + "/f.npy", np.asfortranarray(a))
+np.save(d + "/f32.npy", a.astype(np.float32))
+np.save(d + "/be.npy", a.astype(">f8"))
+np.save(d + "/i.npy", np.arange(3))
+`
+	if out, err := exec.Command(py, "-c", script, dir).CombinedOutput(); err != nil {
+		t.Fatalf("numpy: %v\n%s", err, out)
+	}
+	for _, name := range []string{"c", "f", "f32", "be"} {
+		shape, data, err := ReadFloat64(filepath.Join(dir, name+".npy"))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if !reflect.DeepEqual(shape, []int{2, 3, 4}) {
+			t.Errorf("%s: shape %v", name, shape)
+		}
+		for i, v := range data {
+			if v != float64(i)/8 {
+				t.Errorf("%s: data[%d] = %v want %v", name, i, v, float64(i)/8)
+				break
+			}
+		}
+	}
+	if _, _, err := ReadFloat64(filepath.Join(dir, "i.npy")); err == nil {
+		t.Error("integer file: want error")
+	}
 }
