@@ -15,7 +15,7 @@
 // un-premultiplied, ignoring transparency.
 //
 // Saving writes 8-bit PNG (values clipped to [0, 1] and rounded to the
-// nearest 1/255) through internal/atomicfile, so an interrupted run never
+// nearest 1/255; Save16 writes 16-bit PNG) through internal/atomicfile, so an interrupted run never
 // leaves a truncated image.
 //
 // Import rules: imageio may import only internal/atomicfile from

@@ -252,16 +252,64 @@ func (img Image) ToImage() (image.Image, error) {
 	return m, nil
 }
 
+// quant16 clips v to [0, 1] and rounds it to the nearest multiple of 1/65535.
+func quant16(v float64) uint16 {
+	if v <= 0 {
+		return 0
+	}
+	if v >= 1 {
+		return 65535
+	}
+	return uint16(math.Round(v * 65535))
+}
+
+// ToImage16 is like ToImage but produces 16-bit images (*image.Gray16 or
+// opaque *image.NRGBA64).
+func (img Image) ToImage16() (image.Image, error) {
+	if err := img.Validate(); err != nil {
+		return nil, err
+	}
+	w, h, n := img.W, img.H, img.W*img.H
+	if img.C == 1 {
+		g := image.NewGray16(image.Rect(0, 0, w, h))
+		for i, v := range img.Pix {
+			g.SetGray16(i%w, i/w, color.Gray16{Y: quant16(v)})
+		}
+		return g, nil
+	}
+	m := image.NewNRGBA64(image.Rect(0, 0, w, h))
+	for i := 0; i < n; i++ {
+		m.SetNRGBA64(i%w, i/w, color.NRGBA64{R: quant16(img.Pix[i]), G: quant16(img.Pix[n+i]), B: quant16(img.Pix[2*n+i]), A: 65535})
+	}
+	return m, nil
+}
+
 // Save writes img to path as an 8-bit PNG (grey for C = 1, RGB for C = 3),
 // atomically. Values are clipped to [0, 1] and rounded to the nearest
 // 1/255. Save refuses paths ending in .jpg/.jpeg (it writes PNG only) and
 // images containing NaN or ±Inf.
 func Save(path string, img Image) error {
+	return save(path, img, false)
+}
+
+// Save16 is like Save but writes a 16-bit PNG (values rounded to the
+// nearest 1/65535), for results whose precision matters.
+func Save16(path string, img Image) error {
+	return save(path, img, true)
+}
+
+func save(path string, img Image, deep bool) error {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff":
 		return fmt.Errorf("imageio: Save writes PNG only, but %s has a %s extension; use a .png name", path, filepath.Ext(path))
 	}
-	m, err := img.ToImage()
+	var m image.Image
+	var err error
+	if deep {
+		m, err = img.ToImage16()
+	} else {
+		m, err = img.ToImage()
+	}
 	if err != nil {
 		return fmt.Errorf("imageio: saving %s: %w", path, err)
 	}

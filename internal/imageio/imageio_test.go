@@ -287,6 +287,30 @@ func TestSaveRoundTrip(t *testing.T) {
 	}
 }
 
+func TestSave16RoundTrip(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "deep.png")
+	for _, c := range []int{1, 3} {
+		img := Synthetic(17, 9, c)
+		img.Pix[0] = 1.5
+		if err := Save16(p, img); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Load(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.C != c || got.W != 17 || got.H != 9 {
+			t.Fatalf("dims %dx%dx%d", got.W, got.H, got.C)
+		}
+		for i, v := range img.Pix {
+			want := math.Min(1, v)
+			if math.Abs(got.Pix[i]-want) > 0.5/65535+1e-15 {
+				t.Fatalf("C=%d pix %d: %v want %v", c, i, got.Pix[i], want)
+			}
+		}
+	}
+}
+
 func TestSaveErrors(t *testing.T) {
 	dir := t.TempDir()
 	img := New(2, 2, 1)

@@ -95,7 +95,8 @@ func inTriangle(px, py, ax, ay, bx, by, cx, cy float64) bool {
 }
 
 // AddNoise returns img plus independent Gaussian noise of standard
-// deviation sigma (in the [0, 1] value scale) on every value, drawn from a
+// deviation sigma (in the [0, 1] value scale; divide a sigma given on the
+// 0..255 scale by 255) on every value, drawn from a
 // PCG generator seeded by seed; values are not clipped. The same seed gives
 // the same noise. AddNoise panics if sigma is negative or not finite.
 func AddNoise(img Image, sigma float64, seed uint64) Image {
