@@ -25,7 +25,7 @@ type checkCmd struct {
 	Merge checkMergeCmd `cmd:"" help:"Merge the outputs of 'dipgp check --shard i/n' runs into the result of one run with all samples."`
 }
 
-const defaultCheckArch = "dip-skip:scales=2,channels=64,bn=false,pad=circular,init=normal,sw=1.4,sb=0.1"
+const defaultCheckArch = "dip-skip:scales=2,channels=64,bn=false,pad=circular"
 
 type checkRunCmd struct {
 	Arch          string `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file." default:"${check_arch}"`
