@@ -3,7 +3,13 @@
 
 Reference for internal/sgemm (BenchmarkGemm1024). Run:
     OMP_NUM_THREADS=2 /usr/bin/python3 bench/sgemm_torch.py [n] [repeats]
-Prints the best and median GFLOP/s over `repeats` timed batches.
+Prints the best and median GFLOP/s over `repeats` timed batches of about
+2 GFLOP each, and the BLAS library torch loaded. Debian's python3-torch calls
+whatever libblas.so.3 is installed (the netlib reference BLAS by default); to
+time it with OpenBLAS without installing it system-wide:
+    apt-get download libopenblas0-pthread && dpkg-deb -x libopenblas0-pthread_*.deb ob
+    LD_LIBRARY_PATH=$PWD/ob/usr/lib/x86_64-linux-gnu/openblas-pthread OMP_NUM_THREADS=2 \
+        /usr/bin/python3 bench/sgemm_torch.py
 """
 import sys
 import time
@@ -31,10 +37,13 @@ def main():
     rates.sort()
     print(f"torch {torch.__version__} threads={torch.get_num_threads()} n={n}: "
           f"best {rates[-1]:.1f} GFLOP/s, median {rates[len(rates)//2]:.1f} GFLOP/s")
-    cfg = torch.__config__.show()
-    for line in cfg.splitlines():
-        if "BLAS" in line or "LAPACK" in line:
-            print("  " + line.strip())
+    libs = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1]
+            if "blas" in path.lower() or "mkl" in path.lower():
+                libs.add(path)
+    print("  BLAS libraries loaded: " + (", ".join(sorted(libs)) or "none found"))
 
 
 if __name__ == "__main__":
