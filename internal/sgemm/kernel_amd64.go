@@ -52,7 +52,7 @@ var avx512 = &kernel{
 var avx2 = &kernel{
 	name: "avx2fma",
 	mr:   6, nr: 16,
-	mc: 6 * 170, kc: 256, nc: 16 * 16, bInner: true,
+	mc: 6 * 20, kc: 256, nc: 4096,
 	tr: transpose8AVX,
 	fn: func(k int, ap, bp, c []float32, ldc int, alpha, beta float32, loadC bool) {
 		_, _ = ap[6*k-1], bp[16*k-1]
