@@ -449,3 +449,44 @@ func RadialAverage(values []float64, shape []int, nbins int) (centers, means []f
 	}
 	return centers, means, counts
 }
+
+// Shift returns a copy of data (row-major, of the given shape) with the
+// zero-frequency element moved to the centre, as numpy.fft.fftshift: along
+// each axis of length n, element i moves to (i + n/2) mod n. After Shift,
+// index j along an axis holds signed frequency j - n/2, which is the
+// layout for displaying a spectrum. Shift panics if the shape is invalid or
+// does not match len(data).
+func Shift[T any](data []T, shape []int) []T {
+	return shift(data, shape, false)
+}
+
+// Unshift undoes Shift (numpy.fft.ifftshift): element i moves to
+// (i + n - n/2) mod n along each axis.
+func Unshift[T any](data []T, shape []int) []T {
+	return shift(data, shape, true)
+}
+
+func shift[T any](data []T, shape []int, inverse bool) []T {
+	if err := checkShape(shape); err != nil {
+		panic(err)
+	}
+	h, w := 1, shape[0]
+	if len(shape) == 2 {
+		h, w = shape[0], shape[1]
+	}
+	if len(data) != h*w {
+		panic(fmt.Sprintf("fft2: Shift data has length %d, want %d for shape %v", len(data), h*w, shape))
+	}
+	sy, sx := h/2, w/2
+	if inverse {
+		sy, sx = h-h/2, w-w/2
+	}
+	out := make([]T, len(data))
+	for y := 0; y < h; y++ {
+		ny := (y + sy) % h
+		for x := 0; x < w; x++ {
+			out[ny*w+(x+sx)%w] = data[y*w+x]
+		}
+	}
+	return out
+}

@@ -452,3 +452,44 @@ func BenchmarkForwardReal512(b *testing.B) {
 		p.ForwardReal(x)
 	}
 }
+
+func TestShift(t *testing.T) {
+	// numpy.fft.fftshift results, written out by hand.
+	eq := func(a, b []int) bool {
+		for i := range a {
+			if a[i] != b[i] {
+				return false
+			}
+		}
+		return len(a) == len(b)
+	}
+	if got := Shift([]int{0, 1, 2, 3, 4}, []int{5}); !eq(got, []int{3, 4, 0, 1, 2}) {
+		t.Errorf("odd 1-D: %v", got)
+	}
+	if got := Shift([]int{0, 1, 2, 3}, []int{4}); !eq(got, []int{2, 3, 0, 1}) {
+		t.Errorf("even 1-D: %v", got)
+	}
+	// 2x3: fftshift(arange(6).reshape(2,3)) = [[5,3,4],[2,0,1]] (checked with NumPy).
+	if got := Shift([]int{0, 1, 2, 3, 4, 5}, []int{2, 3}); !eq(got, []int{5, 3, 4, 2, 0, 1}) {
+		t.Errorf("2x3: %v", got)
+	}
+	// Unshift inverts Shift for odd and even sizes, and the centre holds
+	// the zero frequency.
+	for _, s := range [][]int{{5}, {4}, {3, 4}, {5, 7}} {
+		h, w := dims(s)
+		d := make([]float64, h*w)
+		for i := range d {
+			d[i] = float64(i)
+		}
+		sh := Shift(d, s)
+		if sh[(h/2)*w+w/2] != 0 {
+			t.Errorf("shape %v: centre holds %v, want the zero-frequency element", s, sh[(h/2)*w+w/2])
+		}
+		back := Unshift(sh, s)
+		for i := range d {
+			if back[i] != d[i] {
+				t.Fatalf("shape %v: Unshift(Shift) differs at %d", s, i)
+			}
+		}
+	}
+}

@@ -30,8 +30,34 @@ var NonPositiveColor = color.NRGBA{0xc0, 0xc0, 0xc0, 0xff}
 // upsampling, so every cell is a sharp square block in both PNG and SVG.
 //
 // It returns an error if w or h is < 1, len(data) != w*h, any value is NaN
-// or infinite, or (for log) no value is positive.
+// or infinite, or (for log) no value is positive. See HeatmapWith for a
+// fixed colour range and physical axis coordinates.
 func Heatmap(title, xlabel, ylabel string, w, h int, data []float64, log bool) (*plot.Plot, error) {
+	return HeatmapWith(title, xlabel, ylabel, w, h, data, HeatmapOptions{Log: log})
+}
+
+// HeatmapOptions controls HeatmapWith. The zero value gives Heatmap's
+// defaults.
+type HeatmapOptions struct {
+	// Log colours by log10 of the values (see Heatmap).
+	Log bool
+	// VMin and VMax fix the colour range (in data units, also for Log),
+	// so that several heat maps share one scale; values outside are drawn
+	// in the end colours. Used only when VMin < VMax; otherwise the range
+	// of the data is used.
+	VMin, VMax float64
+	// Extent gives the axis coordinates of the outer cell edges as
+	// {left, right, bottom, top}, e.g. {-0.5, 0.5, -0.5, 0.5} for a
+	// centred spectrum in cycles per pixel. Row 0 is drawn at the top, as
+	// matplotlib's imshow(origin="upper", extent=...). Used only when
+	// left < right and bottom < top; otherwise axes show cell indices.
+	Extent [4]float64
+}
+
+// HeatmapWith is Heatmap with options for the colour range and the axis
+// coordinates.
+func HeatmapWith(title, xlabel, ylabel string, w, h int, data []float64, opts HeatmapOptions) (*plot.Plot, error) {
+	log := opts.Log
 	if w < 1 || h < 1 {
 		return nil, fmt.Errorf("plotting: heat map size %dx%d; width and height must be >= 1", w, h)
 	}
@@ -39,6 +65,9 @@ func Heatmap(title, xlabel, ylabel string, w, h int, data []float64, log bool) (
 		return nil, fmt.Errorf("plotting: heat map %dx%d needs %d values but data has %d", w, h, w*h, len(data))
 	}
 	if err := checkFinite("heat map data", data); err != nil {
+		return nil, err
+	}
+	if err := checkFinite("heat map options", []float64{opts.VMin, opts.VMax, opts.Extent[0], opts.Extent[1], opts.Extent[2], opts.Extent[3]}); err != nil {
 		return nil, err
 	}
 	vals := data
@@ -60,6 +89,16 @@ func Heatmap(title, xlabel, ylabel string, w, h int, data []float64, log bool) (
 	}
 	if lo > hi {
 		return nil, errors.New("plotting: log heat map has no positive value; use log=false")
+	}
+	if opts.VMin < opts.VMax {
+		if log {
+			if opts.VMin <= 0 {
+				return nil, fmt.Errorf("plotting: log heat map colour range [%v, %v] must be positive", opts.VMin, opts.VMax)
+			}
+			lo, hi = math.Log10(opts.VMin), math.Log10(opts.VMax)
+		} else {
+			lo, hi = opts.VMin, opts.VMax
+		}
 	}
 	if lo == hi {
 		d := math.Max(math.Abs(lo)*0.05, 0.5)
@@ -97,13 +136,20 @@ func Heatmap(title, xlabel, ylabel string, w, h int, data []float64, log bool) (
 
 	p := newPlot(title, xlabel, ylabel)
 	p.X.Padding, p.Y.Padding = 0, 0
-	// The image occupies x in [-0.5, w-0.5]; row y is drawn at height
-	// h-1-y so that row 0 is at the top.
-	p.Add(plotter.NewImage(img, -0.5, -0.5, float64(w)-0.5, float64(h)-0.5))
-	p.X.Min, p.X.Max = -0.5, float64(w)-0.5
-	p.Y.Min, p.Y.Max = -0.5, float64(h)-0.5
-	p.X.Tick.Marker = indexTicks{n: w}
-	p.Y.Tick.Marker = indexTicks{n: h, flip: true}
+	e := opts.Extent
+	if e[0] < e[1] && e[2] < e[3] {
+		p.Add(plotter.NewImage(img, e[0], e[2], e[1], e[3]))
+		p.X.Min, p.X.Max = e[0], e[1]
+		p.Y.Min, p.Y.Max = e[2], e[3]
+	} else {
+		// The image occupies x in [-0.5, w-0.5]; row y is drawn at height
+		// h-1-y so that row 0 is at the top.
+		p.Add(plotter.NewImage(img, -0.5, -0.5, float64(w)-0.5, float64(h)-0.5))
+		p.X.Min, p.X.Max = -0.5, float64(w)-0.5
+		p.Y.Min, p.Y.Max = -0.5, float64(h)-0.5
+		p.X.Tick.Marker = indexTicks{n: w}
+		p.Y.Tick.Marker = indexTicks{n: h, flip: true}
+	}
 	p.Add(&colorBar{lo: lo, hi: hi, log: log})
 	return p, nil
 }

@@ -356,3 +356,48 @@ func TestViridis(t *testing.T) {
 		prev = l
 	}
 }
+
+func TestHeatmapWith(t *testing.T) {
+	dir := t.TempDir()
+	// Fixed colour range: constant 0.5 in [0, 1] must be the middle colour.
+	p, err := HeatmapWith("fixed", "x", "y", 3, 3, []float64{0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5}, HeatmapOptions{VMin: 0, VMax: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(p, filepath.Join(dir, "fixed"), 4*vg.Inch, 3*vg.Inch); err != nil {
+		t.Fatal(err)
+	}
+	m := decodePNG(t, filepath.Join(dir, "fixed.png"))
+	if bbox(m, Viridis(0.5), 0.75).Dx() < 100 {
+		t.Error("constant data with fixed range not drawn in the middle colour")
+	}
+	// Log with fixed range: 10 in [1, 100] is the middle colour too.
+	p, err = HeatmapWith("logfixed", "x", "y", 2, 1, []float64{10, 10}, HeatmapOptions{Log: true, VMin: 1, VMax: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(p, filepath.Join(dir, "logfixed"), 4*vg.Inch, 3*vg.Inch); err != nil {
+		t.Fatal(err)
+	}
+	if bbox(decodePNG(t, filepath.Join(dir, "logfixed.png")), Viridis(0.5), 0.75).Empty() {
+		t.Error("log fixed range: middle colour missing")
+	}
+	// Extent sets the axis ranges.
+	p, err = HeatmapWith("spectrum", "fx (cycles/pixel)", "fy (cycles/pixel)", 4, 4, make([]float64, 16),
+		HeatmapOptions{Extent: [4]float64{-0.5, 0.5, -0.5, 0.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.X.Min != -0.5 || p.X.Max != 0.5 || p.Y.Min != -0.5 || p.Y.Max != 0.5 {
+		t.Errorf("axis ranges %v %v %v %v", p.X.Min, p.X.Max, p.Y.Min, p.Y.Max)
+	}
+	if err := Save(p, filepath.Join(dir, "extent"), 4*vg.Inch, 3*vg.Inch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := HeatmapWith("t", "x", "y", 1, 1, []float64{1}, HeatmapOptions{Log: true, VMin: -1, VMax: 1}); err == nil {
+		t.Error("log with non-positive VMin: want error")
+	}
+	if _, err := HeatmapWith("t", "x", "y", 1, 1, []float64{1}, HeatmapOptions{VMax: math.NaN()}); err == nil {
+		t.Error("NaN option: want error")
+	}
+}
