@@ -50,6 +50,10 @@ func BenchmarkGemmConv(b *testing.B) {
 		b.Run(fmt.Sprintf("dW_%dx%dx%d", co, ci, n), func(b *testing.B) { benchGemm(b, best, int(threads.Load()), false, true, co, ci, n) })
 		b.Run(fmt.Sprintf("dX_%dx%dx%d", ci, n, co), func(b *testing.B) { benchGemm(b, best, int(threads.Load()), true, false, ci, n, co) })
 	}
+	// Deep levels of a U-net: tiny images, so n (pixels) is small.
+	for _, hw := range []int{2, 4, 8} {
+		b.Run(fmt.Sprintf("fwd_128x%dx1152", hw*hw), func(b *testing.B) { benchGemm(b, best, int(threads.Load()), false, false, 128, hw*hw, 1152) })
+	}
 	b.Run("fwd_3x4096x1152", func(b *testing.B) { benchGemm(b, best, int(threads.Load()), false, false, 3, 4096, 1152) })
 }
 

@@ -114,6 +114,26 @@ func run(kern *kernel, nthreads int, transA, transB bool, m, n, k int, alpha flo
 		return
 	}
 	mr, nr := kern.mr, kern.nr
+	// When padding m and n up to whole micro-tiles wastes much less work for
+	// C^T = op(B)^T * op(A)^T (n small, m not), compute that instead and
+	// store the tiles transposed. Every element still gets the same
+	// operations (products commute exactly), so the choice, which depends
+	// on the shape only, does not change the result.
+	transC := false
+	if padded(n, m, mr, nr)*4 < padded(m, n, mr, nr)*3 {
+		transC = true
+		m, n = n, m
+		transA, transB = !transB, !transA
+		a, b = b, a
+		lda, ldb = ldb, lda
+	}
+	dispatch(kern, nthreads, transA, transB, transC, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// dispatch shares the blocks of the product among up to nthreads goroutines
+// (see serial for transC).
+func dispatch(kern *kernel, nthreads int, transA, transB, transC bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mr, nr := kern.mr, kern.nr
 	tilesM, tilesN := (m+mr-1)/mr, (n+nr-1)/nr
 	flops := 2 * float64(m) * float64(n) * float64(k)
 	t := min(nthreads, max(tilesM, tilesN), max(1, int(flops/minFlopsPerThread)))
@@ -131,7 +151,7 @@ func run(kern *kernel, nthreads int, transA, transB bool, m, n, k int, alpha flo
 	t = min(t, tiles)
 	if t <= 1 {
 		ws := kern.getWorkspace()
-		serial(kern, ws, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		serial(kern, ws, transA, transB, transC, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		kern.pool.Put(ws)
 		return
 	}
@@ -148,32 +168,38 @@ func run(kern *kernel, nthreads int, transA, transB bool, m, n, k int, alpha flo
 			ws := kern.getWorkspace()
 			defer kern.pool.Put(ws)
 			if splitN {
-				var bb []float32
-				if transB {
-					bb = b[lo*ldb:]
-				} else {
-					bb = b[lo:]
-				}
-				serial(kern, ws, transA, transB, m, hi-lo, k, alpha, a, lda, bb, ldb, beta, c[lo:], ldc)
+				// Columns lo..hi of the (possibly transposed) product.
+				bb, cc := sub(b, lo, ldb, transB), sub(c, lo, ldc, transC)
+				serial(kern, ws, transA, transB, transC, m, hi-lo, k, alpha, a, lda, bb, ldb, beta, cc, ldc)
 			} else {
-				var aa []float32
-				if transA {
-					aa = a[lo:]
-				} else {
-					aa = a[lo*lda:]
-				}
-				serial(kern, ws, transA, transB, hi-lo, n, k, alpha, aa, lda, b, ldb, beta, c[lo*ldc:], ldc)
+				// Rows lo..hi.
+				aa, cc := sub(a, lo, lda, !transA), sub(c, lo, ldc, !transC)
+				serial(kern, ws, transA, transB, transC, hi-lo, n, k, alpha, aa, lda, b, ldb, beta, cc, ldc)
 			}
 		}(lo, hi)
 	}
 	wg.Wait()
 }
 
+// sub returns s from row lo (byRow) or from column lo of a matrix with
+// row stride ld.
+func sub(s []float32, lo, ld int, byRow bool) []float32 {
+	if byRow {
+		return s[lo*ld:]
+	}
+	return s[lo:]
+}
+
+// padded is the work for an m×n product once m and n are rounded up to
+// whole mr×nr micro-tiles.
+func padded(m, n, mr, nr int) int { return (m + mr - 1) / mr * mr * ((n + nr - 1) / nr * nr) }
+
 // serial runs the blocked algorithm on one goroutine, in the loop order
-// chosen by kern.bInner.
-func serial(kern *kernel, ws *workspace, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// chosen by kern.bInner. If transC, c holds the transpose of the m×n
+// product (element (i, j) at c[j*ldc+i]).
+func serial(kern *kernel, ws *workspace, transA, transB, transC bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if kern.bInner {
-		serialBInner(kern, ws, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		serialBInner(kern, ws, transA, transB, transC, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	mr, nr := kern.mr, kern.nr
@@ -193,7 +219,7 @@ func serial(kern *kernel, ws *workspace, transA, transB bool, m, n, k int, alpha
 				for jr := 0; jr < nc; jr += nr {
 					bpan := bp[jr*kc : (jr+nr)*kc]
 					for ir := 0; ir < mc; ir += mr {
-						kern.tile(ws, kc, ap[ir*kc:(ir+mr)*kc], bpan, c, (ic+ir)*ldc+jc+jr, ldc, min(mr, mc-ir), min(nr, nc-jr), alpha, bet, loadC)
+						kern.tile(ws, kc, ap[ir*kc:(ir+mr)*kc], bpan, c, ldc, transC, ic+ir, jc+jr, min(mr, mc-ir), min(nr, nc-jr), alpha, bet, loadC)
 					}
 				}
 			}
@@ -205,7 +231,7 @@ func serial(kern *kernel, ws *workspace, transA, transB bool, m, n, k int, alpha
 // block of A is packed once per k block, B is packed in blocks of kern.nc
 // columns, and the innermost loop runs over the micro-panels of B while one
 // micro-panel of A stays in L1.
-func serialBInner(kern *kernel, ws *workspace, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func serialBInner(kern *kernel, ws *workspace, transA, transB, transC bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	mr, nr := kern.mr, kern.nr
 	ap, bp := ws.a, ws.b
 	for ic := 0; ic < m; ic += kern.mc {
@@ -223,7 +249,7 @@ func serialBInner(kern *kernel, ws *workspace, transA, transB bool, m, n, k int,
 				for ir := 0; ir < mc; ir += mr {
 					apan := ap[ir*kc : (ir+mr)*kc]
 					for jr := 0; jr < nc; jr += nr {
-						kern.tile(ws, kc, apan, bp[jr*kc:(jr+nr)*kc], c, (ic+ir)*ldc+jc+jr, ldc, min(mr, mc-ir), min(nr, nc-jr), alpha, bet, loadC)
+						kern.tile(ws, kc, apan, bp[jr*kc:(jr+nr)*kc], c, ldc, transC, ic+ir, jc+jr, min(mr, mc-ir), min(nr, nc-jr), alpha, bet, loadC)
 					}
 				}
 			}
@@ -231,17 +257,36 @@ func serialBInner(kern *kernel, ws *workspace, transA, transB bool, m, n, k int,
 	}
 }
 
-// tile runs the micro-kernel on the mm×nn tile of C at c[off:] (mm <= mr,
-// nn <= nr).
-func (kern *kernel) tile(ws *workspace, kc int, apan, bpan, c []float32, off, ldc, mm, nn int, alpha, beta float32, loadC bool) {
+// tile runs the micro-kernel on the mm×nn tile (mm <= mr, nn <= nr) of the
+// product at row i0, column j0; the product is C, or C^T if transC.
+func (kern *kernel) tile(ws *workspace, kc int, apan, bpan, c []float32, ldc int, transC bool, i0, j0, mm, nn int, alpha, beta float32, loadC bool) {
 	mr, nr := kern.mr, kern.nr
-	if mm == mr && nn == nr {
-		kern.fn(kc, apan, bpan, c[off:], ldc, alpha, beta, loadC)
+	if !transC && mm == mr && nn == nr {
+		kern.fn(kc, apan, bpan, c[i0*ldc+j0:], ldc, alpha, beta, loadC)
 		return
 	}
-	// Edge tile: run the same kernel on a full-size copy so that every
-	// element sees identical arithmetic.
+	// Edge or transposed tile: run the same kernel on a full-size copy so
+	// that every element sees identical arithmetic.
 	t := ws.tile
+	if transC {
+		if loadC {
+			for j := 0; j < nn; j++ {
+				row := c[(j0+j)*ldc+i0 : (j0+j)*ldc+i0+mm]
+				for i, v := range row {
+					t[i*nr+j] = v
+				}
+			}
+		}
+		kern.fn(kc, apan, bpan, t, nr, alpha, beta, loadC)
+		for j := 0; j < nn; j++ {
+			row := c[(j0+j)*ldc+i0 : (j0+j)*ldc+i0+mm]
+			for i := range row {
+				row[i] = t[i*nr+j]
+			}
+		}
+		return
+	}
+	off := i0*ldc + j0
 	if loadC {
 		for i := 0; i < mm; i++ {
 			copy(t[i*nr:i*nr+nn], c[off+i*ldc:off+i*ldc+nn])

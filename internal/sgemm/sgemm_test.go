@@ -179,7 +179,7 @@ func TestGemmPublic(t *testing.T) {
 func TestThreadsBitIdentical(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, kern := range kernels() {
-		shapes := [][3]int{{150, 97, 300}, {61, 400, 129}, {500, 23, 77}, {kern.mc + 9, kern.nr*5 + 1, kern.kc + 5}}
+		shapes := [][3]int{{150, 97, 300}, {61, 400, 129}, {500, 23, 77}, {kern.mc + 9, kern.nr*5 + 1, kern.kc + 5}, {300, 5, 700}}
 		for s, sh := range shapes {
 			p := newProblem(rng, s&1 != 0, s&2 != 0, sh[0], sh[1], sh[2], 1, 0.5)
 			ref := p.solve(kern, 1)
