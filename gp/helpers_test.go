@@ -111,10 +111,24 @@ func upBilinear(n int) []float64 {
 	return a
 }
 
+// upNearest returns the dense nearest x2 up-sampling matrix (2n x n).
+func upNearest(n int) []float64 {
+	a := make([]float64, 2*n*n)
+	for i := 0; i < 2*n; i++ {
+		a[i*n+i/2] = 1
+	}
+	return a
+}
+
 // denseUpsampled returns A K A^T for the 2-D (or 1-D) bilinear up-sampling
 // A applied `times` times to a stationary covariance on the grid
 // size / 2^times: period 2^times.
 func denseUpsampled(size []int, times int, seed uint64) []float64 {
+	return denseUp(size, times, seed, upBilinear)
+}
+
+// denseUp is denseUpsampled with a given 1-D up-sampling matrix.
+func denseUp(size []int, times int, seed uint64, up func(int) []float64) []float64 {
 	small := make([]int, len(size))
 	for i, s := range size {
 		small[i] = s >> times
@@ -124,10 +138,10 @@ func denseUpsampled(size []int, times int, seed uint64) []float64 {
 	for t := 0; t < times; t++ {
 		var a *mat.Dense
 		if len(cur) == 1 {
-			a = mat.NewDense(2*cur[0], cur[0], upBilinear(cur[0]))
+			a = mat.NewDense(2*cur[0], cur[0], up(cur[0]))
 		} else {
-			ay := mat.NewDense(2*cur[0], cur[0], upBilinear(cur[0]))
-			ax := mat.NewDense(2*cur[1], cur[1], upBilinear(cur[1]))
+			ay := mat.NewDense(2*cur[0], cur[0], up(cur[0]))
+			ax := mat.NewDense(2*cur[1], cur[1], up(cur[1]))
 			a = &mat.Dense{}
 			a.Kronecker(ay, ax)
 		}
@@ -215,6 +229,7 @@ func testCases() []testCase {
 		{"upsampled-2d-P2", []int{8, 8}, 2, denseUpsampled([]int{8, 8}, 1, 7)},
 		{"upsampled-2d-P4", []int{16, 16}, 4, denseUpsampled([]int{16, 16}, 2, 8)},
 		{"upsampled-1d-P4", []int{32}, 4, denseUpsampled([]int{32}, 2, 9)},
+		{"nearest-2d-P4", []int{8, 8}, 4, denseUp([]int{8, 8}, 2, 10, upNearest)},
 	}
 }
 
