@@ -11,9 +11,10 @@ import "sync"
 //
 // where Ap is a packed mr×k panel (k groups of mr values, one per column of
 // A) and Bp a packed k×nr panel (k groups of nr values, one per row of B).
-// The sum over k is accumulated in order, in float32, then multiplied by
-// alpha and combined with beta*C by one fused multiply-add (or the same
-// rounding sequence in Go).
+// Each element's sum over k is accumulated in order, in float32, then
+// multiplied by alpha and added to beta*C. The operations applied to an
+// element do not depend on its position in the tile, which is what makes
+// Gemm's result independent of the blocking and of the thread count.
 type kernel struct {
 	name       string
 	mr, nr     int

@@ -34,9 +34,11 @@ func Impl() string { return best.name }
 //
 // As in the reference BLAS, C is not read when beta == 0 (NaNs in C are
 // overwritten), and op(A)*op(B) is not computed when alpha == 0 or k == 0.
+// C must not overlap A or B.
 //
 // Gemm uses up to the number of goroutines set by SetThreads; the result is
-// bit-identical for any thread count. It panics, naming the argument at
+// bit-identical for any thread count (it may differ in the last bits between
+// micro-kernels, hence between machines, and from GemmGeneric). It panics, naming the argument at
 // fault, if a size is negative, a leading dimension is smaller than its row
 // length, or a slice is too short for the given sizes.
 func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {

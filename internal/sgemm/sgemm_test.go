@@ -124,6 +124,15 @@ func (p *problem) check(t *testing.T, name string, got []float32) {
 
 var alphaBetas = [][2]float32{{1, 0}, {1, 1}, {-0.75, 0.5}, {2, 0}, {0.5, -1}}
 
+// TestKernelBlocking checks the invariants the drivers rely on.
+func TestKernelBlocking(t *testing.T) {
+	for _, kern := range kernels() {
+		if kern.mr < 1 || kern.nr < 1 || kern.kc < 1 || kern.mc%kern.mr != 0 || kern.nc%kern.nr != 0 || kern.mc < kern.mr || kern.nc < kern.nr {
+			t.Errorf("%s: bad blocking mr=%d nr=%d mc=%d kc=%d nc=%d", kern.name, kern.mr, kern.nr, kern.mc, kern.kc, kern.nc)
+		}
+	}
+}
+
 func TestGemmRandomShapes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, kern := range kernels() {
