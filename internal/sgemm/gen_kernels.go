@@ -73,7 +73,12 @@ func gen(s spec) []byte {
 	}
 	for r := 0; r < s.mr; r++ {
 		for v := 0; v < nv; v++ {
-			p("\tVXORPS %s, %s, %s", acc(r, v), acc(r, v), acc(r, v))
+			// VXORPS on zmm needs AVX512DQ; VPXORD is AVX512F.
+			if s.reg == "Z" {
+				p("\tVPXORD %s, %s, %s", acc(r, v), acc(r, v), acc(r, v))
+			} else {
+				p("\tVXORPS %s, %s, %s", acc(r, v), acc(r, v), acc(r, v))
+			}
 		}
 	}
 	step := func(u int) {
