@@ -240,3 +240,87 @@ func maxAbs(v []float64) float64 {
 	}
 	return m
 }
+
+// denseGP is the reference GP regression by dense Cholesky: data y on the
+// observed points obs (all points if nil), prior covariance s2 K, noise
+// variance sig2, constant mean by generalized least squares. It returns
+// the posterior mean on every point, the restricted log marginal
+// likelihood and the posterior variance (including the mean's
+// uncertainty) on every point.
+func denseGP(t testing.TB, cov []float64, y []float64, obs []int, s2, sig2 float64, wantVar bool) (mean []float64, ll float64, variance []float64) {
+	t.Helper()
+	n := len(y)
+	if obs == nil {
+		for i := 0; i < n; i++ {
+			obs = append(obs, i)
+		}
+	}
+	no := len(obs)
+	c := mat.NewSymDense(no, nil)
+	for a, i := range obs {
+		for b, j := range obs {
+			v := s2 * cov[i*n+j]
+			if a == b {
+				v += sig2
+			}
+			c.SetSym(a, b, v)
+		}
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(c) {
+		t.Fatal("dense Cholesky failed")
+	}
+	yo := mat.NewVecDense(no, nil)
+	one := mat.NewVecDense(no, nil)
+	for a, i := range obs {
+		yo.SetVec(a, y[i])
+		one.SetVec(a, 1)
+	}
+	var ciy, ci1 mat.VecDense
+	if err := ch.SolveVecTo(&ciy, yo); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.SolveVecTo(&ci1, one); err != nil {
+		t.Fatal(err)
+	}
+	s11 := mat.Dot(one, &ci1)
+	s1y := mat.Dot(one, &ciy)
+	mu := s1y / s11
+	q := mat.Dot(yo, &ciy) - s1y*s1y/s11
+	ll = -0.5 * (q + ch.LogDet() + math.Log(s11) + float64(no-1)*math.Log(2*math.Pi))
+	alpha := make([]float64, no)
+	for a := range alpha {
+		alpha[a] = ciy.AtVec(a) - mu*ci1.AtVec(a)
+	}
+	mean = make([]float64, n)
+	variance = make([]float64, n)
+	for x := 0; x < n; x++ {
+		s := mu
+		k := mat.NewVecDense(no, nil)
+		for a, i := range obs {
+			s += s2 * cov[x*n+i] * alpha[a]
+			k.SetVec(a, s2*cov[x*n+i])
+		}
+		mean[x] = s
+		if !wantVar {
+			continue
+		}
+		var cik mat.VecDense
+		if err := ch.SolveVecTo(&cik, k); err != nil {
+			t.Fatal(err)
+		}
+		u := 1 - mat.Dot(one, &cik)
+		variance[x] = s2*cov[x*n+x] - mat.Dot(k, &cik) + u*u/s11
+	}
+	return mean, ll, variance
+}
+
+// gpData returns a prior draw of p, scaled, plus white noise and an offset.
+func gpData(p *Prior, seed uint64, scale, noise, offset float64) []float64 {
+	f := p.draw(seed, 0, math.Sqrt(scale))
+	rng := rand.New(rand.NewPCG(seed, 1))
+	for i := range f {
+		f[i] += noise*rng.NormFloat64() + offset
+	}
+	return f
+}
