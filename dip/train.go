@@ -1,0 +1,456 @@
+package dip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/dipgp/dipgp/arch"
+	"github.com/dipgp/dipgp/internal/imageio"
+	"github.com/dipgp/dipgp/nn"
+	"gorgonia.org/tensor"
+)
+
+// DefaultRegNoise is DIP's reg_noise_std: the standard deviation of the
+// Gaussian perturbation added to the input noise at every step.
+const DefaultRegNoise = 1.0 / 30
+
+// DefaultExpAvg is the weight of DIP's exponential average of the outputs.
+const DefaultExpAvg = 0.99
+
+// Config is one training run.
+type Config struct {
+	// Arch is the network. It must be 2-D with as many output channels as
+	// the image (the dip-skip key out_channels).
+	Arch arch.Arch
+	// Problem is the clean image, the target and the mask.
+	Problem Problem
+	// Opt is the optimizer.
+	Opt Optimizer
+	// Iters is the number of parameter updates; outputs f_0 .. f_Iters
+	// are computed.
+	Iters int
+	// Every is the measurement interval K: iterations 0, K, 2K, ... and
+	// Iters are measured (>= 1).
+	Every int
+	// Seed seeds the network's parameters, its input noise, the input
+	// perturbations and the Langevin noise (not the task's noise or mask).
+	Seed uint64
+	// RegNoise is the std of the Gaussian perturbation of the input at
+	// every step (DIP's reg_noise_std, DefaultRegNoise); 0 turns it off.
+	RegNoise float64
+	// ExpAvg is the weight w of the exponential average of the outputs,
+	// avg <- w avg + (1 - w) f_t, started at f_0 (DefaultExpAvg); 0 turns
+	// it off.
+	ExpAvg float64
+	// BurnIn is the first iteration of the plain average of the outputs
+	// (the SGLD posterior mean); negative turns it off.
+	BurnIn int
+	// SampleEvery takes one output into that average every SampleEvery
+	// iterations from BurnIn on (0 means 1).
+	SampleEvery int
+	// Bins is the number of radial bins of the residual ratios (0:
+	// DefaultBins).
+	Bins int
+	// Checkpoint is the folder of the checkpoint ("" for none). It is
+	// written every CheckpointEvery iterations (0: only at the end), at
+	// the end, and when ctx is cancelled.
+	Checkpoint      string
+	CheckpointEvery int
+	// Resume continues from the checkpoint in Checkpoint when there is one
+	// (the configuration must match, Iters may grow).
+	Resume bool
+}
+
+// Measurement is what Train records at a measured iteration.
+type Measurement struct {
+	// Iter is t: the output f_t comes from the parameters after t updates.
+	Iter int
+	// Loss is DIP's loss mean((m (f_t - y))^2) over all values.
+	Loss float64
+	// PSNR is the PSNR of f_t (clipped to [0, 1]) against the clean image;
+	// PSNRTarget against the degraded target (how well it is fitted).
+	PSNR, PSNRTarget float64
+	// PSNRAvg is the PSNR of the exponential average (NaN when off);
+	// PSNRMean of the average after burn-in (NaN before it).
+	PSNRAvg, PSNRMean float64
+	// FBC holds the FBCBands band values H_b(t) of f_t against y.
+	FBC []float64
+	// Ratio holds the residual ratio per radial bin.
+	Ratio []float64
+	// Seconds is the wall time spent training up to this iteration.
+	Seconds float64
+}
+
+// Best is a best PSNR and where it was reached.
+type Best struct {
+	PSNR float64 `json:"psnr"`
+	Iter int     `json:"iter"`
+}
+
+// Event is passed to the Observer after each measurement.
+type Event struct {
+	Measurement Measurement
+	// Output is f_t; Average the exponential average (Pix nil when off);
+	// Mean the average after burn-in (Pix nil before it). Restored events
+	// (measurements read back from a checkpoint) carry no images.
+	Output, Average, Mean imageio.Image
+	// Restored marks a measurement read from a checkpoint on resume.
+	Restored bool
+}
+
+// Observer receives measurements as they are made (for example to write
+// them to a file as training goes). An error stops training.
+type Observer func(e Event) error
+
+// Result is the outcome of Train.
+type Result struct {
+	// Measurements in iteration order.
+	Measurements []Measurement
+	// BinCenters are the radial bins' centres in cycles per pixel.
+	BinCenters []float64
+	// Iter is the last iteration whose output was computed; Complete
+	// reports whether it is cfg.Iters.
+	Iter     int
+	Complete bool
+	// Output is f_Iter, Start f_0, Average the exponential average, Mean
+	// the average after burn-in of Samples outputs, BestOutput the output
+	// of the best PSNR.
+	Output, Start, Average, Mean, BestOutput imageio.Image
+	Samples                                  int
+	// Best is the best PSNR of the output over every iteration (not only
+	// measured ones), BestAverage that of the exponential average.
+	Best, BestAverage Best
+	// StepSeconds is the mean wall time of a training step (input
+	// perturbation, forward, loss, backward, update, averages),
+	// measurements and checkpoints excluded; MeasureSeconds the total time
+	// spent measuring; Seconds the total.
+	StepSeconds, MeasureSeconds, Seconds float64
+	// Net is the trained network.
+	Net *nn.Net
+}
+
+func (cfg Config) withDefaults() Config {
+	cfg.Opt = cfg.Opt.withDefaults()
+	if cfg.SampleEvery <= 0 {
+		cfg.SampleEvery = 1
+	}
+	if cfg.Bins == 0 {
+		cfg.Bins = DefaultBins(cfg.Problem.Target.W, cfg.Problem.Target.H)
+	}
+	return cfg
+}
+
+func (cfg Config) validate() error {
+	if err := cfg.Problem.validate(); err != nil {
+		return err
+	}
+	img := cfg.Problem.Target
+	if cfg.Arch.Dims != 2 {
+		return fmt.Errorf("dip: training needs a 2-D architecture; %s is %d-D", cfg.Arch, cfg.Arch.Dims)
+	}
+	size := []int{img.H, img.W}
+	if err := cfg.Arch.Validate(size); err != nil {
+		return fmt.Errorf("dip: %w", err)
+	}
+	if oc := cfg.Arch.OutChannels(); oc != img.C {
+		return fmt.Errorf("dip: the network has %d output channels but the image has %d; set out_channels=%d (or convert the image)", oc, img.C, img.C)
+	}
+	if err := cfg.Opt.validate(); err != nil {
+		return err
+	}
+	if cfg.Iters < 0 {
+		return fmt.Errorf("dip: %d iterations; give 0 or more", cfg.Iters)
+	}
+	if cfg.Every < 1 {
+		return fmt.Errorf("dip: measurement interval %d; give 1 or more", cfg.Every)
+	}
+	if !(cfg.RegNoise >= 0) || math.IsInf(cfg.RegNoise, 0) {
+		return fmt.Errorf("dip: input noise std %v must be finite and >= 0 (DIP: 1/30)", cfg.RegNoise)
+	}
+	if !(cfg.ExpAvg >= 0 && cfg.ExpAvg < 1) {
+		return fmt.Errorf("dip: exponential averaging weight %v must be in [0, 1) (DIP: 0.99; 0 turns it off)", cfg.ExpAvg)
+	}
+	if cfg.CheckpointEvery < 0 {
+		return fmt.Errorf("dip: checkpoint interval %d must be >= 0", cfg.CheckpointEvery)
+	}
+	if cfg.Resume && cfg.Checkpoint == "" {
+		return errors.New("dip: resume needs the checkpoint folder")
+	}
+	return nil
+}
+
+// state is everything a run needs to continue exactly: it is what a
+// checkpoint holds.
+type state struct {
+	iter      int // next iteration to compute
+	last      []float64 // f_{iter-1}, the last output computed
+	net       *nn.Net
+	opt       stepper
+	start     []float64 // f_0
+	avg       []float64 // exponential average through iter-1 (nil: none)
+	mean      []float64 // sum of samples after burn-in
+	samples   int
+	best      Best
+	bestOut   []float64
+	bestAvg   Best
+	ms        []Measurement
+	trainSec  float64 // step time so far
+	measSec   float64
+	stepCount int // steps timed in trainSec
+}
+
+// perturbSalt separates the input-perturbation stream from the others.
+const perturbSalt = 0x72656e6f // "reno"
+
+// Train runs one deep image prior fit (see the package documentation). It
+// returns what it has when ctx is cancelled, together with ctx's error,
+// after writing a checkpoint when cfg.Checkpoint is set: Result.Output and
+// the averages are then valid outputs of the last computed iteration.
+func Train(ctx context.Context, cfg Config, obs Observer) (Result, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return Result{}, err
+	}
+	img := cfg.Problem.Target
+	size := []int{img.H, img.W}
+	n := len(img.Pix)
+	meter, err := NewMeter(img, cfg.Bins)
+	if err != nil {
+		return Result{}, err
+	}
+	z, err := nn.NewInput(cfg.Arch, size, 1, cfg.Seed)
+	if err != nil {
+		return Result{}, err
+	}
+	var st *state
+	if cfg.Resume {
+		st, err = readCheckpoint(cfg)
+		if err != nil && !errors.Is(err, errNoCheckpoint) {
+			return Result{}, err
+		}
+	}
+	if st == nil {
+		net, err := nn.Build(cfg.Arch, size, cfg.Seed)
+		if err != nil {
+			return Result{}, err
+		}
+		st = &state{net: net, best: Best{PSNR: math.Inf(-1)}, bestAvg: Best{PSNR: math.Inf(-1)}}
+		st.opt = newStepper(cfg.Opt, net.Params(), cfg.Seed, cfg.Arch)
+	} else {
+		if err := meter.SetStart(imageOf(img, st.start)); err != nil {
+			return Result{}, err
+		}
+		if obs != nil {
+			for _, m := range st.ms {
+				if err := obs(Event{Measurement: m, Restored: true}); err != nil {
+					return Result{}, err
+				}
+			}
+		}
+	}
+	net := st.net
+	zdata := z.Data().([]float32)
+	zt := tensor.New(tensor.WithShape(z.Shape()...), tensor.WithBacking(make([]float32, len(zdata))))
+	ztData := zt.Data().([]float32)
+	dy := tensor.New(tensor.WithShape(net.OutputShape(1)...), tensor.WithBacking(make([]float32, n)))
+	dyData := dy.Data().([]float32)
+	weights := cfg.Problem.Weights()
+	target := img.Pix
+	f := imageio.Image{W: img.W, H: img.H, C: img.C, Pix: make([]float64, n)}
+	avgImg := func() imageio.Image {
+		if st.avg == nil {
+			return imageio.Image{}
+		}
+		return imageOf(img, append([]float64(nil), st.avg...))
+	}
+	meanImg := func() imageio.Image {
+		if st.samples == 0 {
+			return imageio.Image{}
+		}
+		m := make([]float64, n)
+		for i, v := range st.mean {
+			m[i] = v / float64(st.samples)
+		}
+		return imageOf(img, m)
+	}
+	result := func(last int) Result {
+		r := Result{
+			Measurements: st.ms, BinCenters: meter.BinCenters(), Iter: last, Complete: last == cfg.Iters,
+			Output: f.Clone(), Start: imageOf(img, append([]float64(nil), st.start...)), Average: avgImg(), Mean: meanImg(),
+			Samples: st.samples, Best: st.best, BestAverage: st.bestAvg, MeasureSeconds: st.measSec,
+			Seconds: st.trainSec + st.measSec, Net: net,
+		}
+		if st.bestOut != nil {
+			r.BestOutput = imageOf(img, append([]float64(nil), st.bestOut...))
+		}
+		if st.stepCount > 0 {
+			r.StepSeconds = st.trainSec / float64(st.stepCount)
+		}
+		return r
+	}
+	last := st.iter - 1
+	if st.last != nil {
+		copy(f.Pix, st.last)
+	}
+	for t := st.iter; t <= cfg.Iters; t++ {
+		st.iter = t
+		if err := ctx.Err(); err != nil {
+			if cfg.Checkpoint != "" && t > 0 {
+				st.last = f.Pix
+				if werr := writeCheckpoint(cfg, st); werr != nil {
+					return result(last), errors.Join(err, werr)
+				}
+			}
+			return result(last), err
+		}
+		if t == cfg.Iters && t > 0 && cfg.Checkpoint != "" {
+			// The final checkpoint holds the state before f_Iters: a
+			// resumed run (with the same or a larger Iters) recomputes it
+			// and continues exactly as an uninterrupted run.
+			st.last = f.Pix
+			if err := writeCheckpoint(cfg, st); err != nil {
+				return result(last), err
+			}
+		}
+		t0 := time.Now()
+		copy(ztData, zdata)
+		if cfg.RegNoise > 0 {
+			rng := rand.New(rand.NewPCG(cfg.Seed^perturbSalt, uint64(t)))
+			for i := range ztData {
+				ztData[i] += float32(cfg.RegNoise * rng.NormFloat64())
+			}
+		}
+		out, err := net.Forward(zt)
+		if err != nil {
+			return result(last), err
+		}
+		od := out.Data().([]float32)
+		loss := 0.0
+		for i, v := range od {
+			fv := float64(v)
+			if math.IsNaN(fv) || math.IsInf(fv, 0) {
+				return result(last), fmt.Errorf("dip: the output at iteration %d is not finite; the training diverged: lower the learning rate (now %g)", t, cfg.Opt.LR)
+			}
+			f.Pix[i] = fv
+			r := weights[i] * (fv - target[i])
+			loss += r * r
+		}
+		loss /= float64(n)
+		if t == 0 {
+			st.start = append([]float64(nil), f.Pix...)
+			if err := meter.SetStart(f); err != nil {
+				return result(last), err
+			}
+		}
+		if cfg.ExpAvg > 0 {
+			if st.avg == nil {
+				st.avg = append([]float64(nil), f.Pix...)
+			} else {
+				w := cfg.ExpAvg
+				for i, v := range f.Pix {
+					st.avg[i] = w*st.avg[i] + (1-w)*v
+				}
+			}
+		}
+		if cfg.BurnIn >= 0 && t >= cfg.BurnIn && (t-cfg.BurnIn)%cfg.SampleEvery == 0 {
+			if st.mean == nil {
+				st.mean = make([]float64, n)
+			}
+			for i, v := range f.Pix {
+				st.mean[i] += v
+			}
+			st.samples++
+		}
+		psnr := clippedPSNR(f.Pix, cfg.Problem.Clean.Pix)
+		if psnr > st.best.PSNR {
+			st.best = Best{PSNR: psnr, Iter: t}
+			st.bestOut = append(st.bestOut[:0], f.Pix...)
+		}
+		if st.avg != nil {
+			if p := clippedPSNR(st.avg, cfg.Problem.Clean.Pix); p > st.bestAvg.PSNR {
+				st.bestAvg = Best{PSNR: p, Iter: t}
+			}
+		}
+		last = t
+		stepTime := time.Since(t0)
+		if t%cfg.Every == 0 || t == cfg.Iters {
+			t1 := time.Now()
+			m := Measurement{Iter: t, Loss: loss, PSNR: psnr, PSNRAvg: math.NaN(), PSNRMean: math.NaN()}
+			m.PSNRTarget = clippedPSNR(f.Pix, target)
+			var ev Event
+			ev.Output = f.Clone()
+			if st.avg != nil {
+				ev.Average = avgImg()
+				m.PSNRAvg = clippedPSNR(st.avg, cfg.Problem.Clean.Pix)
+			}
+			if st.samples > 0 {
+				ev.Mean = meanImg()
+				m.PSNRMean = clippedPSNR(ev.Mean.Pix, cfg.Problem.Clean.Pix)
+			}
+			if m.FBC, err = meter.FBC(f); err != nil {
+				return result(last), err
+			}
+			if m.Ratio, err = meter.Ratios(f); err != nil {
+				return result(last), err
+			}
+			st.measSec += time.Since(t1).Seconds()
+			m.Seconds = st.trainSec + stepTime.Seconds()
+			st.ms = append(st.ms, m)
+			ev.Measurement = m
+			if obs != nil {
+				if err := obs(ev); err != nil {
+					return result(last), err
+				}
+			}
+		}
+		if t == cfg.Iters {
+			st.trainSec += stepTime.Seconds()
+			break
+		}
+		t2 := time.Now()
+		// d loss / d f: DIP's mean squared error, or the data term of the
+		// Langevin potential.
+		scale := 2 / float64(n)
+		if cfg.Opt.Kind == SGLD {
+			scale = 1 / (cfg.Opt.NoiseStd * cfg.Opt.NoiseStd)
+		}
+		for i, v := range f.Pix {
+			dyData[i] = float32(scale * weights[i] * weights[i] * (v - target[i]))
+		}
+		net.ZeroGrad()
+		if err := net.Backward(dy); err != nil {
+			return result(last), err
+		}
+		if err := st.opt.step(t); err != nil {
+			return result(last), err
+		}
+		st.trainSec += (stepTime + time.Since(t2)).Seconds()
+		st.stepCount++
+		if next := t + 1; cfg.Checkpoint != "" && cfg.CheckpointEvery > 0 && next%cfg.CheckpointEvery == 0 && next < cfg.Iters {
+			st.iter, st.last = next, f.Pix
+			if err := writeCheckpoint(cfg, st); err != nil {
+				return result(last), err
+			}
+		}
+	}
+	return result(last), nil
+}
+
+// imageOf wraps values in an image of the target's geometry.
+func imageOf(like imageio.Image, pix []float64) imageio.Image {
+	return imageio.Image{W: like.W, H: like.H, C: like.C, Pix: pix}
+}
+
+// clippedPSNR is PSNR of f clipped to [0, 1] against x.
+func clippedPSNR(f, x []float64) float64 {
+	s := 0.0
+	for i, v := range f {
+		d := math.Min(1, math.Max(0, v)) - x[i]
+		s += d * d
+	}
+	return 10 * math.Log10(float64(len(f))/s)
+}
