@@ -186,7 +186,7 @@ func (cfg Config) validate() error {
 // state is everything a run needs to continue exactly: it is what a
 // checkpoint holds.
 type state struct {
-	iter      int // next iteration to compute
+	iter      int       // next iteration to compute
 	last      []float64 // f_{iter-1}, the last output computed
 	net       *nn.Net
 	opt       stepper
