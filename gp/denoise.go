@@ -36,9 +36,11 @@ type Restoration struct {
 	// Mean is the posterior mean per channel (the restored signal).
 	Mean [][]float64
 	// Var is the posterior variance per grid point, shared by all
-	// channels (same kernel, same hyperparameters, same mask); nil if not
-	// computed.
+	// channels (same kernel, same hyperparameters, same mask), estimated
+	// from posterior draws; nil if not computed.
 	Var []float64
+	// PointVar is the exact posterior variance at the requested points.
+	PointVar []float64
 	// Hyper are the hyperparameters used.
 	Hyper Hyper
 	// Note describes the kernel representation and method.
