@@ -11,6 +11,13 @@ func packA(tr transposer, transA bool, a []float32, lda, ic, pc, mc, kc, mr int,
 		if transA {
 			// op(A)(i,p) = a[p*lda+i]: each column of the panel is contiguous.
 			base := pc*lda + ic + ir
+			if rows == 8 && mr == 8 {
+				// Fixed-size copies avoid a memmove call per column.
+				for p := 0; p < kc; p++ {
+					*(*[8]float32)(dst[p*8:]) = *(*[8]float32)(a[base+p*lda:])
+				}
+				continue
+			}
 			for p := 0; p < kc; p++ {
 				d := dst[p*mr : p*mr+mr]
 				s := a[base+p*lda : base+p*lda+rows]
