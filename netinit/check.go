@@ -31,21 +31,27 @@ type CheckConfig struct {
 // CheckResult is the outcome of a check: the analytic kernel, the Monte
 // Carlo estimate with its standard errors and their comparison.
 type CheckResult struct {
-	Arch          string     `json:"arch"`
-	Size          []int      `json:"size"`
-	Width         int        `json:"width"`
-	Samples       int        `json:"samples"`
-	Seed          uint64     `json:"seed"`
-	FixedInput    bool       `json:"fixed_input"`
-	Period        int        `json:"period"`
-	Margin        int        `json:"margin"`
-	Region        string     `json:"region"`
-	Shard         string     `json:"shard,omitempty"`
-	Complete      bool       `json:"complete"`
-	Comparison    Comparison `json:"comparison"`
-	KernelSeconds float64    `json:"kernel_seconds"`
-	SampleSeconds float64    `json:"sample_seconds"`
-	NetsPerSecond float64    `json:"networks_per_second"`
+	Arch       string     `json:"arch"`
+	Size       []int      `json:"size"`
+	Width      int        `json:"width"`
+	Samples    int        `json:"samples"`
+	Seed       uint64     `json:"seed"`
+	FixedInput bool       `json:"fixed_input"`
+	Period     int        `json:"period"`
+	Margin     int        `json:"margin"`
+	Region     string     `json:"region"`
+	Shard      string     `json:"shard,omitempty"`
+	Complete   bool       `json:"complete"`
+	Comparison Comparison `json:"comparison"`
+	// Shape compares the row-centered kernels (each phase's row minus its
+	// mean over offsets): the kernel's shape without the common-mode part,
+	// whose sampling noise otherwise hides structural errors.
+	Shape Comparison `json:"shape"`
+	// Verdict is the one-line conclusion from both comparisons.
+	Verdict       string  `json:"verdict"`
+	KernelSeconds float64 `json:"kernel_seconds"`
+	SampleSeconds float64 `json:"sample_seconds"`
+	NetsPerSecond float64 `json:"networks_per_second"`
 
 	Analytic  kernel.Map `json:"-"`
 	Empirical kernel.Map `json:"-"`
@@ -142,8 +148,45 @@ func (r *CheckResult) finish(stats *Stats) error {
 	if r.Empirical, r.Stderr, err = stats.Estimate(); err != nil {
 		return err
 	}
-	r.Comparison, err = Compare(r.Analytic, r.Empirical, r.Stderr)
-	return err
+	if r.Comparison, err = Compare(r.Analytic, r.Empirical, r.Stderr); err != nil {
+		return err
+	}
+	cm, cse, err := stats.Centered()
+	if err != nil {
+		return err
+	}
+	a, err := r.Analytic.WithPeriod(stats.Period)
+	if err != nil {
+		return err
+	}
+	ca := a.Clone()
+	CenterRows(ca.Data, a.Data, stats.Valid, a.Points())
+	if r.Shape, err = Compare(ca, cm, cse); err != nil {
+		return err
+	}
+	// Errors of the shape are relative to the same variance as the rest.
+	r.Shape = rescale(r.Shape, r.Comparison.Variance)
+	switch {
+	case r.Comparison.Consistent && r.Shape.Consistent:
+		r.Verdict = fmt.Sprintf("AGREE: analytic and empirical kernels match within sampling error, in level and in shape (%.1f%% and %.1f%% of entries within 2 SE; max error %.2g of the variance)", 100*r.Comparison.Within2, 100*r.Shape.Within2, math.Max(r.Comparison.MaxRelError, r.Shape.MaxRelError))
+	case r.Comparison.Consistent:
+		r.Verdict = fmt.Sprintf("DIFFER IN SHAPE: the level agrees but the row-centered kernel departs beyond sampling error (%.1f%% within 2 SE, max error %.2g of the variance, sampling error %.2g)", 100*r.Shape.Within2, r.Shape.MaxRelError, r.Shape.MeanStderr)
+	default:
+		r.Verdict = fmt.Sprintf("DIFFER: the empirical kernel departs beyond sampling error (level: %.1f%% within 2 SE, mean bias %+.2g of the variance; shape: %.1f%% within 2 SE, max error %.2g)", 100*r.Comparison.Within2, r.Comparison.BiasRelError, 100*r.Shape.Within2, r.Shape.MaxRelError)
+	}
+	return nil
+}
+
+// rescale expresses a comparison's errors relative to variance v instead
+// of its own.
+func rescale(c Comparison, v float64) Comparison {
+	f := c.Variance / v
+	c.MaxRelError *= f
+	c.RMSRelError *= f
+	c.BiasRelError *= f
+	c.MeanStderr *= f
+	c.Variance = v
+	return c
 }
 
 // statsMeta is what a shard writes next to its sums (stats.json).

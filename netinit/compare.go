@@ -53,6 +53,13 @@ func Compare(analytic, empirical, stderr kernel.Map) (Comparison, error) {
 		return c, fmt.Errorf("netinit: maps of different shapes: analytic %v, empirical %v", analytic.Shape(), empirical.Shape())
 	}
 	c.Variance = analytic.MeanVariance()
+	if c.Variance <= 0 {
+		// A row-centered map may have a small variance; normalize by the
+		// largest magnitude instead.
+		for _, v := range analytic.Data {
+			c.Variance = math.Max(c.Variance, math.Abs(v))
+		}
+	}
 	if !(c.Variance > 0) {
 		return c, fmt.Errorf("netinit: the analytic variance is %v; nothing to compare", c.Variance)
 	}

@@ -36,7 +36,7 @@ type Field struct {
 	bufA   []complex128
 	bufB   []complex128
 	bufC   []complex128
-	regF   []complex128
+	realA  []float64
 }
 
 // NewField prepares the estimator for fields of the given period, grid size
@@ -84,10 +84,11 @@ func NewField(period int, size []int, margin int) (*Field, error) {
 }
 
 func (e *Field) alloc() {
-	n := len(e.region)
-	e.bufA = make([]complex128, n)
-	e.bufB = make([]complex128, n)
-	e.bufC = make([]complex128, n)
+	h := e.plan.HalfLen()
+	e.bufA = make([]complex128, h)
+	e.bufB = make([]complex128, h)
+	e.bufC = make([]complex128, h)
+	e.realA = make([]float64, len(e.region))
 }
 
 func (e *Field) interior(x int) bool {
@@ -157,23 +158,23 @@ func (e *Field) Estimate(dst []float64, f []float32, channels int) error {
 	clear(dst)
 	for c := 0; c < channels; c++ {
 		fc := f[c*n : (c+1)*n]
-		// B = F(region * f)
+		// B = F(region * f), half spectrum.
 		for x, v := range fc {
-			e.bufB[x] = complex(float64(v)*e.region[x], 0)
+			e.realA[x] = float64(v) * e.region[x]
 		}
-		e.plan.Forward(e.bufB, e.bufB)
+		e.plan.RealForward(e.bufB, e.realA)
 		for p, m := range e.masks {
 			for x, v := range fc {
-				e.bufA[x] = complex(float64(v)*m[x], 0)
+				e.realA[x] = float64(v) * m[x]
 			}
-			e.plan.Forward(e.bufA, e.bufA)
+			e.plan.RealForward(e.bufA, e.realA)
 			for i, a := range e.bufA {
 				e.bufC[i] = complex(real(a), -imag(a)) * e.bufB[i]
 			}
-			e.plan.Inverse(e.bufC, e.bufC)
+			e.plan.RealInverse(e.realA, e.bufC)
 			row := dst[p*n : (p+1)*n]
 			for d := range row {
-				row[d] += real(e.bufC[d])
+				row[d] += e.realA[d]
 			}
 		}
 	}

@@ -152,15 +152,21 @@ func Sample(ctx context.Context, a arch.Arch, size []int, o Options) (*Stats, er
 				}
 				ws, is := SampleSeeds(o.Seed, i, o.FixedInput)
 				if net == nil {
+					var err error
 					if net, err = nn.Build(a, size, ws); err != nil {
 						fail(err)
 						return
 					}
-					net.SetTraining(false)
 				} else {
 					net.Reinit(ws)
 				}
-				x := nn.NewInput(a, size, 1, is)
+				x, err := nn.NewInput(a, size, 1, is)
+				if err != nil {
+					fail(err)
+					return
+				}
+				// Training mode: batch norms normalize with this sample's
+				// own grid statistics, as in DIP.
 				y, err := net.Forward(x)
 				if err != nil {
 					fail(err)

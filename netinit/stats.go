@@ -24,9 +24,15 @@ type Stats struct {
 	SumHi, SumLo []float64
 	// SqHi, SqLo: double-double sum of their squares.
 	SqHi, SqLo []float64
+	// CSumHi, CSumLo, CSqHi, CSqLo are the same sums for the row-centered
+	// estimates c[p][d] = khat[p][d] - mean over d of khat[p][d] (see
+	// Centered).
+	CSumHi, CSumLo, CSqHi, CSqLo []float64
 	// Valid marks the entries that have data (an interior region may leave
 	// long offsets without pairs of points).
 	Valid []bool
+
+	row []float64 // scratch for Add
 }
 
 // NewStats returns empty statistics for a map of the given period and grid.
@@ -47,7 +53,10 @@ func NewStats(period int, size []int, valid []bool) (*Stats, error) {
 	}
 	return &Stats{Size: slices.Clone(size), Period: period,
 		SumHi: make([]float64, n), SumLo: make([]float64, n),
-		SqHi: make([]float64, n), SqLo: make([]float64, n), Valid: slices.Clone(valid)}, nil
+		SqHi: make([]float64, n), SqLo: make([]float64, n),
+		CSumHi: make([]float64, n), CSumLo: make([]float64, n),
+		CSqHi: make([]float64, n), CSqLo: make([]float64, n),
+		Valid: slices.Clone(valid)}, nil
 }
 
 // twoSum returns s = fl(a+b) and the exact error e with a + b = s + e.
@@ -80,8 +89,56 @@ func (s *Stats) Add(est []float64) error {
 		ddAdd(&s.SumHi[i], &s.SumLo[i], v)
 		ddAdd(&s.SqHi[i], &s.SqLo[i], v*v)
 	}
+	if s.row == nil {
+		s.row = make([]float64, len(est))
+	}
+	CenterRows(s.row, est, s.Valid, s.rowLen())
+	for i, v := range s.row {
+		if s.Valid[i] {
+			ddAdd(&s.CSumHi[i], &s.CSumLo[i], v)
+			ddAdd(&s.CSqHi[i], &s.CSqLo[i], v*v)
+		}
+	}
 	s.N++
 	return nil
+}
+
+func (s *Stats) rowLen() int {
+	n := 1
+	for _, v := range s.Size {
+		n *= v
+	}
+	return n
+}
+
+// CenterRows writes into dst the values of src (rows of length n: one row
+// per phase) minus the mean of their row over the valid entries. Averaged
+// over samples, the centered estimate has no common-mode part: a sample
+// whose output is shifted by a constant moves every entry of its row
+// alike, and centering removes that, so the centered comparison sees the
+// kernel's shape with far smaller error bars.
+func CenterRows(dst, src []float64, valid []bool, n int) {
+	for p := 0; p*n < len(src); p++ {
+		var sum float64
+		var cnt int
+		for d := p * n; d < (p+1)*n; d++ {
+			if valid[d] {
+				sum += src[d]
+				cnt++
+			}
+		}
+		mean := 0.0
+		if cnt > 0 {
+			mean = sum / float64(cnt)
+		}
+		for d := p * n; d < (p+1)*n; d++ {
+			if valid[d] {
+				dst[d] = src[d] - mean
+			} else {
+				dst[d] = 0
+			}
+		}
+	}
 }
 
 // Merge adds the statistics of o (same period, grid and valid mask).
@@ -94,6 +151,10 @@ func (s *Stats) Merge(o *Stats) error {
 		ddAdd(&s.SumHi[i], &s.SumLo[i], o.SumLo[i])
 		ddAdd(&s.SqHi[i], &s.SqLo[i], o.SqHi[i])
 		ddAdd(&s.SqHi[i], &s.SqLo[i], o.SqLo[i])
+		ddAdd(&s.CSumHi[i], &s.CSumLo[i], o.CSumHi[i])
+		ddAdd(&s.CSumHi[i], &s.CSumLo[i], o.CSumLo[i])
+		ddAdd(&s.CSqHi[i], &s.CSqLo[i], o.CSqHi[i])
+		ddAdd(&s.CSqHi[i], &s.CSqLo[i], o.CSqLo[i])
 	}
 	s.N += o.N
 	return nil
@@ -105,6 +166,9 @@ func (s *Stats) Clone() *Stats {
 	c.Size = slices.Clone(s.Size)
 	c.SumHi, c.SumLo = slices.Clone(s.SumHi), slices.Clone(s.SumLo)
 	c.SqHi, c.SqLo = slices.Clone(s.SqHi), slices.Clone(s.SqLo)
+	c.CSumHi, c.CSumLo = slices.Clone(s.CSumHi), slices.Clone(s.CSumLo)
+	c.CSqHi, c.CSqLo = slices.Clone(s.CSqHi), slices.Clone(s.CSqLo)
+	c.row = nil
 	c.Valid = slices.Clone(s.Valid)
 	return &c
 }
@@ -113,6 +177,16 @@ func (s *Stats) Clone() *Stats {
 // error (the spread between samples over sqrt(N)). Entries without data
 // are NaN in both maps.
 func (s *Stats) Estimate() (mean, stderr kernel.Map, err error) {
+	return s.estimate(s.SumHi, s.SumLo, s.SqHi, s.SqLo)
+}
+
+// Centered returns the same for the row-centered estimates (see
+// CenterRows): the shape of the kernel without its common-mode part.
+func (s *Stats) Centered() (mean, stderr kernel.Map, err error) {
+	return s.estimate(s.CSumHi, s.CSumLo, s.CSqHi, s.CSqLo)
+}
+
+func (s *Stats) estimate(sumHi, sumLo, sqHi, sqLo []float64) (mean, stderr kernel.Map, err error) {
 	if s.N == 0 {
 		return mean, stderr, fmt.Errorf("netinit: no samples")
 	}
@@ -126,15 +200,15 @@ func (s *Stats) Estimate() (mean, stderr kernel.Map, err error) {
 			mean.Data[i], stderr.Data[i] = math.NaN(), math.NaN()
 			continue
 		}
-		m := (s.SumHi[i] + s.SumLo[i]) / n
+		m := (sumHi[i] + sumLo[i]) / n
 		mean.Data[i] = m
 		if s.N < 2 {
 			stderr.Data[i] = math.Inf(1)
 			continue
 		}
 		// Sample variance from the double-double sums: (sum sq - n m^2)/(n-1).
-		hi, lo := s.SqHi[i], s.SqLo[i]
-		sum := s.SumHi[i] + s.SumLo[i]
+		hi, lo := sqHi[i], sqLo[i]
+		sum := sumHi[i] + sumLo[i]
 		ddAdd(&hi, &lo, -sum*m)
 		v := (hi + lo) / (n - 1)
 		if v < 0 {
@@ -143,4 +217,9 @@ func (s *Stats) Estimate() (mean, stderr kernel.Map, err error) {
 		stderr.Data[i] = math.Sqrt(v / n)
 	}
 	return mean, stderr, nil
+}
+
+// rows returns the eight sum arrays in file order.
+func (s *Stats) rows() [][]float64 {
+	return [][]float64{s.SumHi, s.SumLo, s.SqHi, s.SqLo, s.CSumHi, s.CSumLo, s.CSqHi, s.CSqLo}
 }

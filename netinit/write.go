@@ -22,9 +22,10 @@ import (
 )
 
 // WriteStats writes the mergeable statistics of a (shard of a) run into
-// dir: stats.json (what was run) and stats.npy (float64, shape (4, L):
+// dir: stats.json (what was run) and stats.npy (float64, shape (8, L):
 // sum hi, sum lo, sum-of-squares hi and lo per phase and offset; entries
-// without data are NaN).
+// without data are NaN), and rows 5 to 8 the same for the row-centered
+// estimates.
 func WriteStats(dir string, cfg CheckConfig, s *Stats) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -42,17 +43,18 @@ func WriteStats(dir string, cfg CheckConfig, s *Stats) error {
 		return err
 	}
 	L := len(s.SumHi)
-	data := make([]float64, 4*L)
+	rows := s.rows()
+	data := make([]float64, len(rows)*L)
 	for i := 0; i < L; i++ {
-		if !s.Valid[i] {
-			for k := 0; k < 4; k++ {
+		for k, r := range rows {
+			if s.Valid[i] {
+				data[k*L+i] = r[i]
+			} else {
 				data[k*L+i] = math.NaN()
 			}
-			continue
 		}
-		data[i], data[L+i], data[2*L+i], data[3*L+i] = s.SumHi[i], s.SumLo[i], s.SqHi[i], s.SqLo[i]
 	}
-	if err := npy.WriteFloat64(filepath.Join(dir, "stats.npy"), []int{4, L}, data); err != nil {
+	if err := npy.WriteFloat64(filepath.Join(dir, "stats.npy"), []int{len(rows), L}, data); err != nil {
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, "stats.json"), append(mj, '\n'), 0o644)
@@ -77,8 +79,8 @@ func ReadStats(dir string) (CheckConfig, *Stats, error) {
 	if err != nil {
 		return cfg, nil, err
 	}
-	if len(shape) != 2 || shape[0] != 4 {
-		return cfg, nil, fmt.Errorf("netinit: %s/stats.npy has shape %v, want (4, L)", dir, shape)
+	if len(shape) != 2 || shape[0] != 8 {
+		return cfg, nil, fmt.Errorf("netinit: %s/stats.npy has shape %v, want (8, L)", dir, shape)
 	}
 	L := shape[1]
 	valid := make([]bool, L)
@@ -92,9 +94,11 @@ func ReadStats(dir string) (CheckConfig, *Stats, error) {
 	if len(s.SumHi) != L {
 		return cfg, nil, fmt.Errorf("netinit: %s/stats.npy has %d entries, want %d", dir, L, len(s.SumHi))
 	}
-	for i := 0; i < L; i++ {
-		if valid[i] {
-			s.SumHi[i], s.SumLo[i], s.SqHi[i], s.SqLo[i] = data[i], data[L+i], data[2*L+i], data[3*L+i]
+	for k, r := range s.rows() {
+		for i := 0; i < L; i++ {
+			if valid[i] {
+				r[i] = data[k*L+i]
+			}
 		}
 	}
 	s.N = meta.N

@@ -25,7 +25,7 @@ type checkCmd struct {
 	Merge checkMergeCmd `cmd:"" help:"Merge the outputs of 'dipgp check --shard i/n' runs into the result of one run with all samples."`
 }
 
-const defaultCheckArch = "dip-skip:scales=2,channels=64,bn=false,pad=circular"
+const defaultCheckArch = "dip-skip:scales=2,channels=64,bn=false,pad=circular,init=normal,sw=1.4,sb=0.1"
 
 type checkRunCmd struct {
 	Arch          string `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file." default:"${check_arch}"`
@@ -118,7 +118,7 @@ func (c *checkRunCmd) one(ctx context.Context, g *Globals, cfg netinit.CheckConf
 	lastWrite := time.Now()
 	cfg.Partial = func(done, total int, r netinit.CheckResult) {
 		bar.Set(int64(done), int64(total))
-		bar.SetMessage(fmt.Sprintf("rms err %.3g, %.0f%% within 2 SE", r.Comparison.RMSRelError, 100*r.Comparison.Within2))
+		bar.SetMessage(fmt.Sprintf("rms err %.3g (shape %.3g), %.0f%% within 2 SE", r.Comparison.RMSRelError, r.Shape.RMSRelError, 100*r.Shape.Within2))
 		if time.Since(lastWrite) > 15*time.Second && done < total {
 			lastWrite = time.Now()
 			if err := netinit.WriteCheck(dir, cfg, r); err != nil {
@@ -153,15 +153,28 @@ func (c *checkRunCmd) print(r netinit.CheckResult) {
 	fmt.Fprintf(tw, "networks\t%d (seed %d, %s input)%s\n", r.Samples, r.Seed, map[bool]string{true: "fixed", false: "fresh"}[r.FixedInput], map[bool]string{true: "", false: " INCOMPLETE"}[r.Complete])
 	fmt.Fprintf(tw, "kernel period\t%d (non-stationarity %.3g)\n", r.Period, r.Analytic.NonStationarity())
 	fmt.Fprintf(tw, "region\t%s\n", r.Region)
-	fmt.Fprintf(tw, "analytic variance\t%.6g\n", cm.Variance)
-	fmt.Fprintf(tw, "max |error| / var\t%.3g\n", cm.MaxRelError)
-	fmt.Fprintf(tw, "RMS error / var\t%.3g\n", cm.RMSRelError)
-	fmt.Fprintf(tw, "mean bias / var\t%+.3g\n", cm.BiasRelError)
-	fmt.Fprintf(tw, "mean stderr / var\t%.3g\n", cm.MeanStderr)
-	fmt.Fprintf(tw, "within 2 SE / 3 SE\t%.1f%% / %.1f%% of %d entries\n", 100*cm.Within2, 100*cm.Within3, cm.Entries)
+	sh := r.Shape
+	fmt.Fprintf(tw, "analytic variance\t%.6g (contrast: the kernel varies by %.3g of it over offsets)\n", cm.Variance, contrast(r))
+	fmt.Fprintf(tw, "\tsecond moment\tshape (row-centered)\n")
+	fmt.Fprintf(tw, "max |error| / var\t%.3g\t%.3g\n", cm.MaxRelError, sh.MaxRelError)
+	fmt.Fprintf(tw, "RMS error / var\t%.3g\t%.3g\n", cm.RMSRelError, sh.RMSRelError)
+	fmt.Fprintf(tw, "mean bias / var\t%+.3g\t\n", cm.BiasRelError)
+	fmt.Fprintf(tw, "mean stderr / var\t%.3g\t%.3g\n", cm.MeanStderr, sh.MeanStderr)
+	fmt.Fprintf(tw, "within 2 SE / 3 SE\t%.1f%% / %.1f%%\t%.1f%% / %.1f%%\n", 100*cm.Within2, 100*cm.Within3, 100*sh.Within2, 100*sh.Within3)
+	fmt.Fprintf(tw, "entries compared\t%d\t%d\n", cm.Entries, sh.Entries)
 	fmt.Fprintf(tw, "time\tkernel %.2f s, sampling %.1f s (%.1f networks/s)\n", r.KernelSeconds, r.SampleSeconds, r.NetsPerSecond)
 	tw.Flush()
-	fmt.Println(cm.Verdict)
+	fmt.Println(r.Verdict)
+}
+
+// contrast returns (max - min) / variance of the analytic map: how much
+// the kernel varies with the offset.
+func contrast(r netinit.CheckResult) float64 {
+	lo, hi := r.Analytic.Data[0], r.Analytic.Data[0]
+	for _, v := range r.Analytic.Data {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return (hi - lo) / r.Comparison.Variance
 }
 
 func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckConfig) error {
@@ -176,7 +189,7 @@ func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckCo
 	var s netinit.Sweep
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	if !c.JSON {
-		fmt.Fprintln(tw, "width\tnetworks\tRMS err/var\tmax err/var\tbias/var\tstderr/var\twithin 2 SE\tverdict")
+		fmt.Fprintln(tw, "width\tnetworks\tRMS err/var\tmax err/var\tbias/var\tstderr/var\tshape RMS err\tshape stderr\tshape within 2 SE\tverdict")
 	}
 	for _, w := range widths {
 		a, err := arch.WithPresetKey(cfg.Arch, "channels", strconv.Itoa(w))
@@ -192,7 +205,8 @@ func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckCo
 		s.Points = append(s.Points, netinit.SweepPoint{Width: w, Result: r})
 		cm := r.Comparison
 		if !c.JSON {
-			fmt.Fprintf(tw, "%d\t%d\t%.3g\t%.3g\t%+.3g\t%.3g\t%.1f%%\t%s\n", w, r.Samples, cm.RMSRelError, cm.MaxRelError, cm.BiasRelError, cm.MeanStderr, 100*cm.Within2, map[bool]string{true: "agree", false: "differ"}[cm.Consistent])
+			sh := r.Shape
+			fmt.Fprintf(tw, "%d\t%d\t%.3g\t%.3g\t%+.3g\t%.3g\t%.3g\t%.3g\t%.1f%%\t%s\n", w, r.Samples, cm.RMSRelError, cm.MaxRelError, cm.BiasRelError, cm.MeanStderr, sh.RMSRelError, sh.MeanStderr, 100*sh.Within2, map[bool]string{true: "agree", false: "differ"}[cm.Consistent && sh.Consistent])
 			tw.Flush()
 		}
 		s = netinit.Fit(s)
