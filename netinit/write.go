@@ -139,6 +139,7 @@ func Merge(ctx context.Context, dirs []string) (CheckConfig, CheckResult, error)
 			return cfg, CheckResult{}, err
 		}
 	}
+	complete := len(seen) == cfg.Options.Shards && total.N == cfg.Options.Samples
 	cfg.Options.Shard, cfg.Options.Shards = 0, 1
 	r := CheckResult{Arch: cfg.Arch.String(), Size: cfg.Size, Width: Width(cfg.Arch), Seed: cfg.Options.Seed,
 		FixedInput: cfg.Options.FixedInput, Period: total.Period, Margin: cfg.Options.Margin}
@@ -154,7 +155,7 @@ func Merge(ctx context.Context, dirs []string) (CheckConfig, CheckResult, error)
 	if err := r.finish(total); err != nil {
 		return cfg, r, err
 	}
-	r.Complete = len(seen) == cfg.Options.Shards && total.N == cfg.Options.Samples
+	r.Complete = complete
 	return cfg, r, nil
 }
 
