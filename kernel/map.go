@@ -277,3 +277,22 @@ func (m Map) Check() error {
 	}
 	return nil
 }
+
+// MaxCyclostationaryError returns the largest absolute difference between
+// the full covariance cov (n x n row-major, n = prod(size)) and the map of
+// the given period read from it by FromDense: 0 (up to rounding) exactly
+// when cov is cyclostationary with that period.
+func MaxCyclostationaryError(cov []float64, size []int, period int) (float64, error) {
+	m, err := FromDense(cov, size, period)
+	if err != nil {
+		return 0, err
+	}
+	n := m.Points()
+	var e float64
+	for x := 0; x < n; x++ {
+		for x2 := 0; x2 < n; x2++ {
+			e = math.Max(e, math.Abs(cov[x*n+x2]-m.Cov(x, x2)))
+		}
+	}
+	return e, nil
+}

@@ -1,122 +1,139 @@
-package kernel
+package kernel_test
 
 import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/dipgp/dipgp/kernel"
 )
 
-// randomCyclo builds a random cyclostationary covariance of period P on the
-// grid by an independent route: the dense matrix B B^T of a random
-// operator B that commutes with shifts by P, then reads it as a Map.
-func randomCyclo(t *testing.T, size []int, period int, seed uint64) ([]float64, Map) {
+// randomMap returns a map of period P with standard normal values (not a
+// valid covariance, which these tests do not need).
+func randomMap(t *testing.T, rng *rand.Rand, P int, size []int) kernel.Map {
 	t.Helper()
-	rng := rand.New(rand.NewPCG(seed, 1))
-	shape, _ := NewMap(period, size)
-	n := shape.Points()
-	// B(x, x') = b[phase(x)][offset(x, x')] is P-periodic.
-	b := make([]float64, shape.Phases()*n)
-	for i := range b {
-		b[i] = rng.NormFloat64()
-	}
-	B := make([]float64, n*n)
-	for x := 0; x < n; x++ {
-		for x2 := 0; x2 < n; x2++ {
-			B[x*n+x2] = b[shape.Phase(x)*n+shape.Offset(x, x2)]
-		}
-	}
-	cov := make([]float64, n*n)
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			var s float64
-			for k := 0; k < n; k++ {
-				s += B[i*n+k] * B[j*n+k]
-			}
-			cov[i*n+j] = s
-		}
-	}
-	m, err := FromDense(cov, size, period)
+	m, err := kernel.NewMap(P, size)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cov, m
+	for i := range m.Data {
+		m.Data[i] = rng.NormFloat64()
+	}
+	return m
 }
 
 func TestMapDenseRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
 	for _, c := range []struct {
-		size   []int
-		period int
-	}{{[]int{12}, 1}, {[]int{12}, 4}, {[]int{8, 6}, 2}, {[]int{4, 4}, 4}} {
-		cov, m := randomCyclo(t, c.size, c.period, 7)
+		P    int
+		size []int
+	}{{1, []int{12}}, {4, []int{8}}, {2, []int{4, 6}}, {4, []int{8, 8}}} {
+		m := randomMap(t, rng, c.P, c.size)
 		d := m.Dense()
-		for i := range cov {
-			if math.Abs(d[i]-cov[i]) > 1e-9*math.Abs(cov[i])+1e-12 {
-				t.Fatalf("size %v period %d: Dense differs at %d: %v vs %v", c.size, c.period, i, d[i], cov[i])
-			}
-		}
-		// Symmetry k[p][d] = k[(p+d) mod P][-d] holds for a covariance.
+		// Check the documented layout independently: K(x, x+d) = Data[p][d].
 		n := m.Points()
 		for x := 0; x < n; x++ {
 			for x2 := 0; x2 < n; x2++ {
-				if math.Abs(m.Cov(x, x2)-m.Cov(x2, x)) > 1e-9*(1+math.Abs(m.Cov(x, x2))) {
-					t.Fatalf("not symmetric at %d,%d", x, x2)
+				var p, off int
+				if len(c.size) == 1 {
+					p = x % c.P
+					off = ((x2-x)%n + n) % n
+				} else {
+					w, h := c.size[1], c.size[0]
+					y1, xx1, y2, xx2 := x/w, x%w, x2/w, x2%w
+					p = (y1%c.P)*c.P + xx1%c.P
+					off = ((y2-y1)%h+h)%h*w + ((xx2-xx1)%w+w)%w
+				}
+				if d[x*n+x2] != m.Data[p*n+off] {
+					t.Fatalf("P=%d size %v: Dense(%d,%d) = %v, want %v", c.P, c.size, x, x2, d[x*n+x2], m.Data[p*n+off])
 				}
 			}
 		}
-		// WithPeriod keeps the covariance.
-		if 2*c.period <= c.size[0] && c.size[0]%(2*c.period) == 0 && (len(c.size) == 1 || c.size[1]%(2*c.period) == 0) {
-			w, err := m.WithPeriod(2 * c.period)
-			if err != nil {
-				t.Fatal(err)
+		back, err := kernel.FromDense(d, c.size, c.P)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range m.Data {
+			if back.Data[i] != m.Data[i] {
+				t.Fatalf("FromDense(Dense) differs at %d", i)
 			}
-			d2 := w.Dense()
-			for i := range cov {
-				if math.Abs(d2[i]-cov[i]) > 1e-9*math.Abs(cov[i])+1e-12 {
-					t.Fatalf("WithPeriod changed the covariance")
-				}
+		}
+		if e, err := kernel.MaxCyclostationaryError(d, c.size, c.P); err != nil || e != 0 {
+			t.Errorf("MaxCyclostationaryError = %v, %v; want 0", e, err)
+		}
+		if c.P > 1 {
+			// Not stationary with period 1 (random rows differ).
+			if e, _ := kernel.MaxCyclostationaryError(d, c.size, 1); e == 0 {
+				t.Errorf("P=%d map reported stationary", c.P)
 			}
 		}
 	}
 }
 
-func TestStationaryAndMeasures(t *testing.T) {
-	cov, m := randomCyclo(t, []int{8, 8}, 2, 3)
+func TestMapStatistics(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	m := randomMap(t, rng, 2, []int{4, 4})
 	n := m.Points()
+	// Stationary: mean over the 4 phases, computed by hand.
 	s := m.Stationary()
-	// kbar[d] = mean over all x of K(x, x+d), computed from the dense matrix.
 	for d := 0; d < n; d++ {
-		dy, dx := d/8, d%8
-		var sum float64
-		for x := 0; x < n; x++ {
-			y, xx := x/8, x%8
-			sum += cov[x*n+((y+dy)%8)*8+(xx+dx)%8]
-		}
-		if want := sum / float64(n); math.Abs(s.Data[d]-want) > 1e-9*(1+math.Abs(want)) {
-			t.Fatalf("Stationary at %d: %v, want %v", d, s.Data[d], want)
+		want := (m.Data[d] + m.Data[n+d] + m.Data[2*n+d] + m.Data[3*n+d]) / 4
+		if math.Abs(s.Data[d]-want) > 1e-15 {
+			t.Fatalf("Stationary[%d] = %v, want %v", d, s.Data[d], want)
 		}
 	}
-	if v := s.NonStationarity(); v != 0 {
-		t.Errorf("stationary map has non-stationarity %v", v)
+	v := m.Variance()
+	mv := 0.0
+	for p := 0; p < 4; p++ {
+		if v[p] != m.Data[p*n] {
+			t.Fatalf("Variance[%d]", p)
+		}
+		mv += v[p] / 4
 	}
-	if v := m.NonStationarity(); !(v > 0 && v < 1) {
-		t.Errorf("non-stationarity %v out of (0,1)", v)
+	if math.Abs(m.MeanVariance()-mv) > 1e-15 {
+		t.Fatal("MeanVariance")
 	}
-	var diag float64
-	for x := 0; x < n; x++ {
-		diag += cov[x*n+x]
+	nm := m.Normalized()
+	if math.Abs(nm.MeanVariance()-1) > 1e-12 {
+		t.Fatalf("Normalized mean variance %v", nm.MeanVariance())
 	}
-	if mv := m.MeanVariance(); math.Abs(mv-diag/float64(n)) > 1e-9*mv {
-		t.Errorf("mean variance %v, want %v", mv, diag/float64(n))
+	var num, den float64
+	for p := 0; p < 4; p++ {
+		for d := 0; d < n; d++ {
+			e := m.Data[p*n+d] - s.Data[d]
+			num += e * e
+			den += m.Data[p*n+d] * m.Data[p*n+d]
+		}
 	}
-	if got := m.At([]int{3, 5}, []int{-1, 2}); got != cov[(3*8+5)*n+2*8+7] {
-		t.Errorf("At = %v, want %v", got, cov[(3*8+5)*n+2*8+7])
+	if got := m.NonStationarity(); math.Abs(got-num/den) > 1e-14 {
+		t.Fatalf("NonStationarity %v, want %v", got, num/den)
+	}
+	if s.NonStationarity() != 0 {
+		t.Fatal("stationary map has non-zero NonStationarity")
+	}
+	// WithPeriod keeps the covariance.
+	w, err := m.WithPeriod(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := m.Dense(), w.Dense()
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("WithPeriod changed the covariance at %d", i)
+		}
+	}
+	if _, err := m.WithPeriod(3); err == nil {
+		t.Error("WithPeriod(3) of a period-2 map: no error")
+	}
+	if err := m.Check(); err != nil {
+		t.Error(err)
 	}
 	bad := m.Clone()
 	bad.Data[5] = math.NaN()
-	if bad.Check() == nil || m.Check() != nil {
-		t.Error("Check does not flag NaN or flags a good map")
+	if bad.Check() == nil {
+		t.Error("Check accepted NaN")
 	}
-	if _, err := NewMap(3, []int{8}); err == nil {
-		t.Error("NewMap accepted a period that does not divide the grid")
+	if _, err := kernel.NewMap(3, []int{8}); err == nil {
+		t.Error("NewMap accepted a period that does not divide the size")
 	}
 }

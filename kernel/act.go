@@ -1,0 +1,620 @@
+package kernel
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	"gonum.org/v1/gonum/integrate/quad"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/dipgp/dipgp/arch"
+)
+
+// Activation rule (theory.md section 3). A pointwise activation phi maps a
+// zero-mean Gaussian field with covariance K and NTK T to
+//
+//	M'(x, x') = Q(x, x') = E[phi(u) phi(u')],   T' = Qdot ⊙ T,
+//	Qdot = E[phi'(u) phi'(u')],   (u, u') ~ N(0, [[K11, K12], [K12, K22]]).
+//
+// Closed forms: relu and leakyrelu (arc-cosine kernel), erf (arcsine
+// kernel; Qdot = (4/pi) / sqrt((1+2K11)(1+2K22) - 4K12^2), which follows
+// from E[exp(-u^2-u'^2)] = det(I + 2K)^(-1/2)), identity (Q = K, Qdot = 1,
+// valid for any field, Gaussian or not).
+//
+// tanh and sigmoid have no closed form. They are evaluated with the Mehler
+// (Hermite) series
+//
+//	Q = sum_k rho^k c_k(K11) c_k(K22),   rho = K12 / sqrt(K11 K22),
+//	c_k(v) = E[phi(sqrt(v) z) He_k(z)] / sqrt(k!),
+//	Qdot = dQ/dK12 = sum_k k rho^(k-1) c_k(K11) c_k(K22) / sqrt(K11 K22),
+//
+// with only the odd k (and k = 0) since tanh and sigmoid - 1/2 are odd.
+// There are only P^2 distinct variances, so the coefficients are computed
+// once per phase with a 1-D Gauss-Hermite rule of 8n nodes (n =
+// Options.Quadrature). The truncation error is bounded rigorously: with
+// tail(v) = E[phi(sqrt(v) z)^2] - sum_{k<=N} c_k(v)^2 (Parseval), Cauchy-
+// Schwarz and |rho| <= 1 give |Q - Q_N| <= sqrt(tail(K11) tail(K22)), and
+// the same with k c_k^2 and v E[phi'^2] for Qdot. The degree N is the
+// smallest for which both relative tails are below seriesTol = 1e-13 at
+// every phase, at most 4n. The series is tested against the bivariate
+// quadrature below at high order and, with erf plugged in, against erf's
+// closed form.
+//
+// When the degree would exceed 4n (pre-activation variances of several
+// tens for sigmoid), the layer falls back to a bivariate Gauss quadrature
+// per entry: polar coordinates (u, u') = (sqrt(K11) r cos a,
+// sqrt(K22) r cos(a - a0)), cos a0 = rho; the circle is cut into the
+// sectors where the signs of u and u' are constant (so a kink of phi at 0,
+// as in relu, falls on a sector boundary), with n Gauss-Legendre nodes per
+// sector; the radial integral of r exp(-r^2/2) F(r) is split into its even
+// and odd parts in r, which are generalized Gauss-Laguerre integrals
+// (alpha = 0 and 1/2, n nodes each) in t = r^2/2. This rule is exact for
+// relu and leakyrelu and converges exponentially for smooth activations of
+// moderate variance; it is slow (about 16 n^2 evaluations per entry).
+
+// seriesTol is the relative truncation bound of the Hermite series.
+const seriesTol = 1e-13
+
+// actFn describes an activation for the series and the quadrature: its
+// analytic branches for u >= 0 and u <= 0 (equal for smooth functions) and
+// their derivatives, and its parity.
+type actFn struct {
+	name       string
+	pos, neg   func(float64) float64
+	dpos, dneg func(float64) float64
+	// odd is set when phi(u) - phi(0) is odd, so that only c_0 and the odd
+	// Hermite coefficients are non-zero.
+	odd bool
+}
+
+func (f actFn) value(u float64) float64 {
+	if u >= 0 {
+		return f.pos(u)
+	}
+	return f.neg(u)
+}
+
+func (f actFn) deriv(u float64) float64 {
+	if u >= 0 {
+		return f.dpos(u)
+	}
+	return f.dneg(u)
+}
+
+func sigmoid(u float64) float64 {
+	if u >= 0 {
+		return 1 / (1 + math.Exp(-u))
+	}
+	e := math.Exp(u)
+	return e / (1 + e)
+}
+
+func dsigmoid(u float64) float64 {
+	s := sigmoid(u)
+	return s * (1 - s)
+}
+
+func dtanh(u float64) float64 {
+	t := math.Tanh(u)
+	return 1 - t*t
+}
+
+func derf(u float64) float64 { return 2 / math.SqrtPi * math.Exp(-u*u) }
+
+func smoothFn(name string, f, df func(float64) float64) actFn {
+	return actFn{name: name, pos: f, neg: f, dpos: df, dneg: df, odd: true}
+}
+
+func leakyFn(a float64) actFn {
+	return actFn{
+		name: "leakyrelu",
+		pos:  func(u float64) float64 { return u },
+		neg:  func(u float64) float64 { return a * u },
+		dpos: func(float64) float64 { return 1 },
+		dneg: func(float64) float64 { return a },
+	}
+}
+
+// fnOf returns the description of an activation (for the series and the
+// quadrature).
+func fnOf(l arch.Act) actFn {
+	switch l.Fn {
+	case arch.Tanh:
+		return smoothFn("tanh", math.Tanh, dtanh)
+	case arch.Sigmoid:
+		return smoothFn("sigmoid", sigmoid, dsigmoid)
+	case arch.Erf:
+		return smoothFn("erf", math.Erf, derf)
+	case arch.ReLU:
+		return leakyFn(0)
+	case arch.LeakyReLU:
+		return leakyFn(l.Slope)
+	}
+	return smoothFn("identity", func(u float64) float64 { return u }, func(float64) float64 { return 1 })
+}
+
+// arcCos returns, for leakyrelu with slope a (relu: a = 0), Q and Qdot from
+// K12 and s = sqrt(K11 K22). It divides (rather than multiplying by 1/s)
+// so that rho is exactly 1 on the diagonal: acos amplifies an error e in
+// rho near 1 to sqrt(2e).
+func arcCos(a, c, s float64) (q, qd float64) {
+	rho := 0.0
+	if s > 0 {
+		rho = min(max(c/s, -1), 1)
+	}
+	th := math.Acos(rho)
+	j := math.Sqrt(1-rho*rho) + (math.Pi-th)*rho
+	b := (1 - a) * (1 - a)
+	return a*c + b*s*j/(2*math.Pi), a + b*(math.Pi-th)/(2*math.Pi)
+}
+
+// erfQ returns Q and Qdot of erf(u).
+func erfQ(k11, k22, c float64) (q, qd float64) {
+	den := (1 + 2*k11) * (1 + 2*k22)
+	x := min(max(2*c/math.Sqrt(den), -1), 1)
+	return 2 / math.Pi * math.Asin(x), 4 / math.Pi / math.Sqrt(den-4*c*c)
+}
+
+// closedForm returns Q and Qdot of an activation with a closed form; ok is
+// false for tanh and sigmoid.
+func closedForm(l arch.Act, k11, k22, c float64) (q, qd float64, ok bool) {
+	switch l.Fn {
+	case arch.Identity:
+		return c, 1, true
+	case arch.ReLU, arch.LeakyReLU:
+		a := 0.0
+		if l.Fn == arch.LeakyReLU {
+			a = l.Slope
+		}
+		q, qd = arcCos(a, c, math.Sqrt(k11*k22))
+		return q, qd, true
+	case arch.Erf:
+		q, qd = erfQ(k11, k22, c)
+		return q, qd, true
+	}
+	return 0, 0, false
+}
+
+// ---- Gauss rules ----
+
+type rule struct{ x, w []float64 }
+
+var (
+	rulesMu sync.Mutex
+	rules   = map[string]rule{}
+)
+
+// cachedRule returns the rule named key, building it with mk once.
+func cachedRule(key string, mk func() rule) rule {
+	rulesMu.Lock()
+	defer rulesMu.Unlock()
+	if r, ok := rules[key]; ok {
+		return r
+	}
+	r := mk()
+	rules[key] = r
+	return r
+}
+
+// normalRule returns the m-point Gauss-Hermite rule for the standard
+// normal density: E[f(z)] ~ sum_i w_i f(x_i).
+func normalRule(m int) rule {
+	return cachedRule(fmt.Sprint("normal", m), func() rule {
+		x := make([]float64, m)
+		w := make([]float64, m)
+		quad.Hermite{}.FixedLocations(x, w, math.Inf(-1), math.Inf(1))
+		for i := range x {
+			x[i] *= math.Sqrt2
+			w[i] /= math.SqrtPi
+		}
+		return rule{x, w}
+	})
+}
+
+// legendreRule returns the n-point Gauss-Legendre rule on [-1, 1].
+func legendreRule(n int) rule {
+	return cachedRule(fmt.Sprint("legendre", n), func() rule {
+		x := make([]float64, n)
+		w := make([]float64, n)
+		quad.Legendre{}.FixedLocations(x, w, -1, 1)
+		return rule{x, w}
+	})
+}
+
+// laguerreRule returns the n-point generalized Gauss-Laguerre rule for the
+// weight t^alpha exp(-t) on [0, inf), by Golub-Welsch from the three-term
+// recurrence (diagonal 2k+alpha+1, off-diagonal sqrt(k(k+alpha))).
+func laguerreRule(n int, alpha float64) rule {
+	return cachedRule(fmt.Sprint("laguerre", n, alpha), func() rule {
+		j := mat.NewSymDense(n, nil)
+		for k := 0; k < n; k++ {
+			j.SetSym(k, k, float64(2*k)+alpha+1)
+			if k > 0 {
+				j.SetSym(k, k-1, math.Sqrt(float64(k)*(float64(k)+alpha)))
+			}
+		}
+		var e mat.EigenSym
+		if !e.Factorize(j, true) {
+			panic("kernel: Gauss-Laguerre eigen-decomposition failed")
+		}
+		var v mat.Dense
+		e.VectorsTo(&v)
+		mu0 := math.Gamma(alpha + 1)
+		r := rule{x: e.Values(nil), w: make([]float64, n)}
+		for i := range r.w {
+			v0 := v.At(0, i)
+			r.w[i] = mu0 * v0 * v0
+		}
+		return r
+	})
+}
+
+// bivariate returns Q = E[phi(u) phi(u')] and Qdot = E[phi'(u) phi'(u')]
+// for (u, u') ~ N(0, [[k11, c], [c, k22]]) with the polar-sector Gauss
+// rule of order n described at the top of this file.
+func bivariate(f actFn, k11, k22, c float64, n int) (q, qd float64) {
+	a, b := math.Sqrt(k11), math.Sqrt(k22)
+	rho := 0.0
+	if a > 0 && b > 0 {
+		rho = min(max(c/(a*b), -1), 1)
+	}
+	th0 := math.Acos(rho)
+	bounds := []float64{math.Pi / 2, 3 * math.Pi / 2, math.Mod(th0+math.Pi/2, 2*math.Pi), math.Mod(th0+3*math.Pi/2, 2*math.Pi)}
+	// sort the four boundaries
+	for i := 1; i < 4; i++ {
+		for j := i; j > 0 && bounds[j] < bounds[j-1]; j-- {
+			bounds[j], bounds[j-1] = bounds[j-1], bounds[j]
+		}
+	}
+	leg := legendreRule(n)
+	l0 := laguerreRule(n, 0)
+	lh := laguerreRule(n, 0.5)
+	var sq, sd float64
+	for i := 0; i < 4; i++ {
+		t1 := bounds[i]
+		t2 := bounds[(i+1)%4]
+		if i == 3 {
+			t2 += 2 * math.Pi
+		}
+		if t2-t1 <= 0 {
+			continue
+		}
+		tm := (t1 + t2) / 2
+		s1 := math.Cos(tm) >= 0
+		s2 := math.Cos(tm-th0) >= 0
+		f1, f2, d1, d2 := f.neg, f.neg, f.dneg, f.dneg
+		if s1 {
+			f1, d1 = f.pos, f.dpos
+		}
+		if s2 {
+			f2, d2 = f.pos, f.dpos
+		}
+		h := (t2 - t1) / 2
+		for k, xk := range leg.x {
+			th := tm + h*xk
+			A := a * math.Cos(th)
+			B := b * math.Cos(th-th0)
+			var rq, rd float64
+			for i, t := range l0.x {
+				r := math.Sqrt(2 * t)
+				rq += l0.w[i] * (f1(A*r)*f2(B*r) + f1(-A*r)*f2(-B*r)) / 2
+				rd += l0.w[i] * (d1(A*r)*d2(B*r) + d1(-A*r)*d2(-B*r)) / 2
+			}
+			for i, t := range lh.x {
+				r := math.Sqrt(2 * t)
+				rq += math.Sqrt2 * lh.w[i] * (f1(A*r)*f2(B*r) - f1(-A*r)*f2(-B*r)) / (2 * r)
+				rd += math.Sqrt2 * lh.w[i] * (d1(A*r)*d2(B*r) - d1(-A*r)*d2(-B*r)) / (2 * r)
+			}
+			sq += h * leg.w[k] * rq
+			sd += h * leg.w[k] * rd
+		}
+	}
+	return sq / (2 * math.Pi), sd / (2 * math.Pi)
+}
+
+// ---- Hermite series ----
+
+// hermite holds, for one variance v, the Hermite coefficients c_k(v),
+// k = 0..len(c)-1, and the moments used for the tail bounds.
+type hermite struct {
+	v      float64
+	c      []float64
+	e2     float64 // E[phi(sqrt(v) z)^2]
+	ed2    float64 // v E[phi'(sqrt(v) z)^2]
+	d0     float64 // E[phi'(sqrt(v) z)]
+	tail   float64 // e2 - sum c_k^2, relative to e2
+	tailD  float64 // ed2 - sum k c_k^2, relative to ed2
+	rule   rule
+	fv, sw []float64 // phi(sqrt(v) x_i) and sqrt(w_i) at the nodes
+	p0, p1 []float64 // the last two scaled Hermite functions at the nodes
+}
+
+// newHermite starts the expansion of phi(sqrt(v) z) with the m-point rule.
+func newHermite(f actFn, v float64, m int) *hermite {
+	r := normalRule(m)
+	h := &hermite{v: v, rule: r, fv: make([]float64, m), sw: make([]float64, m), p0: make([]float64, m), p1: make([]float64, m)}
+	sv := math.Sqrt(v)
+	var c0 float64
+	for i, x := range r.x {
+		y := f.value(sv * x)
+		d := f.deriv(sv * x)
+		h.fv[i] = y
+		h.sw[i] = math.Sqrt(r.w[i])
+		h.e2 += r.w[i] * y * y
+		h.ed2 += r.w[i] * d * d
+		h.d0 += r.w[i] * d
+		c0 += r.w[i] * y
+	}
+	h.ed2 *= v
+	h.c = []float64{c0}
+	h.tail = h.e2 - c0*c0
+	h.tailD = h.ed2
+	return h
+}
+
+// extend computes coefficients up to degree k (inclusive).
+func (h *hermite) extend(k int) {
+	for len(h.c) <= k {
+		n := len(h.c) // next degree
+		var c float64
+		for i, x := range h.rule.x {
+			var p float64
+			switch n {
+			case 1:
+				// psi_1 = sqrt(w) x; psi_0 = sqrt(w)
+				h.p0[i] = h.sw[i]
+				p = x * h.sw[i]
+			default:
+				p = (x*h.p1[i] - math.Sqrt(float64(n-1))*h.p0[i]) / math.Sqrt(float64(n))
+				h.p0[i] = h.p1[i]
+			}
+			h.p1[i] = p
+			c += h.sw[i] * h.fv[i] * p
+		}
+		h.c = append(h.c, c)
+		h.tail -= c * c
+		h.tailD -= float64(n) * c * c
+	}
+}
+
+// ok reports whether the tails are below the tolerance.
+func (h *hermite) ok() bool {
+	return h.tail <= seriesTol*h.e2 && h.tailD <= seriesTol*max(h.ed2, 1e-300)
+}
+
+// seriesTables builds the Hermite coefficients for the variances v (one
+// per phase) of an odd activation. It returns nil when the degree would
+// exceed 4n.
+func seriesTables(f actFn, v []float64, n int) []*hermite {
+	m, capDeg := 8*n, 4*n
+	hs := make([]*hermite, len(v))
+	deg := 1
+	for i, x := range v {
+		h := newHermite(f, x, m)
+		h.extend(1)
+		for !h.ok() && len(h.c)-1 < capDeg {
+			h.extend(len(h.c) + 1) // odd degrees only matter; step by 2
+		}
+		if !h.ok() {
+			return nil
+		}
+		hs[i] = h
+		deg = max(deg, len(h.c)-1)
+	}
+	if deg%2 == 0 {
+		deg++
+	}
+	for _, h := range hs {
+		h.extend(deg)
+	}
+	return hs
+}
+
+// ---- the layer ----
+
+func (r *run) act(l arch.Act, s state, where string) (state, error) {
+	if l.Fn == arch.Identity {
+		return s, nil
+	}
+	for i := range s.parts {
+		if !s.parts[i].gauss {
+			after := s.after
+			if after == "" {
+				after = "a layer that is not a conv"
+			}
+			return s, fmt.Errorf("kernel: %s: the activation's input is not a Gaussian field: it comes from %s with no conv in between; the infinite-width rule needs a pre-activation (the output of a conv, possibly followed by linear layers), so put a conv before this activation", where, after)
+		}
+	}
+	for i, p := range s.parts {
+		n := p.g.n()
+		p.m = r.pool.owned(p.m, n)
+		if r.o.NTK {
+			p.t = r.pool.owned(p.t, n)
+		}
+		p.gauss = false
+		if !r.dry {
+			if err := r.actPart(l, p, where); err != nil {
+				return s, err
+			}
+		}
+		s.parts[i] = p
+	}
+	s.after = where
+	return s, nil
+}
+
+// actPart applies the activation in place to one part.
+func (r *run) actPart(l arch.Act, p part, where string) error {
+	g := p.g
+	npts := g.points()
+	n := g.n()
+	m := p.m.data[:n]
+	var t []float64
+	if p.t != nil {
+		t = p.t.data[:n]
+	}
+	nph := g.phases()
+	v := make([]float64, nph)
+	for q := range v {
+		v[q] = m[q*npts]
+		if v[q] < 0 || math.IsNaN(v[q]) || math.IsInf(v[q], 0) {
+			return fmt.Errorf("kernel: %s: the pre-activation variance is %v; the kernel has become invalid (check the init scales)", where, v[q])
+		}
+	}
+	// Per-entry rule on a row: phase p, the variances of x' for every dx
+	// given by qphase, values in place.
+	var kernel func(ph int, qs []int, mr, tr []float64)
+	switch l.Fn {
+	case arch.ReLU, arch.LeakyReLU:
+		a := 0.0
+		if l.Fn == arch.LeakyReLU {
+			a = l.Slope
+		}
+		sq := make([]float64, nph*nph)
+		for i := range v {
+			for j := range v {
+				sq[i*nph+j] = math.Sqrt(v[i] * v[j])
+			}
+		}
+		kernel = func(ph int, qs []int, mr, tr []float64) {
+			sr := sq[ph*nph:][:nph]
+			for dx, c := range mr {
+				q := qs[dx]
+				qq, qd := arcCos(a, c, sr[q])
+				mr[dx] = qq
+				if tr != nil {
+					tr[dx] *= qd
+				}
+			}
+		}
+	case arch.Erf:
+		kernel = func(ph int, qs []int, mr, tr []float64) {
+			for dx, c := range mr {
+				qq, qd := erfQ(v[ph], v[qs[dx]], c)
+				mr[dx] = qq
+				if tr != nil {
+					tr[dx] *= qd
+				}
+			}
+		}
+	default:
+		kernel = r.seriesKernel(l, v, t != nil)
+	}
+	if kernel == nil {
+		// Fallback: bivariate quadrature per entry.
+		f := fnOf(l)
+		nq := r.o.quadrature()
+		kernel = func(ph int, qs []int, mr, tr []float64) {
+			for dx, c := range mr {
+				qq, qd := bivariate(f, v[ph], v[qs[dx]], c, nq)
+				mr[dx] = qq
+				if tr != nil {
+					tr[dx] *= qd
+				}
+			}
+		}
+	}
+	H, W := g.h, g.w
+	rows := nph * H
+	return r.parallel(rows, func(lo, hi int) {
+		qs := make([]int, W)
+		for row := lo; row < hi; row++ {
+			ph, dy := row/H, row%H
+			py, px := ph/g.px, ph%g.px
+			qy := (py + dy) % g.py
+			for dx := range qs {
+				qs[dx] = qy*g.px + (px+dx)%g.px
+			}
+			o := ph*npts + dy*W
+			var tr []float64
+			if t != nil {
+				tr = t[o : o+W]
+			}
+			kernel(ph, qs, m[o:o+W], tr)
+		}
+	})
+}
+
+// seriesKernel returns the row rule of the Hermite series for an odd
+// activation (tanh, sigmoid), or nil when the series would need a degree
+// above 4n at some phase.
+func (r *run) seriesKernel(l arch.Act, v []float64, ntk bool) func(ph int, qs []int, mr, tr []float64) {
+	f := fnOf(l)
+	hs := seriesTables(f, v, r.o.quadrature())
+	if hs == nil {
+		return nil
+	}
+	nph := len(v)
+	deg := len(hs[0].c) - 1
+	J := (deg + 1) / 2 // odd coefficients 1, 3, ..., deg
+	dphi0 := f.deriv(0)
+	// Per phase pair (p, q): c0 products, 1/sqrt(ab), and the odd
+	// coefficient products A_j = c_{2j+1}(a) c_{2j+1}(b) and
+	// B_j = (2j+1) A_j / sqrt(ab). Built per p, lazily, by each worker.
+	type tab struct {
+		ph      int
+		c0, inv []float64
+		qd0     []float64 // Qdot where a variance is 0 (else NaN)
+		A, B    []float64
+	}
+	build := func(tb *tab, ph int) {
+		tb.ph = ph
+		a := hs[ph]
+		for q := 0; q < nph; q++ {
+			b := hs[q]
+			tb.c0[q] = a.c[0] * b.c[0]
+			s := math.Sqrt(a.v * b.v)
+			tb.inv[q] = 0
+			tb.qd0[q] = math.NaN()
+			switch {
+			case a.v == 0 && b.v == 0:
+				tb.qd0[q] = dphi0 * dphi0
+			case a.v == 0:
+				tb.qd0[q] = dphi0 * b.d0
+			case b.v == 0:
+				tb.qd0[q] = a.d0 * dphi0
+			default:
+				tb.inv[q] = 1 / s
+			}
+			for j := 0; j < J; j++ {
+				k := 2*j + 1
+				x := a.c[k] * b.c[k]
+				tb.A[q*J+j] = x
+				tb.B[q*J+j] = float64(k) * x * tb.inv[q]
+			}
+		}
+	}
+	pool := sync.Pool{New: func() any {
+		return &tab{ph: -1, c0: make([]float64, nph), inv: make([]float64, nph), qd0: make([]float64, nph), A: make([]float64, nph*J), B: make([]float64, nph*J)}
+	}}
+	return func(ph int, qs []int, mr, tr []float64) {
+		tb := pool.Get().(*tab)
+		if tb.ph != ph {
+			build(tb, ph)
+		}
+		for dx, c := range mr {
+			q := qs[dx]
+			rho := min(max(c*tb.inv[q], -1), 1)
+			x := rho * rho
+			A := tb.A[q*J:][:J]
+			h := A[J-1]
+			for j := J - 2; j >= 0; j-- {
+				h = h*x + A[j]
+			}
+			mr[dx] = tb.c0[q] + rho*h
+			if tr != nil {
+				qd := tb.qd0[q]
+				if qd != qd { // not a zero-variance pair
+					B := tb.B[q*J:][:J]
+					qd = B[J-1]
+					for j := J - 2; j >= 0; j-- {
+						qd = qd*x + B[j]
+					}
+				}
+				tr[dx] *= qd
+			}
+		}
+		pool.Put(tb)
+	}
+}

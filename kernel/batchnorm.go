@@ -1,0 +1,133 @@
+package kernel
+
+import (
+	"fmt"
+
+	"github.com/dipgp/dipgp/arch"
+)
+
+// Batch normalization rule (theory.md section 3, infinite-width mean
+// field). Every channel is normalized by its own mean and standard
+// deviation over the grid (one image). Centering is linear and exact:
+//
+//	K_c(x, x') = K(x, x') - m(x) - m(x') + Mbar,
+//	m(x) = mean_y K(x, y) (= mean_d k[p][d]),  Mbar = mean_x m(x),
+//
+// and the spatial variance concentrates on v = mean_x K_c(x, x), so
+//
+//	K_bn = K_c / (v + eps),
+//
+// where eps is the layer's Eps (PyTorch adds it to the variance; theory.md
+// writes the eps = 0 case). The NTK is centred the same way and divided by
+// the same v + eps; with Affine, gamma (starting at 1) and beta (at 0) add
+// their own contributions K_bn and 1. After a concatenation the rule
+// applies to each part separately (each channel has its own statistics).
+// The rule is an approximation (the spatial variance is random at finite
+// grid size); netinit measures its error.
+
+func (r *run) batchnorm(l arch.BatchNorm, s state, where string) (state, error) {
+	for i, p := range s.parts {
+		n := p.g.n()
+		p.m = r.pool.owned(p.m, n)
+		if p.t != nil {
+			p.t = r.pool.owned(p.t, n)
+		}
+		s.parts[i] = p
+		if r.dry {
+			continue
+		}
+		v, err := r.center(p.g, p.m.data[:n])
+		if err != nil {
+			return s, err
+		}
+		if !(v+l.Eps > 0) {
+			return s, fmt.Errorf("kernel: %s: the field has spatial variance %g (it is constant over the grid), so batch norm divides by zero; remove the batch norm or give it eps > 0", where, v)
+		}
+		scale := 1 / (v + l.Eps)
+		m := p.m.data[:n]
+		if err := r.parallel(n, func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				m[j] *= scale
+			}
+		}); err != nil {
+			return s, err
+		}
+		if p.t == nil {
+			continue
+		}
+		t := p.t.data[:n]
+		if _, err := r.center(p.g, t); err != nil {
+			return s, err
+		}
+		affine := l.Affine
+		if err := r.parallel(n, func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				t[j] *= scale
+				if affine {
+					t[j] += m[j] + 1
+				}
+			}
+		}); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+// center replaces the map k (geometry g) by its centred version
+// k[p][d] - m[p] - m[q(p,d)] + Mbar and returns the mean centred variance
+// mean_p (k[p][0] - 2 m[p] + Mbar). Row sums are computed per row and then
+// combined in a fixed order, so the result does not depend on the number
+// of workers.
+func (r *run) center(g geom, k []float64) (float64, error) {
+	H, W := g.h, g.w
+	nph := g.phases()
+	rows := nph * H
+	rs := make([]float64, rows)
+	if err := r.parallel(rows, func(lo, hi int) {
+		for row := lo; row < hi; row++ {
+			var s float64
+			for _, v := range k[row*W : (row+1)*W] {
+				s += v
+			}
+			rs[row] = s
+		}
+	}); err != nil {
+		return 0, err
+	}
+	mean := make([]float64, nph)
+	var mbar float64
+	for p := range mean {
+		var s float64
+		for _, v := range rs[p*H : (p+1)*H] {
+			s += v
+		}
+		mean[p] = s / float64(g.points())
+		mbar += mean[p]
+	}
+	mbar /= float64(nph)
+	var v float64
+	for p := range mean {
+		v += k[p*g.points()] - 2*mean[p] + mbar
+	}
+	v /= float64(nph)
+	err := r.parallel(rows, func(lo, hi int) {
+		for row := lo; row < hi; row++ {
+			ph, dy := row/H, row%H
+			py, px := ph/g.px, ph%g.px
+			qy := (py + dy) % g.py
+			c := mbar - mean[ph]
+			o := k[row*W : (row+1)*W]
+			mq := mean[qy*g.px:][:g.px]
+			qx := px
+			for dx := range o {
+				o[dx] += c - mq[qx]
+				qx++
+				if qx == g.px {
+					qx = 0
+				}
+			}
+		}
+	})
+	return v, err
+}
