@@ -165,9 +165,9 @@ func Sample(ctx context.Context, a arch.Arch, size []int, o Options) (*Stats, er
 					fail(err)
 					return
 				}
-				// Training mode: batch norms normalize with this sample's
-				// own grid statistics, as in DIP.
-				y, err := net.Forward(x)
+				// Batch norms normalize with this sample's own grid
+				// statistics, as in DIP; nothing is kept for backward.
+				y, err := net.Infer(x)
 				if err != nil {
 					fail(err)
 					return

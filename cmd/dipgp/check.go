@@ -39,6 +39,7 @@ type checkRunCmd struct {
 	Margin        int    `help:"Border pixels left out of the estimate (-1: 0 for circular padding, a quarter of the side otherwise)." default:"-1"`
 	Layer         string `help:"Estimate the tensor saved under this name (an intermediate layer) instead of the output."`
 	PreActivation bool   `help:"Look at the output before the final activation." name:"pre-activation"`
+	NTK           bool   `help:"Check the NTK instead of the NNGP: the row of the centre pixel, Theta(x0, x0+d), of networks in the NTK parameterization (add param=ntk) against the analytic NTK." name:"ntk"`
 	Shard         string `help:"Run shard i of n (i/n, i from 0): draws networks i, i+n, i+2n, ...; merge the outputs with 'dipgp check merge'."`
 	Out           string `help:"Output folder." default:"out/check"`
 	JSON          bool   `help:"Print the summary as JSON on stdout." name:"json"`
@@ -126,7 +127,11 @@ func (c *checkRunCmd) one(ctx context.Context, g *Globals, cfg netinit.CheckConf
 			}
 		}
 	}
-	r, err := netinit.Check(ctx, cfg)
+	check := netinit.Check
+	if c.NTK {
+		check = netinit.CheckNTK
+	}
+	r, err := check(ctx, cfg)
 	bar.Done()
 	prog.Wait()
 	if r.Samples >= 2 && r.Stats != nil {
