@@ -1,0 +1,593 @@
+package dip
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/dipgp/dipgp/arch"
+	"github.com/dipgp/dipgp/gp"
+	"github.com/dipgp/dipgp/internal/imageio"
+	"github.com/dipgp/dipgp/kernel"
+)
+
+// Kernel is the infinite-width neural tangent kernel Theta of an
+// architecture for one image size, diagonalized by package gp (exactly,
+// through its coupled Fourier blocks, when it is cyclostationary).
+type Kernel struct {
+	// Prior holds Theta in diagonal form.
+	Prior *gp.Prior
+	// Arch and Size are the architecture and output size.
+	Arch arch.Arch
+	Size []int
+	// Seconds is the time taken by kernel.Compute and gp.NewPrior.
+	Seconds float64
+}
+
+// NewKernel computes the NTK of a for an output of the given size with
+// kernel.Compute (in the NTK parameterization, whatever a.Param says) and
+// diagonalizes it with gp.NewPrior.
+func NewKernel(ctx context.Context, a arch.Arch, size []int) (*Kernel, error) {
+	t0 := time.Now()
+	_, ntk, err := kernel.Compute(ctx, a, size, kernel.Options{NTK: true})
+	if err != nil {
+		return nil, err
+	}
+	p, err := gp.NewPrior(ntk, gp.PriorOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("dip: diagonalizing the NTK: %w", err)
+	}
+	return &Kernel{Prior: p, Arch: a, Size: append([]int(nil), size...), Seconds: time.Since(t0).Seconds()}, nil
+}
+
+// EffectiveStep returns the step eta_eff with which the output's residual
+// follows r_{t+1} = (I - eta_eff Theta M) r_t in the linearized (kernel)
+// regime, for an image of n values: DIP's loss mean((f - y)^2) gives
+// eta_eff = 2 LR / n for gd; the drift of textbook SGLD gives
+// LR / (2 NoiseStd^2). Adam and sgld-cheng have no fixed step (NaN).
+func EffectiveStep(o Optimizer, n int) float64 {
+	switch o.Kind {
+	case GD:
+		return 2 * o.LR / float64(n)
+	case SGLD:
+		return o.LR / (2 * o.NoiseStd * o.NoiseStd)
+	}
+	return math.NaN()
+}
+
+// StableLR returns the gd learning rate for which eta_eff times the
+// kernel's largest eigenvalue is 1 (the largest mode is fitted in one step;
+// 2 is the limit of stability), for an image of n values.
+func (k *Kernel) StableLR(n int) float64 {
+	return float64(n) / (2 * k.Prior.MaxEigenvalue())
+}
+
+// Num is a float64 that encodes NaN and infinities as JSON null (and
+// decodes null as NaN).
+type Num float64
+
+// MarshalJSON implements json.Marshaler.
+func (x Num) MarshalJSON() ([]byte, error) {
+	f := float64(x)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(f)
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (x *Num) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*x = Num(math.NaN())
+		return nil
+	}
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	*x = Num(f)
+	return nil
+}
+
+func nums(v []float64) []Num {
+	out := make([]Num, len(v))
+	for i, f := range v {
+		out[i] = Num(f)
+	}
+	return out
+}
+
+// Agreement summarizes how a training run follows the kernel's prediction.
+type Agreement struct {
+	// Optimizer and Arch describe the run.
+	Optimizer string `json:"optimizer"`
+	Arch      string `json:"arch"`
+	// EffectiveStep is eta_eff of the optimizer (null for Adam).
+	EffectiveStep Num `json:"effective_step"`
+	// TimeScale is the kernel time per iteration, c, that best matches
+	// the observed half-fit iterations: the prediction exp(-c t Theta)
+	// (gradient flow) half fits bin b at c t_b. For gd it says how far
+	// the timing departs: TimeScale / EffectiveStep is 1 when the kernel's
+	// clock is right.
+	TimeScale Num `json:"time_scale"`
+	// TimeRatio is TimeScale / EffectiveStep (null without a fixed step).
+	TimeRatio Num `json:"time_ratio"`
+	// Fitted reports that the predicted curves use the fitted time scale
+	// (the optimizer has no fixed step); otherwise they use
+	// EffectiveStep exactly, (1 - eta_eff lambda)^t.
+	Fitted bool `json:"fitted_time_scale"`
+	// BinCenters are the radial bins in cycles per pixel; ObservedHalf and
+	// PredictedHalf the iterations at which each bin's mean residual ratio
+	// reaches 1/2 (null: not within the run for observed, not within
+	// 1000 times the run for predicted).
+	BinCenters    []Num `json:"bin_centers"`
+	ObservedHalf  []Num `json:"observed_half_fit"`
+	PredictedHalf []Num `json:"predicted_half_fit"`
+	// Spearman is the rank correlation of observed and predicted half-fit
+	// iterations over the bins, with bins not half fitted within the run
+	// (on either side) tied last. BinsFitted is the number of bins half
+	// fitted within the run on both sides.
+	Spearman   Num `json:"spearman"`
+	BinsFitted int `json:"bins_fitted"`
+	// HalfFitLogRMS is the RMS of log10(observed / predicted) half-fit
+	// iteration over the bins fitted on both sides (0: perfect timing).
+	HalfFitLogRMS Num `json:"half_fit_log10_rms"`
+	// FBCRMS is, per FBC band, the RMS over measured iterations of the gap
+	// between the observed and the predicted FBC curves.
+	FBCRMS []Num `json:"fbc_rms"`
+	// RatioRMS is the RMS gap of the residual-ratio curves over bins and
+	// measured iterations; PSNRRMS that of the PSNR curves (dB).
+	RatioRMS Num `json:"ratio_rms"`
+	PSNRRMS  Num `json:"psnr_rms"`
+	// Best is the observed best PSNR; PredictedBest the kernel's (over
+	// iterations up to 100 times the run for closed-form predictions).
+	Best          Best `json:"best"`
+	PredictedBest Best `json:"predicted_best"`
+	PredictedPSNR Num  `json:"predicted_best_psnr"`
+	// KernelNote says how the NTK was diagonalized; Note how the
+	// prediction was made.
+	KernelNote string `json:"kernel_note"`
+	Note       string `json:"note"`
+}
+
+// Comparison is the kernel's prediction for a run and its agreement with
+// the run.
+type Comparison struct {
+	// Predicted holds the predicted loss, PSNR, FBC and residual ratios at
+	// the run's measured iterations (PSNRAvg and PSNRMean are NaN).
+	Predicted []Measurement
+	// Observed are the run's measurements.
+	Observed []Measurement
+	// Agreement summarizes.
+	Agreement Agreement
+}
+
+// predictor evaluates y + g(Theta) r0 per channel.
+type predictor struct {
+	k       *gp.Prior
+	prob    Problem
+	meter   *Meter
+	r0      [][]float64
+	weights []float64
+	hw      int
+}
+
+func newPredictor(k *Kernel, prob Problem, start imageio.Image, bins int) (*predictor, error) {
+	img := prob.Target
+	if len(k.Size) != 2 || k.Size[0] != img.H || k.Size[1] != img.W {
+		return nil, fmt.Errorf("dip: the kernel is for size %v but the image is %dx%d", k.Size, img.W, img.H)
+	}
+	if start.W != img.W || start.H != img.H || start.C != img.C {
+		return nil, errors.New("dip: the start output and the target differ in size")
+	}
+	m, err := NewMeter(img, bins)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.SetStart(start); err != nil {
+		return nil, err
+	}
+	p := &predictor{k: k.Prior, prob: prob, meter: m, weights: prob.Weights(), hw: img.W * img.H}
+	for c := 0; c < img.C; c++ {
+		r := make([]float64, p.hw)
+		for i := range r {
+			r[i] = start.Pix[c*p.hw+i] - img.Pix[c*p.hw+i]
+		}
+		p.r0 = append(p.r0, r)
+	}
+	return p, nil
+}
+
+// measure returns the measurement of the output y + r.
+func (p *predictor) measure(iter int, r [][]float64) (Measurement, error) {
+	y := p.prob.Target
+	f := imageio.Image{W: y.W, H: y.H, C: y.C, Pix: make([]float64, len(y.Pix))}
+	loss := 0.0
+	for c := range r {
+		for i, v := range r[c] {
+			j := c*p.hw + i
+			f.Pix[j] = y.Pix[j] + v
+			e := p.weights[j] * v
+			loss += e * e
+		}
+	}
+	m := Measurement{Iter: iter, Loss: loss / float64(len(f.Pix)), PSNRAvg: math.NaN(), PSNRMean: math.NaN(), Seconds: math.NaN()}
+	m.PSNR = clippedPSNR(f.Pix, p.prob.Clean.Pix)
+	m.PSNRTarget = clippedPSNR(f.Pix, y.Pix)
+	var err error
+	if m.FBC, err = p.meter.FBC(f); err != nil {
+		return m, err
+	}
+	m.Ratio, err = p.meter.Ratios(f)
+	return m, err
+}
+
+// closed returns the measurement of y + g(Theta) r0.
+func (p *predictor) closed(iter int, g func(l float64) float64) (Measurement, error) {
+	r := make([][]float64, len(p.r0))
+	for c, r0 := range p.r0 {
+		var err error
+		if r[c], err = p.k.Apply(g, r0); err != nil {
+			return Measurement{}, err
+		}
+	}
+	return p.measure(iter, r)
+}
+
+// masked iterates r <- r - eta Theta (M r) for steps steps, calling at(k,
+// r) after every step k in want (sorted).
+func (p *predictor) masked(ctx context.Context, eta float64, want []int, at func(k int, r [][]float64) error) error {
+	r := make([][]float64, len(p.r0))
+	for c := range r {
+		r[c] = append([]float64(nil), p.r0[c]...)
+	}
+	mr := make([]float64, p.hw)
+	id := func(l float64) float64 { return l }
+	wi := 0
+	for wi < len(want) && want[wi] == 0 {
+		if err := at(0, r); err != nil {
+			return err
+		}
+		wi++
+	}
+	for k := 1; wi < len(want); k++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for c := range r {
+			for i, v := range r[c] {
+				mr[i] = p.weights[c*p.hw+i] * v
+			}
+			kr, err := p.k.Apply(id, mr)
+			if err != nil {
+				return err
+			}
+			for i := range r[c] {
+				r[c][i] -= eta * kr[i]
+			}
+		}
+		for wi < len(want) && want[wi] == k {
+			if err := at(k, r); err != nil {
+				return err
+			}
+			wi++
+		}
+	}
+	return nil
+}
+
+// timeGrid returns a geometric grid of kernel times tau covering the
+// half-fit times ln 2/lambda of the kernel's modes (at most 160 points).
+func timeGrid(k *gp.Prior) []float64 {
+	lmax := k.MaxEigenvalue()
+	lo := 0.05 / lmax
+	hi := 1e4 / k.MeanEigenvalue()
+	if !(hi > 100*lo) {
+		hi = 100 * lo
+	}
+	const n = 160
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = lo * math.Pow(hi/lo, float64(i)/(n-1))
+	}
+	return out
+}
+
+func ratioColumns(ms []Measurement, bins int) [][]float64 {
+	cols := make([][]float64, bins)
+	for b := range cols {
+		cols[b] = make([]float64, len(ms))
+		for i, m := range ms {
+			cols[b][i] = m.Ratio[b]
+		}
+	}
+	return cols
+}
+
+func itersOf(ms []Measurement) []float64 {
+	out := make([]float64, len(ms))
+	for i, m := range ms {
+		out[i] = float64(m.Iter)
+	}
+	return out
+}
+
+// Compare predicts, with the NTK k of the run's architecture, the
+// measurements of the run res made with cfg, and reports the agreement.
+//
+// For fit and denoise the predicted residual is r_t = (1 - eta_eff
+// Theta)^t r_0 with r_0 = f_0 - y the run's own start residual, computed
+// exactly per channel in the kernel's modes (gp.Prior.Apply); for inpaint
+// r_{t+1} = r_t - eta_eff Theta (M r_t) is iterated. Optimizers without a
+// fixed step (Adam, sgld-cheng) get the gradient flow exp(-c t Theta) r_0
+// with one time scale c fitted to the observed half-fit iterations (least
+// squares in log time over the bins half fitted on both sides); the
+// Agreement says so. The fitted c is reported for every optimizer.
+func Compare(ctx context.Context, k *Kernel, cfg Config, res Result) (Comparison, error) {
+	cfg = cfg.withDefaults()
+	if len(res.Measurements) == 0 {
+		return Comparison{}, errors.New("dip: the run has no measurements to compare")
+	}
+	if res.Start.Pix == nil {
+		return Comparison{}, errors.New("dip: the run has no start output f_0")
+	}
+	p, err := newPredictor(k, cfg.Problem, res.Start, cfg.Bins)
+	if err != nil {
+		return Comparison{}, err
+	}
+	obs := res.Measurements
+	n := len(cfg.Problem.Target.Pix)
+	eta := EffectiveStep(cfg.Opt, n)
+	bins := cfg.Bins
+	lastIter := float64(obs[len(obs)-1].Iter)
+	obsT := itersOf(obs)
+	obsHalf := make([]float64, bins)
+	for b, col := range ratioColumns(obs, bins) {
+		obsHalf[b] = HalfFit(obsT, col, 0.5)
+	}
+	ag := Agreement{Optimizer: string(cfg.Opt.Kind), Arch: cfg.Arch.String(), EffectiveStep: Num(eta), KernelNote: k.Prior.Note(),
+		BinCenters: nums(p.meter.BinCenters()), Best: res.Best}
+	inpaint := cfg.Problem.Mask != nil
+	lmax := k.Prior.MaxEigenvalue()
+
+	// Gradient-flow half-fit kernel times per bin, for the time-scale fit.
+	var flowTau []float64
+	var flowHalf []float64
+	var flowMs []Measurement
+	if !inpaint {
+		flowTau = timeGrid(k.Prior)
+		for _, tau := range flowTau {
+			if err := ctx.Err(); err != nil {
+				return Comparison{}, err
+			}
+			m, err := p.closed(0, func(l float64) float64 { return math.Exp(-tau * l) })
+			if err != nil {
+				return Comparison{}, err
+			}
+			flowMs = append(flowMs, m)
+		}
+	} else {
+		// Masked flow: small explicit steps of 0.5/lambda_max, up to a
+		// budget of steps.
+		const budget = 1500
+		h := 0.5 / lmax
+		var want []int
+		for s := 1; s <= budget; s = max(s+1, int(float64(s)*1.06)) {
+			want = append(want, s)
+		}
+		err := p.masked(ctx, h, want, func(s int, r [][]float64) error {
+			m, err := p.measure(0, r)
+			flowTau = append(flowTau, float64(s)*h)
+			flowMs = append(flowMs, m)
+			return err
+		})
+		if err != nil {
+			return Comparison{}, err
+		}
+	}
+	flowHalf = make([]float64, bins)
+	for b, col := range ratioColumns(flowMs, bins) {
+		flowHalf[b] = HalfFit(flowTau, col, 0.5)
+	}
+	var logs []float64
+	for b := range obsHalf {
+		if o, f := obsHalf[b], flowHalf[b]; o > 0 && !math.IsInf(o, 0) && f > 0 && !math.IsInf(f, 0) {
+			logs = append(logs, math.Log(f/o))
+		}
+	}
+	c := math.NaN()
+	if len(logs) > 0 {
+		s := 0.0
+		for _, v := range logs {
+			s += v
+		}
+		c = math.Exp(s / float64(len(logs)))
+	}
+	ag.TimeScale = Num(c)
+	ag.TimeRatio = Num(c / eta)
+
+	// Predicted curves at the measured iterations and a dense grid for the
+	// half-fit iterations and the best PSNR.
+	var pred []Measurement
+	var denseT []float64
+	var denseMs []Measurement
+	switch {
+	case !cfg.Opt.Kind.FixedStep():
+		if math.IsNaN(c) {
+			return Comparison{}, fmt.Errorf("dip: %s has no fixed step and no radial bin was half fitted within the %d iterations, so no time scale can be fitted; run more iterations", cfg.Opt.Kind, int(lastIter))
+		}
+		ag.Fitted = true
+		ag.Note = fmt.Sprintf("%s has no fixed step: the prediction is the gradient flow exp(-c t Theta) r_0 with the time scale c = %.4g fitted to the observed half-fit iterations of %d bins", cfg.Opt.Kind, c, len(logs))
+		if inpaint {
+			ag.Note += fmt.Sprintf(" (masked flow integrated with steps of 0.5/lambda_max up to kernel time %.3g)", flowTau[len(flowTau)-1])
+		}
+		for _, m := range obs {
+			tau := c * float64(m.Iter)
+			var pm Measurement
+			if !inpaint {
+				pm, err = p.closed(m.Iter, func(l float64) float64 { return math.Exp(-tau * l) })
+				if err != nil {
+					return Comparison{}, err
+				}
+			} else {
+				pm = interpMeasurement(flowTau, flowMs, tau)
+				pm.Iter = m.Iter
+			}
+			pred = append(pred, pm)
+		}
+		for i, tau := range flowTau {
+			denseT = append(denseT, tau/c)
+			denseMs = append(denseMs, flowMs[i])
+		}
+	case !inpaint:
+		ag.Note = fmt.Sprintf("%s: exact linearized dynamics (1 - eta_eff lambda)^t r_0 with eta_eff = %.4g", cfg.Opt.Kind, eta)
+		if eta*lmax >= 2 {
+			ag.Note += fmt.Sprintf("; WARNING: eta_eff lambda_max = %.3g >= 2, beyond the kernel's stability limit", eta*lmax)
+		}
+		if cfg.Arch.Param != arch.NTK {
+			ag.Note += "; the architecture uses the standard parameterization, whose finite-width NTK differs from the NTK-parameterization kernel by per-layer factors: expect the timing to depart"
+		}
+		g := func(t float64) func(float64) float64 {
+			return func(l float64) float64 { return math.Pow(1-eta*l, t) }
+		}
+		for _, m := range obs {
+			pm, err := p.closed(m.Iter, g(float64(m.Iter)))
+			if err != nil {
+				return Comparison{}, err
+			}
+			pred = append(pred, pm)
+		}
+		// Dense grid: the flow grid converted to iterations, up to 1000
+		// times the run.
+		for _, tau := range flowTau {
+			t := math.Round(tau / eta)
+			if t < 1 || (len(denseT) > 0 && t <= denseT[len(denseT)-1]) {
+				continue
+			}
+			if t > 1000*math.Max(lastIter, 1) {
+				break
+			}
+			pm, err := p.closed(int(t), g(t))
+			if err != nil {
+				return Comparison{}, err
+			}
+			denseT = append(denseT, t)
+			denseMs = append(denseMs, pm)
+		}
+	default:
+		ag.Note = fmt.Sprintf("%s, inpainting: the masked linearized dynamics r <- r - eta_eff Theta (M r), eta_eff = %.4g, iterated", cfg.Opt.Kind, eta)
+		want := make([]int, len(obs))
+		for i, m := range obs {
+			want[i] = m.Iter
+		}
+		err := p.masked(ctx, eta, want, func(s int, r [][]float64) error {
+			pm, err := p.measure(s, r)
+			pred = append(pred, pm)
+			return err
+		})
+		if err != nil {
+			return Comparison{}, err
+		}
+		denseT = obsT
+		denseMs = pred
+	}
+	predHalf := make([]float64, bins)
+	for b, col := range ratioColumns(denseMs, bins) {
+		predHalf[b] = HalfFit(denseT, col, 0.5)
+	}
+	ag.ObservedHalf = nums(obsHalf)
+	ag.PredictedHalf = nums(predHalf)
+	// Rank correlation with both sides censored at the run's end.
+	co, cp := make([]float64, bins), make([]float64, bins)
+	var lr []float64
+	for b := range co {
+		co[b], cp[b] = obsHalf[b], predHalf[b]
+		if co[b] > lastIter {
+			co[b] = math.Inf(1)
+		}
+		if cp[b] > lastIter {
+			cp[b] = math.Inf(1)
+		}
+		if !math.IsInf(co[b], 0) && !math.IsInf(cp[b], 0) && co[b] > 0 && cp[b] > 0 {
+			lr = append(lr, math.Log10(co[b]/cp[b]))
+			ag.BinsFitted++
+		}
+	}
+	ag.Spearman = Num(Spearman(co, cp))
+	zero := make([]float64, len(lr))
+	hl, _ := rms(lr, zero)
+	ag.HalfFitLogRMS = Num(hl)
+	for b := 0; b < FBCBands; b++ {
+		o, q := make([]float64, len(obs)), make([]float64, len(obs))
+		for i := range obs {
+			o[i], q[i] = obs[i].FBC[b], pred[i].FBC[b]
+		}
+		v, _ := rms(o, q)
+		ag.FBCRMS = append(ag.FBCRMS, Num(v))
+	}
+	var ro, rp, po, pp []float64
+	for i := range obs {
+		ro = append(ro, obs[i].Ratio...)
+		rp = append(rp, pred[i].Ratio...)
+		po = append(po, obs[i].PSNR)
+		pp = append(pp, pred[i].PSNR)
+	}
+	v, _ := rms(ro, rp)
+	ag.RatioRMS = Num(v)
+	v, _ = rms(po, pp)
+	ag.PSNRRMS = Num(v)
+	best := Best{PSNR: math.Inf(-1)}
+	for i, m := range append(append([]Measurement(nil), pred...), denseMs...) {
+		t := 0.0
+		if i < len(pred) {
+			t = float64(pred[i].Iter)
+		} else {
+			t = denseT[i-len(pred)]
+		}
+		if m.PSNR > best.PSNR {
+			best = Best{PSNR: m.PSNR, Iter: int(math.Round(t))}
+		}
+	}
+	ag.PredictedBest = best
+	ag.PredictedPSNR = Num(best.PSNR)
+	return Comparison{Predicted: pred, Observed: obs, Agreement: ag}, nil
+}
+
+// interpMeasurement interpolates measurements made at increasing times ts
+// linearly at t (clamped; NaN beyond the last time).
+func interpMeasurement(ts []float64, ms []Measurement, t float64) Measurement {
+	nan := func() Measurement {
+		m := Measurement{Loss: math.NaN(), PSNR: math.NaN(), PSNRTarget: math.NaN(), PSNRAvg: math.NaN(), PSNRMean: math.NaN(), Seconds: math.NaN()}
+		m.FBC = make([]float64, FBCBands)
+		m.Ratio = make([]float64, len(ms[0].Ratio))
+		for i := range m.FBC {
+			m.FBC[i] = math.NaN()
+		}
+		for i := range m.Ratio {
+			m.Ratio[i] = math.NaN()
+		}
+		return m
+	}
+	if t > ts[len(ts)-1] {
+		return nan()
+	}
+	i := sort.SearchFloat64s(ts, t)
+	if i == 0 {
+		return ms[0]
+	}
+	a, b := ms[i-1], ms[i]
+	w := (t - ts[i-1]) / (ts[i] - ts[i-1])
+	l := func(x, y float64) float64 { return x + w*(y-x) }
+	m := Measurement{Loss: l(a.Loss, b.Loss), PSNR: l(a.PSNR, b.PSNR), PSNRTarget: l(a.PSNRTarget, b.PSNRTarget), PSNRAvg: math.NaN(), PSNRMean: math.NaN(), Seconds: math.NaN()}
+	for k := range a.FBC {
+		m.FBC = append(m.FBC, l(a.FBC[k], b.FBC[k]))
+	}
+	for k := range a.Ratio {
+		m.Ratio = append(m.Ratio, l(a.Ratio[k], b.Ratio[k]))
+	}
+	return m
+}
