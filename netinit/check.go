@@ -101,6 +101,11 @@ func Check(ctx context.Context, cfg CheckConfig) (CheckResult, error) {
 	if o.Margin > 0 {
 		r.Region = fmt.Sprintf("interior: %d pixels from every border left out (padding %s breaks stationarity there)", o.Margin, cfg.Arch.Pad)
 	}
+	return r.sample(ctx, cfg, o, func(o Options) (*Stats, error) { return Sample(ctx, cfg.Arch, cfg.Size, o) })
+}
+
+// sample runs the sampler with progress reporting, then finishes r.
+func (r CheckResult) sample(ctx context.Context, cfg CheckConfig, o Options, sampler func(Options) (*Stats, error)) (CheckResult, error) {
 	if o.Shards > 1 {
 		r.Shard = fmt.Sprintf("%d/%d", o.Shard, o.Shards)
 	}
@@ -124,7 +129,7 @@ func Check(ctx context.Context, cfg CheckConfig) (CheckResult, error) {
 			}
 		}
 	}
-	stats, serr := Sample(ctx, cfg.Arch, cfg.Size, o)
+	stats, serr := sampler(o)
 	r.SampleSeconds = time.Since(t1).Seconds()
 	if stats == nil {
 		return r, serr

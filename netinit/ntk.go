@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/kernel"
@@ -255,10 +256,12 @@ func CheckNTK(ctx context.Context, cfg CheckConfig) (CheckResult, error) {
 	if cfg.Arch.Param != arch.NTK {
 		return r, fmt.Errorf("netinit: the NTK check needs the NTK parameterization (the analytic NTK is width-independent only there); set param: ntk (presets: param=ntk)")
 	}
+	t0 := time.Now()
 	_, ntk, err := kernel.Compute(ctx, cfg.Arch, cfg.Size, kernel.Options{NTK: true, Workers: cfg.KernelWorkers})
 	if err != nil {
 		return r, err
 	}
+	r.KernelSeconds = time.Since(t0).Seconds()
 	ref := RefPixel(cfg.Size)
 	r.Analytic = NTKRow(ntk, ref)
 	o := cfg.Options
@@ -270,13 +273,5 @@ func CheckNTK(ctx context.Context, cfg CheckConfig) (CheckResult, error) {
 	if o.Margin > 0 {
 		r.Region = fmt.Sprintf("row of the reference pixel %v, offsets inside a %d-pixel margin", ref, o.Margin)
 	}
-	stats, serr := SampleNTK(ctx, cfg.Arch, cfg.Size, ref, o)
-	if stats == nil {
-		return r, serr
-	}
-	if err := r.finish(stats); err != nil {
-		return r, err
-	}
-	r.Complete = serr == nil
-	return r, serr
+	return r.sample(ctx, cfg, o, func(o Options) (*Stats, error) { return SampleNTK(ctx, cfg.Arch, cfg.Size, ref, o) })
 }
