@@ -1,0 +1,346 @@
+package nn
+
+import (
+	"math"
+
+	"github.com/dipgp/dipgp/arch"
+	"github.com/dipgp/dipgp/internal/sgemm"
+)
+
+// colBudget is the number of float32 an im2col block may hold: the output
+// rows of a convolution are processed in blocks of at most this many
+// im2col entries, so the workspace stays small whatever the image size.
+const colBudget = 1 << 21
+
+// conv is a "same" convolution with odd kernel, stride 1 or 2 and the
+// architecture's padding, computed as im2col (over blocks of output rows)
+// followed by a GEMM: out[cout, pixels] = W[cout, cin*taps] x col[cin*taps,
+// pixels]. 1-D signals are 2-D tensors with one row and kh = 1.
+type conv struct {
+	cin, cout, stride int
+	kh, kw, ph, pw    int
+	hin, win          int
+	hout, wout        int
+	w, b              *Param
+	direct            bool    // 1x1 stride 1: the input is its own im2col
+	idxY, idxX        []int32 // input row/column read by tap t at output o: [t*nout+o], -1 for a zero
+	loX, hiX          []int   // per tap tx, the outputs whose column is inside the input (stride 1)
+	rows              int     // output rows per im2col block
+}
+
+// padIndex maps input coordinate i of an axis of length n to the stored
+// coordinate it reads, or -1 for a zero of zero padding. Reflect is
+// PyTorch's (no edge repeat: -1 reads 1).
+func padIndex(i, n int, pad arch.Padding) int {
+	if i >= 0 && i < n {
+		return i
+	}
+	switch pad {
+	case arch.Circular:
+		return ((i % n) + n) % n
+	case arch.Reflect:
+		if n == 1 {
+			return 0
+		}
+		p := 2 * (n - 1)
+		i = ((i % p) + p) % p
+		if i >= n {
+			i = p - i
+		}
+		return i
+	}
+	return -1
+}
+
+func newConv(l arch.Conv, dims, cin, hin, win int, pad arch.Padding, prefix string, ntk bool, init arch.Init) *conv {
+	c := &conv{cin: cin, cout: l.Out, stride: l.Stride, kh: l.K, kw: l.K, hin: hin, win: win}
+	if dims == 1 {
+		c.kh = 1
+	}
+	c.ph, c.pw = (c.kh-1)/2, (c.kw-1)/2
+	c.hout, c.wout = hin, win
+	if l.Stride == 2 {
+		c.wout = win / 2
+		if dims == 2 {
+			c.hout = hin / 2
+		}
+	}
+	taps := c.kh * c.kw
+	fanIn := cin * taps
+	shape := []int{l.Out, cin, c.kh, c.kw}
+	if dims == 1 {
+		shape = []int{l.Out, cin, c.kw}
+	}
+	c.w = newParam(prefix+".weight", ConvWeight, shape)
+	c.w.FanIn = fanIn
+	sw2, sb2 := init.Variances(fanIn)
+	if ntk {
+		c.w.Mult = float32(math.Sqrt(sw2 / float64(fanIn)))
+	}
+	if l.Bias {
+		c.b = newParam(prefix+".bias", ConvBias, []int{l.Out})
+		c.b.FanIn = fanIn
+		if ntk {
+			c.b.Mult = float32(math.Sqrt(sb2))
+		}
+	}
+	c.direct = taps == 1 && l.Stride == 1
+	c.idxY = make([]int32, c.kh*c.hout)
+	for t := 0; t < c.kh; t++ {
+		for o := 0; o < c.hout; o++ {
+			c.idxY[t*c.hout+o] = int32(padIndex(c.stride*o+t-c.ph, hin, pad))
+		}
+	}
+	if dims == 1 {
+		for o := range c.idxY {
+			c.idxY[o] = 0
+		}
+	}
+	c.idxX = make([]int32, c.kw*c.wout)
+	c.loX = make([]int, c.kw)
+	c.hiX = make([]int, c.kw)
+	for t := 0; t < c.kw; t++ {
+		for o := 0; o < c.wout; o++ {
+			c.idxX[t*c.wout+o] = int32(padIndex(c.stride*o+t-c.pw, win, pad))
+		}
+		// Stride 1: output o reads column o + t - pw, inside for
+		// pw - t <= o < win + pw - t.
+		c.loX[t] = min(max(0, c.pw-t), c.wout)
+		c.hiX[t] = max(min(c.wout, win+c.pw-t), c.loX[t])
+	}
+	k := cin * taps
+	c.rows = max(1, min(c.hout, colBudget/max(1, k*c.wout)))
+	return c
+}
+
+// colLen is the im2col workspace this convolution needs.
+func (c *conv) colLen() int {
+	if c.direct {
+		return 0
+	}
+	return c.cin * c.kh * c.kw * c.rows * c.wout
+}
+
+func (c *conv) params() []*Param {
+	if c.b != nil {
+		return []*Param{c.w, c.b}
+	}
+	return []*Param{c.w}
+}
+func (c *conv) needsIn() bool     { return true }
+func (c *conv) needsOut() bool    { return false }
+func (c *conv) elementwise() bool { return false }
+
+// im2col fills col (K rows of (y1-y0)*wout) with the inputs read by output
+// rows y0 <= y < y1 of one sample x.
+func (c *conv) im2col(x []float32, y0, y1 int, col []float32) {
+	nc := (y1 - y0) * c.wout
+	taps := c.kh * c.kw
+	plane := c.hin * c.win
+	parallelFor(c.cin, taps*nc, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			xc := x[ch*plane : (ch+1)*plane]
+			for ty := 0; ty < c.kh; ty++ {
+				for tx := 0; tx < c.kw; tx++ {
+					r := (ch*c.kh+ty)*c.kw + tx
+					dst := col[r*nc : (r+1)*nc]
+					ix := c.idxX[tx*c.wout : (tx+1)*c.wout]
+					lo, hi := c.loX[tx], c.hiX[tx]
+					off := tx - c.pw
+					for oy := y0; oy < y1; oy++ {
+						d := dst[(oy-y0)*c.wout : (oy-y0+1)*c.wout]
+						iy := c.idxY[ty*c.hout+oy]
+						if iy < 0 {
+							clear(d)
+							continue
+						}
+						src := xc[int(iy)*c.win : (int(iy)+1)*c.win]
+						if c.stride == 1 {
+							for o := 0; o < lo; o++ {
+								d[o] = gather(src, ix[o])
+							}
+							copy(d[lo:hi], src[lo+off:hi+off])
+							for o := hi; o < len(d); o++ {
+								d[o] = gather(src, ix[o])
+							}
+							continue
+						}
+						for o := range d {
+							d[o] = gather(src, ix[o])
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func gather(src []float32, i int32) float32 {
+	if i < 0 {
+		return 0
+	}
+	return src[i]
+}
+
+// col2im adds the im2col-shaped gradient dcol of output rows y0..y1 to the
+// input gradient dx of one sample (the transpose of im2col).
+func (c *conv) col2im(dcol []float32, y0, y1 int, dx []float32) {
+	nc := (y1 - y0) * c.wout
+	taps := c.kh * c.kw
+	plane := c.hin * c.win
+	parallelFor(c.cin, taps*nc, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			dc := dx[ch*plane : (ch+1)*plane]
+			for ty := 0; ty < c.kh; ty++ {
+				for tx := 0; tx < c.kw; tx++ {
+					r := (ch*c.kh+ty)*c.kw + tx
+					s := dcol[r*nc : (r+1)*nc]
+					ix := c.idxX[tx*c.wout : (tx+1)*c.wout]
+					lo, hi := c.loX[tx], c.hiX[tx]
+					off := tx - c.pw
+					for oy := y0; oy < y1; oy++ {
+						iy := c.idxY[ty*c.hout+oy]
+						if iy < 0 {
+							continue
+						}
+						sr := s[(oy-y0)*c.wout : (oy-y0+1)*c.wout]
+						dr := dc[int(iy)*c.win : (int(iy)+1)*c.win]
+						if c.stride == 1 {
+							for o := 0; o < lo; o++ {
+								if j := ix[o]; j >= 0 {
+									dr[j] += sr[o]
+								}
+							}
+							addTo(dr[lo+off:hi+off], sr[lo:hi])
+							for o := hi; o < len(sr); o++ {
+								if j := ix[o]; j >= 0 {
+									dr[j] += sr[o]
+								}
+							}
+							continue
+						}
+						for o, j := range ix {
+							if j >= 0 {
+								dr[j] += sr[o]
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// addTo sets d += s elementwise.
+func addTo(d, s []float32) {
+	s = s[:len(d)]
+	for i := range d {
+		d[i] += s[i]
+	}
+}
+
+func (c *conv) forward(p *pass, in []*value, out *value) {
+	x, y := in[0].buf, out.buf
+	nin, hw := c.cin*c.hin*c.win, c.hout*c.wout
+	nout := c.cout * hw
+	k := c.cin * c.kh * c.kw
+	w, wm := c.w.Data, c.w.Mult
+	for b := 0; b < p.b; b++ {
+		xb, yb := x[b*nin:(b+1)*nin], y[b*nout:(b+1)*nout]
+		if c.direct {
+			sgemm.Gemm(false, false, c.cout, hw, c.cin, wm, w, c.cin, xb, hw, 0, yb, hw)
+		} else {
+			col := p.net.col
+			for y0 := 0; y0 < c.hout; y0 += c.rows {
+				y1 := min(c.hout, y0+c.rows)
+				nc := (y1 - y0) * c.wout
+				c.im2col(xb, y0, y1, col[:k*nc])
+				sgemm.Gemm(false, false, c.cout, nc, k, wm, w, k, col, nc, 0, yb[y0*c.wout:], hw)
+			}
+		}
+		if c.b != nil {
+			bias, bm := c.b.Data, c.b.Mult
+			parallelFor(c.cout, hw, func(lo, hi int) {
+				for ch := lo; ch < hi; ch++ {
+					v := bm * bias[ch]
+					row := yb[ch*hw : (ch+1)*hw]
+					for i := range row {
+						row[i] += v
+					}
+				}
+			})
+		}
+	}
+}
+
+func (c *conv) backward(p *pass, in []*value, out *value, dy []float32, dx [][]float32, acc []bool) {
+	x := in[0].buf
+	nin, hw := c.cin*c.hin*c.win, c.hout*c.wout
+	nout := c.cout * hw
+	k := c.cin * c.kh * c.kw
+	w, wm, dw := c.w.Data, c.w.Mult, c.w.Grad
+	if c.b != nil {
+		db, bm := c.b.Grad, c.b.Mult
+		parallelFor(c.cout, p.b*hw, func(lo, hi int) {
+			for ch := lo; ch < hi; ch++ {
+				var s float64
+				for b := 0; b < p.b; b++ {
+					s += sum64(dy[b*nout+ch*hw : b*nout+(ch+1)*hw])
+				}
+				db[ch] += bm * float32(s)
+			}
+		})
+	}
+	var dxAll []float32
+	if len(dx) > 0 {
+		dxAll = dx[0]
+	}
+	for b := 0; b < p.b; b++ {
+		xb, dyb := x[b*nin:(b+1)*nin], dy[b*nout:(b+1)*nout]
+		var dxb []float32
+		if dxAll != nil {
+			dxb = dxAll[b*nin : (b+1)*nin]
+		}
+		if c.direct {
+			sgemm.Gemm(false, true, c.cout, c.cin, hw, wm, dyb, hw, xb, hw, 1, dw, c.cin)
+			if dxb != nil {
+				beta := float32(0)
+				if acc[0] {
+					beta = 1
+				}
+				sgemm.Gemm(true, false, c.cin, hw, c.cout, wm, w, c.cin, dyb, hw, beta, dxb, hw)
+			}
+			continue
+		}
+		if dxb != nil && !acc[0] {
+			clear(dxb)
+		}
+		col := p.net.col
+		for y0 := 0; y0 < c.hout; y0 += c.rows {
+			y1 := min(c.hout, y0+c.rows)
+			nc := (y1 - y0) * c.wout
+			c.im2col(xb, y0, y1, col[:k*nc])
+			sgemm.Gemm(false, true, c.cout, k, nc, wm, dyb[y0*c.wout:], hw, col, nc, 1, dw, k)
+			if dxb != nil {
+				sgemm.Gemm(true, false, k, nc, c.cout, wm, w, k, dyb[y0*c.wout:], hw, 0, col, nc)
+				c.col2im(col[:k*nc], y0, y1, dxb)
+			}
+		}
+	}
+}
+
+// sum64 returns the sum of s accumulated in float64.
+func sum64(s []float32) float64 {
+	var a0, a1, a2, a3 float64
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		a0 += float64(s[i])
+		a1 += float64(s[i+1])
+		a2 += float64(s[i+2])
+		a3 += float64(s[i+3])
+	}
+	for ; i < len(s); i++ {
+		a0 += float64(s[i])
+	}
+	return (a0 + a1) + (a2 + a3)
+}

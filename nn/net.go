@@ -1,0 +1,438 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/dipgp/dipgp/arch"
+	"gorgonia.org/tensor"
+)
+
+// value is a tensor of the network: c channels on an h x w grid (h = 1 in
+// 1-D), batch given by the pass.
+type value struct {
+	c, h, w  int
+	buf      []float32 // activations of the current pass, nil when released
+	grad     []float32 // gradient during Backward, nil when not yet written
+	producer int       // node index, -1 for the network input
+	lastUse  int       // last node reading it in the forward pass, -1 if none
+	keep     bool      // a backward pass reads it
+	needGrad bool      // Backward must compute its gradient
+}
+
+func (v *value) len(b int) int { return b * v.c * v.h * v.w }
+
+// op is one layer's forward and backward pass.
+type op interface {
+	// forward computes out.buf from the inputs' buffers.
+	forward(p *pass, in []*value, out *value)
+	// backward adds parameter gradients and sets (acc false) or adds (acc
+	// true) the input gradients dx[i] (nil: not needed) from dy.
+	backward(p *pass, in []*value, out *value, dy []float32, dx [][]float32, acc []bool)
+	needsIn() bool     // backward reads the inputs' buffers
+	needsOut() bool    // backward reads the output's buffer
+	elementwise() bool // out may alias in[0], dx[0] may alias dy
+	params() []*Param
+}
+
+type node struct {
+	op    op
+	in    []*value
+	out   *value
+	where string
+	dx    [][]float32 // backward scratch
+	acc   []bool
+}
+
+// pass is the state of one forward or backward pass.
+type pass struct {
+	net   *Net
+	b     int  // batch
+	train bool // update batch norm running statistics
+}
+
+// Net is a finite network built from an arch.Arch for one output size. It
+// owns its parameters, gradients and work buffers; it is not safe for
+// concurrent use (build one network per goroutine).
+type Net struct {
+	arch      arch.Arch
+	size      []int // output size
+	inSize    []int // input grid
+	nodes     []*node
+	values    []*value
+	input     *value
+	output    *value
+	owners    []op // ops with parameters or buffers, in state_dict order
+	params    []*Param
+	buffers   []*Buffer
+	bns       []*batchnorm
+	col       []float32 // im2col workspace
+	ar        arena
+	batch     int
+	state     int // stateNone, stateForward, stateInfer, stateBackward
+	inputGrad bool
+	noTrain   bool
+}
+
+const (
+	stateNone = iota
+	stateForward
+	stateInfer
+	stateBackward
+)
+
+// Build builds the network of architecture a for an output (image) of the
+// given size and draws its parameters from seed (see Reinit). The input
+// the network takes has the grid a.InputSize(size).
+func Build(a arch.Arch, size []int, seed uint64) (*Net, error) {
+	if err := a.Validate(size); err != nil {
+		return nil, fmt.Errorf("nn: %w", err)
+	}
+	in, err := a.InputSize(size)
+	if err != nil {
+		return nil, fmt.Errorf("nn: %w", err)
+	}
+	n := &Net{arch: a, size: append([]int(nil), size...), inSize: in}
+	h, w := 1, in[0]
+	if a.Dims == 2 {
+		h, w = in[0], in[1]
+	}
+	n.input = n.newValue(a.Input.Channels, h, w, -1)
+	c := &compiler{net: n, saved: map[string]*value{}}
+	out, err := c.walk(a.Layers, n.input, "layers")
+	if err != nil {
+		return nil, err
+	}
+	n.output = out
+	n.plan()
+	colLen := 0
+	for _, nd := range n.nodes {
+		if cv, ok := nd.op.(*conv); ok {
+			colLen = max(colLen, cv.colLen())
+		}
+	}
+	n.col = make([]float32, colLen)
+	n.Reinit(seed)
+	return n, nil
+}
+
+func (n *Net) newValue(c, h, w, producer int) *value {
+	v := &value{c: c, h: h, w: w, producer: producer, lastUse: -1}
+	n.values = append(n.values, v)
+	return v
+}
+
+type compiler struct {
+	net   *Net
+	saved map[string]*value
+}
+
+func (c *compiler) add(o op, where string, out *value, in ...*value) *value {
+	n := c.net
+	idx := len(n.nodes)
+	out.producer = idx
+	n.nodes = append(n.nodes, &node{op: o, in: in, out: out, where: where, dx: make([][]float32, len(in)), acc: make([]bool, len(in))})
+	if len(o.params()) > 0 {
+		n.owners = append(n.owners, o)
+		n.params = append(n.params, o.params()...)
+	}
+	return out
+}
+
+func (c *compiler) walk(ls []arch.Layer, x *value, prefix string) (*value, error) {
+	n := c.net
+	a := n.arch
+	for i, l := range ls {
+		name := fmt.Sprintf("%s.%d", prefix, i)
+		where := fmt.Sprintf("%s (%s)", name, l.Kind())
+		switch l := l.(type) {
+		case arch.Conv:
+			cv := newConv(l, a.Dims, x.c, x.h, x.w, a.Pad, name, a.Param == arch.NTK, a.Init)
+			x = c.add(cv, where, n.newValue(l.Out, cv.hout, cv.wout, 0), x)
+		case arch.Act:
+			x = c.add(&act{fn: l.Fn, slope: float32(l.Slope)}, where, n.newValue(x.c, x.h, x.w, 0), x)
+		case arch.Pool:
+			p := &pool{op: l.Op, dims: a.Dims, hin: x.h, win: x.w, hout: x.h, wout: x.w / 2}
+			if a.Dims == 2 {
+				p.hout = x.h / 2
+			}
+			x = c.add(p, where, n.newValue(x.c, p.hout, p.wout, 0), x)
+		case arch.Upsample:
+			u := &upsample{mode: l.Mode, dims: a.Dims, wrap: a.Pad == arch.Circular, hin: x.h, win: x.w}
+			h := x.h
+			if a.Dims == 2 {
+				h *= 2
+			}
+			x = c.add(u, where, n.newValue(x.c, h, 2*x.w, 0), x)
+		case arch.BatchNorm:
+			if x.h*x.w < 2 {
+				return nil, fmt.Errorf("nn: %s: batch norm over a grid of %d point has no variance to normalize by (PyTorch refuses it too); use a larger image or remove the batch norm", where, x.h*x.w)
+			}
+			bn := newBatchNorm(name, x.c, x.h*x.w, l.Eps, l.Affine)
+			n.bns = append(n.bns, bn)
+			n.buffers = append(n.buffers, bn.rmean, bn.rvar)
+			x = c.add(bn, where, n.newValue(x.c, x.h, x.w, 0), x)
+			if bn.gamma == nil {
+				// Buffers without parameters still belong to the state_dict.
+				n.owners = append(n.owners, bn)
+			}
+		case arch.Save:
+			c.saved[l.Name] = x
+		case arch.Concat:
+			s, ok := c.saved[l.From]
+			if !ok {
+				return nil, fmt.Errorf("nn: %s: from %q names no saved tensor", where, l.From)
+			}
+			br, err := c.walk(l.Branch, s, name+".branch")
+			if err != nil {
+				return nil, err
+			}
+			x = c.add(&concat{n: x.h * x.w}, where, n.newValue(br.c+x.c, x.h, x.w, 0), br, x)
+		default:
+			return nil, fmt.Errorf("nn: %s: unknown layer type %T", where, l)
+		}
+	}
+	return x, nil
+}
+
+// plan computes, for every value, its last forward use, whether a backward
+// pass reads it and whether its gradient is needed.
+func (n *Net) plan() {
+	for i, nd := range n.nodes {
+		for _, v := range nd.in {
+			v.lastUse = i
+			if nd.op.needsIn() {
+				v.keep = true
+			}
+		}
+		if nd.op.needsOut() {
+			nd.out.keep = true
+		}
+	}
+	n.planGrad()
+}
+
+func (n *Net) planGrad() {
+	n.input.needGrad = n.inputGrad
+	for _, nd := range n.nodes {
+		g := len(nd.op.params()) > 0
+		for _, v := range nd.in {
+			g = g || v.needGrad
+		}
+		nd.out.needGrad = g
+	}
+}
+
+// Arch returns the architecture the network was built from.
+func (n *Net) Arch() arch.Arch { return n.arch }
+
+// Size returns the output (image) size the network was built for.
+func (n *Net) Size() []int { return append([]int(nil), n.size...) }
+
+// InputShape returns the shape of an input batch of b samples:
+// [b, C0, H, W] ([b, C0, N] in 1-D).
+func (n *Net) InputShape(b int) []int {
+	return append([]int{b, n.input.c}, n.inSize...)
+}
+
+// OutputShape returns the shape of the output for a batch of b samples.
+func (n *Net) OutputShape(b int) []int {
+	return append([]int{b, n.output.c}, n.size...)
+}
+
+// RequireInputGrad sets whether Backward computes the gradient with
+// respect to the network input (off by default: it costs the first layer's
+// input-gradient GEMM). Read it with InputGrad.
+func (n *Net) RequireInputGrad(on bool) {
+	n.inputGrad = on
+	n.planGrad()
+}
+
+func shapeString(s []int) string { return fmt.Sprint(s) }
+
+// float32Data returns the backing slice of a contiguous float32 tensor of
+// the wanted shape (any batch when want[0] < 0) and its batch.
+func float32Data(x *tensor.Dense, want []int, what string) ([]float32, int, error) {
+	if x == nil {
+		return nil, 0, fmt.Errorf("nn: %s is nil", what)
+	}
+	if x.Dtype() != tensor.Float32 {
+		return nil, 0, fmt.Errorf("nn: %s has dtype %v; give a float32 tensor", what, x.Dtype())
+	}
+	sh := []int(x.Shape())
+	ok := len(sh) == len(want)
+	for i := 0; ok && i < len(sh); i++ {
+		if want[i] >= 0 && sh[i] != want[i] {
+			ok = false
+		}
+	}
+	if !ok || sh[0] < 1 {
+		w := shapeString(want)
+		if want[0] < 0 {
+			w = fmt.Sprintf("[B %v]", shapeString(want[1:]))
+		}
+		return nil, 0, fmt.Errorf("nn: %s has shape %v; this network needs %s", what, sh, w)
+	}
+	if x.RequiresIterator() {
+		return nil, 0, fmt.Errorf("nn: %s is a non-contiguous view; pass a contiguous tensor (x.Materialize())", what)
+	}
+	d, _ := x.Data().([]float32)
+	b := sh[0]
+	need := 1
+	for _, s := range sh {
+		need *= s
+	}
+	if len(d) < need {
+		return nil, 0, fmt.Errorf("nn: %s holds %d values for shape %v", what, len(d), sh)
+	}
+	return d[:need], b, nil
+}
+
+// releaseAll returns every activation and gradient buffer to the arena.
+func (n *Net) releaseAll() {
+	for _, v := range n.values {
+		n.ar.put(v.buf)
+		n.ar.put(v.grad)
+		v.buf, v.grad = nil, nil
+	}
+}
+
+// Forward runs the network in training mode on a batch x of shape
+// InputShape(B), keeping what Backward needs and updating the batch norms'
+// running statistics. The returned tensor, of shape OutputShape(B), is a
+// view of the network's own buffer: it stays valid until the next Forward
+// or Infer (Clone it to keep it longer). x is copied and may be reused.
+func (n *Net) Forward(x *tensor.Dense) (*tensor.Dense, error) {
+	return n.run(x, !n.noTrain)
+}
+
+// Infer runs the forward pass like Forward (batch norms normalize with the
+// grid statistics of each sample) but keeps nothing for Backward and does
+// not touch the running statistics: the fast path for evaluating many
+// random networks. The returned tensor is valid until the next Forward or
+// Infer.
+func (n *Net) Infer(x *tensor.Dense) (*tensor.Dense, error) {
+	return n.run(x, false)
+}
+
+func (n *Net) run(x *tensor.Dense, train bool) (*tensor.Dense, error) {
+	want := n.InputShape(-1)
+	data, b, err := float32Data(x, want, "the input")
+	if err != nil {
+		return nil, err
+	}
+	n.releaseAll()
+	n.batch = b
+	p := &pass{net: n, b: b, train: train}
+	n.input.buf = n.ar.get(n.input.len(b))
+	copy(n.input.buf, data)
+	for i, nd := range n.nodes {
+		out := nd.out
+		alias := false
+		if nd.op.elementwise() {
+			src := nd.in[0]
+			if src.lastUse == i && !(train && src.keep) && src != n.output {
+				out.buf, alias = src.buf, true
+			}
+		}
+		if !alias {
+			out.buf = n.ar.get(out.len(b))
+		}
+		nd.op.forward(p, nd.in, out)
+		for _, v := range nd.in {
+			if v.lastUse != i || v == n.output || (train && v.keep) || v.buf == nil {
+				continue
+			}
+			if !(alias && v == nd.in[0]) {
+				n.ar.put(v.buf)
+			}
+			v.buf = nil
+		}
+	}
+	n.state = stateInfer
+	if train {
+		n.state = stateForward
+	}
+	return tensor.New(tensor.WithShape(n.OutputShape(b)...), tensor.WithBacking(n.output.buf)), nil
+}
+
+// Backward back-propagates dy = d loss / d output (shape OutputShape(B) of
+// the last Forward) through the network: it adds the parameter gradients to
+// Params()[i].Grad and, with RequireInputGrad, computes the input gradient
+// (InputGrad). It must follow a Forward (not Infer), once.
+func (n *Net) Backward(dy *tensor.Dense) error {
+	switch n.state {
+	case stateNone:
+		return fmt.Errorf("nn: Backward before Forward; call Forward first")
+	case stateInfer:
+		return fmt.Errorf("nn: Backward after Infer, which keeps nothing for it; call Forward instead")
+	case stateBackward:
+		return fmt.Errorf("nn: Backward called twice after one Forward; call Forward again")
+	}
+	want := n.OutputShape(n.batch)
+	g, _, err := float32Data(dy, want, "the output gradient dy")
+	if err != nil {
+		return err
+	}
+	b := n.batch
+	p := &pass{net: n, b: b}
+	n.output.grad = n.ar.get(n.output.len(b))
+	copy(n.output.grad, g)
+	for i := len(n.nodes) - 1; i >= 0; i-- {
+		nd := n.nodes[i]
+		out := nd.out
+		dyv := out.grad
+		if dyv != nil {
+			transferred := false
+			for j, v := range nd.in {
+				nd.dx[j], nd.acc[j] = nil, false
+				if !v.needGrad {
+					continue
+				}
+				switch {
+				case v.grad != nil:
+					nd.acc[j] = true
+				case nd.op.elementwise() && !transferred:
+					v.grad, transferred = dyv, true
+				default:
+					v.grad = n.ar.get(v.len(b))
+				}
+				nd.dx[j] = v.grad
+			}
+			nd.op.backward(p, nd.in, out, dyv, nd.dx, nd.acc)
+			if !transferred {
+				n.ar.put(dyv)
+			}
+			out.grad = nil
+			for j := range nd.dx {
+				nd.dx[j] = nil
+			}
+		}
+		if out != n.output {
+			n.ar.put(out.buf)
+			out.buf = nil
+		}
+	}
+	n.ar.put(n.input.buf)
+	n.input.buf = nil
+	if !n.inputGrad {
+		n.ar.put(n.input.grad)
+		n.input.grad = nil
+	}
+	n.state = stateBackward
+	return nil
+}
+
+// InputGrad returns d loss / d input of the last Backward (shape
+// InputShape(B)) when RequireInputGrad(true) was set, else nil. The tensor
+// views the network's buffer and stays valid until the next Forward.
+func (n *Net) InputGrad() *tensor.Dense {
+	if n.state != stateBackward || n.input.grad == nil {
+		return nil
+	}
+	return tensor.New(tensor.WithShape(n.InputShape(n.batch)...), tensor.WithBacking(n.input.grad))
+}
+
+// SetTraining chooses what Forward does: in training mode (the default) it
+// keeps what Backward needs and updates the running statistics; with
+// SetTraining(false) Forward is Infer.
+func (n *Net) SetTraining(on bool) { n.noTrain = !on }
