@@ -144,3 +144,53 @@ func TestGDFollowsNTKLinear(t *testing.T) {
 		t.Errorf("ratio RMS gap %.4f at 256 channels is not clearly above %.4f at 4096", small.Agreement.RatioRMS, ag.RatioRMS)
 	}
 }
+
+func TestPredictionMatchesGPPredict(t *testing.T) {
+	// The predicted FBC curves of Compare (per-channel residuals through
+	// gp.Prior.Apply, then dip's FBC) against gp.Predict's (grey residual
+	// in the kernel's modes, gp's own FBC code), on an RGB denoising run
+	// of a cyclostationary (skip) network.
+	ctx := context.Background()
+	a := smallArch(t, "dip-skip:scales=2,channels=8,skip=4,in_channels=8,param=ntk,init=normal,sw=1.4,sb=0.1,bn=false,pad=circular,out_act=identity")
+	x := imageio.Synthetic(16, 16, 3)
+	prob, err := NewProblem(x, TaskOptions{Task: Denoise, Sigma: 25, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := NewKernel(ctx, a, []int{16, 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Arch: a, Problem: prob, Opt: Optimizer{Kind: GD, LR: 0.3 * k.StableLR(len(x.Pix))}, Iters: 20, Every: 4, Seed: 1, BurnIn: -1}
+	res, err := Train(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmp, err := Compare(ctx, k, cfg, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := newPredictor(k, prob, res.Start, DefaultBins(16, 16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := p.gpPredict(EffectiveStep(cfg.Opt, len(x.Pix)), cmp.Observed, nil, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := map[int]int{}
+	for i, it := range pr.Iters {
+		idx[it] = i
+	}
+	for _, m := range cmp.Predicted {
+		g := pr.FBC[idx[m.Iter]]
+		for b := range g {
+			if math.Abs(g[b]-m.FBC[b]) > 1e-9 {
+				t.Errorf("iteration %d band %d: Compare's FBC %.12f, gp.Predict's %.12f", m.Iter, b+1, m.FBC[b], g[b])
+			}
+		}
+	}
+	if cmp.Agreement.PredictedBest.Iter < 0 {
+		t.Errorf("no predicted best iteration for gd: %+v", cmp.Agreement)
+	}
+}
