@@ -652,3 +652,33 @@ func interpMeasurement(ts []float64, ms []Measurement, t float64) Measurement {
 	}
 	return m
 }
+
+// PredictDistance returns the trajectory distance SSE(t) between two runs
+// that the kernel predicts for plain gradient descent (gd or the drift of
+// sgld) on fit or denoise: both residuals follow (1 - eta_eff Theta)^t from
+// their own start, so f1_t - f2_t = (1 - eta_eff Theta)^t (f1_0 - f2_0).
+// d0 is f1_0 - f2_0; n the number of values of the image.
+func PredictDistance(k *Kernel, o Optimizer, d0 imageio.Image, iters []int) ([]float64, error) {
+	if !o.Kind.FixedStep() {
+		return nil, fmt.Errorf("dip: %s has no fixed step; the kernel predicts the trajectory distance only for gd and sgld", o.Kind)
+	}
+	if len(k.Size) != 2 || k.Size[0] != d0.H || k.Size[1] != d0.W {
+		return nil, fmt.Errorf("dip: the kernel is for size %v but the image is %dx%d", k.Size, d0.W, d0.H)
+	}
+	eta := EffectiveStep(o, len(d0.Pix))
+	hw := d0.W * d0.H
+	out := make([]float64, len(iters))
+	for i, t := range iters {
+		g := func(l float64) float64 { return math.Pow(1-eta*l, float64(t)) }
+		for c := 0; c < d0.C; c++ {
+			r, err := k.Prior.Apply(g, d0.Pix[c*hw:(c+1)*hw])
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range r {
+				out[i] += v * v
+			}
+		}
+	}
+	return out, nil
+}

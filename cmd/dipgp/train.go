@@ -1,0 +1,591 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/dipgp/dipgp/arch"
+	"github.com/dipgp/dipgp/dip"
+	"github.com/dipgp/dipgp/internal/atomicfile"
+	"github.com/dipgp/dipgp/internal/imageio"
+	"github.com/dipgp/dipgp/internal/npy"
+	"github.com/dipgp/dipgp/internal/plotting"
+)
+
+func init() {
+	register("train", "Train the deep image prior (fit, denoise or inpaint) and measure PSNR, FBC bands and per-frequency residual ratios as it goes.", &trainCmd{})
+}
+
+// dipDefaultArch is the small skip net the training commands default to:
+// DIP's defaults (Adam-era: standard parameterization, PyTorch init, batch
+// norm, leaky ReLU, sigmoid output, reflect padding) at 3 scales and 32
+// channels, so that the defaults run in seconds at 64x64.
+const dipDefaultArch = "dip-skip:scales=3,channels=32"
+
+// dipRunFlags are the flags shared by train, compare and trajectories.
+type dipRunFlags struct {
+	Arch  string `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file. For a grey image a preset's out_channels is set to 1." default:"dip-skip:scales=3,channels=32"`
+	Width int    `help:"Set the preset's channels key to this width."`
+	Image string `help:"Clean image (PNG or JPEG); default: a synthetic RGB test image of --size."`
+	Size  string `help:"Size of the synthetic image (S or HxW)." default:"64"`
+	Gray  bool   `help:"Convert the image to grey."`
+	Crop  bool   `help:"Crop the image to the largest centred size the architecture accepts, instead of failing."`
+
+	Task     string  `help:"fit (the clean image), denoise (clean + Gaussian noise) or inpaint (observed pixels only)." default:"denoise" enum:"fit,denoise,inpaint"`
+	Sigma    float64 `help:"Noise standard deviation on the 0..255 scale (denoise)." default:"25"`
+	Mask     string  `help:"Inpainting mask image (white = observed); default: a random mask keeping --keep of the pixels."`
+	Keep     float64 `help:"Fraction of observed pixels of the random inpainting mask." default:"0.5"`
+	DataSeed uint64  `help:"Seed of the noise and of the random mask." default:"1"`
+
+	Opt         string  `help:"Optimizer: gd (plain gradient descent), adam, sgld (textbook Langevin) or sgld-cheng (Cheng et al.: Adam + weight decay + noise on conv weights)." default:"adam" enum:"gd,adam,sgld,sgld-cheng"`
+	LR          float64 `help:"Learning rate (0: 0.01 for adam and sgld-cheng; for gd half the NTK's stability limit, eta_eff lambda_max = 1; for sgld eps with eps/(2 s^2) lambda_max = 0.5)." name:"lr"`
+	Iters       int     `help:"Number of parameter updates." default:"300"`
+	Every       int     `help:"Measure every K iterations (PSNRs, FBC bands, residual ratios)." default:"10" name:"every"`
+	Seed        uint64  `help:"Seed of the network's parameters and input, the input perturbations and the Langevin noise." default:"1"`
+	RegNoise    float64 `help:"Std of the Gaussian perturbation of the input at every step (DIP's reg_noise_std; -1: 1/30 for adam and sgld-cheng, 0 for gd and sgld)." default:"-1"`
+	ExpAvg      float64 `help:"Weight of DIP's exponential average of the outputs (0 turns it off)." default:"0.99"`
+	BurnIn      int     `help:"First iteration of the plain average of the outputs (the SGLD posterior mean; -1: half the iterations for sgld and sgld-cheng, off otherwise)." default:"-1"`
+	SampleEvery int     `help:"Take one output into the after-burn-in average every this many iterations." default:"1"`
+	WeightDecay float64 `help:"Adam's weight decay (-1: 5e-8 for sgld-cheng as Cheng et al., 0 for adam)." default:"-1"`
+	ParamNoise  float64 `help:"sigma_p of sgld-cheng: noise of std sigma_p*lr is added to the conv weights after each step." default:"2"`
+	NoiseStd    float64 `help:"Likelihood noise std s of textbook sgld, in [0, 1] units (0: sigma/255 when denoising, else 0.05)."`
+	PriorStd    float64 `help:"Prior std of the raw parameters for textbook sgld (0: the initialization's own scale)."`
+	Bins        int     `help:"Radial bins of the residual ratios (0: a quarter of the smaller side)."`
+
+	Resume          bool `help:"Continue from the checkpoint in the output folder (same settings; --iters may grow)."`
+	CheckpointEvery int  `help:"Write a checkpoint every this many iterations (0: only at the end and on Ctrl-C)." default:"100"`
+}
+
+type trainCmd struct {
+	dipRunFlags
+	Out      string `help:"Output folder." default:"out/train"`
+	NoKernel bool   `help:"Skip the NTK (no predicted best iteration); gd and sgld then need --lr."`
+	JSON     bool   `help:"Print the summary as JSON on stdout." name:"json"`
+}
+
+func (c *trainCmd) Help() string {
+	return "Defaults: the synthetic 64x64 RGB image, denoising with sigma 25, the skip net " + dipDefaultArch +
+		" with DIP's settings, Adam with lr 0.01, 300 iterations measured every 10: about 10 s on 2 cores plus under a second for the NTK.\n\n" +
+		"Writes metrics.csv (one row per measurement, written as training goes: loss, PSNR of the output, of the exponential average and " +
+		"of the after-burn-in mean against the clean image, FBC bands fbc1..fbc5 of Shi et al. against the degraded target, residual " +
+		"ratios |F(f_t - y)|/|F(f_0 - y)| per radial bin), bins.csv (the bins' frequencies), snapshots/ (outputs as PNG), clean.png, target.png, " +
+		"output.png, average.png, mean.png, best.png, summary.json (best PSNR and its iteration, the iteration the NTK predicts as best, " +
+		"timings), psnr.png, fbc.png and residual.png (frequency-by-iteration heat map of the residual ratio), each also as SVG, and " +
+		"checkpoint/ (parameters in nn's .npy layout, optimizer state, metrics) for --resume. Ctrl-C writes the checkpoint and all outputs " +
+		"so far."
+}
+
+func (c *trainCmd) Run(ctx context.Context, g *Globals) error {
+	s, err := c.setup(ctx, c.Out, !c.NoKernel)
+	if err != nil {
+		return err
+	}
+	res, runErr := dipTrain(ctx, g, s, c.Out, "train")
+	if res.Start.Pix == nil {
+		return runErr
+	}
+	var cmp *dip.Comparison
+	if s.kern != nil && runErr == nil {
+		cp, err := dip.Compare(ctx, s.kern, s.cfg, res)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "dipgp: no kernel prediction:", err)
+		} else {
+			cmp = &cp
+		}
+	}
+	sum := dipSummarize(s, res, cmp)
+	if err := dipWriteOutputs(c.Out, s, res, nil, sum); err != nil {
+		return errors.Join(runErr, err)
+	}
+	dipPrintSummary(sum, c.JSON)
+	if runErr != nil && ctx.Err() != nil {
+		fmt.Fprintf(os.Stderr, "dipgp: interrupted at iteration %d; outputs and the checkpoint are in %s (continue with --resume)\n", res.Iter, c.Out)
+	}
+	return runErr
+}
+
+// dipSetup is a prepared run.
+type dipSetup struct {
+	cfg       dip.Config
+	kern      *dip.Kernel
+	imageName string
+	notes     []string
+}
+
+func (f *dipRunFlags) loadImage(a arch.Arch) (imageio.Image, string, error) {
+	var img imageio.Image
+	name := f.Image
+	if f.Image == "" {
+		size, err := parseSize(f.Size, 2)
+		if err != nil {
+			return img, "", err
+		}
+		img = imageio.Synthetic(size[1], size[0], 3)
+		name = fmt.Sprintf("synthetic %dx%d", size[0], size[1])
+	} else {
+		var err error
+		if img, err = imageio.Load(f.Image); err != nil {
+			return img, "", err
+		}
+	}
+	if f.Gray {
+		img = img.ToGray()
+	}
+	if err := a.Validate([]int{img.H, img.W}); err != nil {
+		d := a.Divisor()
+		w, h := img.W/d*d, img.H/d*d
+		if !f.Crop || w == 0 || h == 0 {
+			return img, "", fmt.Errorf("image %s is %dx%d: %w\nuse --crop to take the largest centred crop the architecture accepts (%dx%d), or resize the image to multiples of %d", name, img.H, img.W, err, h, w, d)
+		}
+		if img, err = imageio.CenterCrop(img, w, h); err != nil {
+			return img, "", err
+		}
+		name += fmt.Sprintf(" (cropped to %dx%d)", h, w)
+	}
+	return img, name, nil
+}
+
+// setup parses the flags into a training configuration, computing the
+// NTK when wanted (or needed for a default learning rate).
+func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*dipSetup, error) {
+	s := &dipSetup{}
+	a, err := arch.Parse(f.Arch)
+	if err != nil {
+		return nil, err
+	}
+	if f.Width > 0 {
+		if a, err = arch.WithPresetKey(a, "channels", strconv.Itoa(f.Width)); err != nil {
+			return nil, err
+		}
+	}
+	if a.Dims != 2 {
+		return nil, fmt.Errorf("--arch %s is %d-D; training needs images (dims=2)", a, a.Dims)
+	}
+	// Validate against the image after setting the output channels.
+	probe := a
+	img, name, err := f.loadImage(probe)
+	if err != nil {
+		return nil, err
+	}
+	if oc := a.OutChannels(); oc != img.C {
+		b, err := arch.WithPresetKey(a, "out_channels", strconv.Itoa(img.C))
+		if err != nil {
+			return nil, fmt.Errorf("the network has %d output channels but the image has %d: %v (use --gray or an architecture with %d outputs)", oc, img.C, err, img.C)
+		}
+		a = b
+	}
+	s.imageName = name
+	task, err := dip.ParseTask(f.Task)
+	if err != nil {
+		return nil, err
+	}
+	to := dip.TaskOptions{Task: task, Sigma: f.Sigma, Keep: f.Keep, Seed: f.DataSeed}
+	if task == dip.Inpaint && f.Mask != "" {
+		m, w, h, err := imageio.LoadMask(f.Mask)
+		if err != nil {
+			return nil, err
+		}
+		if w != img.W || h != img.H {
+			return nil, fmt.Errorf("mask %s is %dx%d but the image is %dx%d; give a mask of the image's size", f.Mask, w, h, img.W, img.H)
+		}
+		to.Mask = m
+	}
+	prob, err := dip.NewProblem(img, to)
+	if err != nil {
+		return nil, err
+	}
+	kind, err := dip.ParseOpt(f.Opt)
+	if err != nil {
+		return nil, err
+	}
+	o := dip.Optimizer{Kind: kind, LR: f.LR, ParamNoise: f.ParamNoise, NoiseStd: f.NoiseStd, PriorStd: f.PriorStd}
+	switch {
+	case f.WeightDecay >= 0:
+		o.WeightDecay = f.WeightDecay
+	case kind == dip.SGLDCheng:
+		o.WeightDecay = 5e-8
+	}
+	if kind == dip.SGLD && o.NoiseStd == 0 {
+		o.NoiseStd = 0.05
+		if task == dip.Denoise && f.Sigma > 0 {
+			o.NoiseStd = f.Sigma / 255
+		}
+		s.notes = append(s.notes, fmt.Sprintf("sgld likelihood noise std s = %.4g", o.NoiseStd))
+	}
+	n := len(img.Pix)
+	needKernel := wantKernel || (o.LR == 0 && kind.FixedStep())
+	if needKernel {
+		k, err := dip.NewKernel(ctx, a, []int{img.H, img.W})
+		if err != nil {
+			if o.LR == 0 && kind.FixedStep() {
+				return nil, fmt.Errorf("the default %s learning rate comes from the NTK, which failed (%v); give --lr", kind, err)
+			}
+			s.notes = append(s.notes, "no NTK prediction: "+err.Error())
+		} else {
+			s.kern = k
+		}
+	}
+	if o.LR == 0 {
+		switch kind {
+		case dip.Adam, dip.SGLDCheng:
+			o.LR = 0.01
+		case dip.GD:
+			o.LR = s.kern.StableLR(n)
+			s.notes = append(s.notes, fmt.Sprintf("gd lr %.4g: eta_eff lambda_max = 1 (half the stability limit)", o.LR))
+		case dip.SGLD:
+			o.LR = o.NoiseStd * o.NoiseStd / s.kern.Prior.MaxEigenvalue()
+			s.notes = append(s.notes, fmt.Sprintf("sgld eps %.4g: eta_eff lambda_max = 0.5", o.LR))
+		}
+	}
+	reg := f.RegNoise
+	if reg < 0 {
+		reg = 0
+		if kind == dip.Adam || kind == dip.SGLDCheng {
+			reg = dip.DefaultRegNoise
+		}
+	}
+	burn := f.BurnIn
+	if burn < 0 {
+		burn = -1
+		if kind == dip.SGLD || kind == dip.SGLDCheng {
+			burn = f.Iters / 2
+		}
+	}
+	s.cfg = dip.Config{Arch: a, Problem: prob, Opt: o, Iters: f.Iters, Every: f.Every, Seed: f.Seed, RegNoise: reg,
+		ExpAvg: f.ExpAvg, BurnIn: burn, SampleEvery: f.SampleEvery, Bins: f.Bins, Resume: f.Resume,
+		Checkpoint: filepath.Join(out, "checkpoint"), CheckpointEvery: f.CheckpointEvery}
+	if f.Resume {
+		if _, err := os.Stat(filepath.Join(out, "checkpoint", "state.json")); err != nil {
+			if _, err2 := os.Stat(filepath.Join(out, "checkpoint.old", "state.json")); err2 != nil {
+				s.notes = append(s.notes, "no checkpoint to resume in "+out+": starting afresh")
+			}
+		}
+	}
+	return s, nil
+}
+
+// dipMetricsWriter writes metrics.csv as training goes and the snapshots.
+type dipMetricsWriter struct {
+	f         *os.File
+	w         *csv.Writer
+	dir       string
+	snapEvery int
+	last      int
+}
+
+func newDipMetricsWriter(dir string, cfg dip.Config) (*dipMetricsWriter, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "snapshots"), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(filepath.Join(dir, "metrics.csv"))
+	if err != nil {
+		return nil, err
+	}
+	bins := cfg.Bins
+	if bins == 0 {
+		bins = dip.DefaultBins(cfg.Problem.Target.W, cfg.Problem.Target.H)
+	}
+	w := csv.NewWriter(bufio.NewWriter(f))
+	m := &dipMetricsWriter{f: f, w: w, dir: dir}
+	m.snapEvery = cfg.Every * max(1, int(math.Round(float64(cfg.Iters)/float64(cfg.Every)/8)))
+	return m, w.Write(dip.MetricsHeader(bins))
+}
+
+func (m *dipMetricsWriter) event(e dip.Event) error {
+	if err := m.w.Write(dip.MetricsRow(e.Measurement)); err != nil {
+		return err
+	}
+	m.w.Flush()
+	if err := m.w.Error(); err != nil {
+		return err
+	}
+	if e.Restored {
+		return nil
+	}
+	it := e.Measurement.Iter
+	if it%m.snapEvery == 0 {
+		return imageio.Save(filepath.Join(m.dir, "snapshots", fmt.Sprintf("output_%06d.png", it)), e.Output)
+	}
+	return nil
+}
+
+func (m *dipMetricsWriter) close() error {
+	m.w.Flush()
+	return errors.Join(m.w.Error(), m.f.Close())
+}
+
+// dipTrain runs training with a progress bar and metrics.csv.
+func dipTrain(ctx context.Context, g *Globals, s *dipSetup, out, label string) (dip.Result, error) {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return dip.Result{}, err
+	}
+	for _, n := range s.notes {
+		fmt.Fprintln(os.Stderr, "dipgp:", n)
+	}
+	mw, err := newDipMetricsWriter(out, s.cfg)
+	if err != nil {
+		return dip.Result{}, err
+	}
+	prog := newProgress(g)
+	bar := prog.Bar(fmt.Sprintf("%s %s", label, s.cfg.Opt.Kind), int64(s.cfg.Iters))
+	obs := func(e dip.Event) error {
+		m := e.Measurement
+		bar.Set(int64(m.Iter), int64(s.cfg.Iters))
+		bar.SetMessage(fmt.Sprintf("PSNR %.2f dB", m.PSNR))
+		return mw.event(e)
+	}
+	res, err := dip.Train(ctx, s.cfg, obs)
+	bar.Done()
+	prog.Wait()
+	return res, errors.Join(err, mw.close())
+}
+
+// dipSummary is summary.json.
+type dipSummary struct {
+	Arch          string        `json:"arch"`
+	Image         string        `json:"image"`
+	Size          []int         `json:"size"`
+	Channels      int           `json:"channels"`
+	Task          string        `json:"task"`
+	Sigma255      float64       `json:"sigma_255,omitempty"`
+	Observed      float64       `json:"observed_fraction"`
+	Optimizer     dip.Optimizer `json:"optimizer"`
+	Iters         int           `json:"iters"`
+	Every         int           `json:"every"`
+	Seed          uint64        `json:"seed"`
+	DataSeed      uint64        `json:"data_seed"`
+	RegNoise      float64       `json:"reg_noise_std"`
+	ExpAvg        float64       `json:"exp_avg"`
+	BurnIn        int           `json:"burn_in"`
+	SampleEvery   int           `json:"sample_every"`
+	Params        int           `json:"params"`
+	Complete      bool          `json:"complete"`
+	LastIter      int           `json:"last_iter"`
+	TargetPSNR    dip.Num       `json:"target_psnr_db"`
+	FinalPSNR     dip.Num       `json:"final_psnr_db"`
+	FinalAvgPSNR  dip.Num       `json:"final_average_psnr_db"`
+	FinalMeanPSNR dip.Num       `json:"final_mean_psnr_db"`
+	Samples       int           `json:"mean_samples"`
+	Best          dip.Best      `json:"best"`
+	BestAverage   dip.Best      `json:"best_average"`
+	// The kernel's prediction.
+	PredictedBest         *dip.Best `json:"predicted_best,omitempty"`
+	PredictedBestRealized *dip.Best `json:"predicted_best_realized,omitempty"`
+	PredictionNote        string    `json:"prediction_note,omitempty"`
+	KernelSeconds         float64   `json:"kernel_seconds,omitempty"`
+	// Timings.
+	StepSeconds    float64  `json:"step_seconds"`
+	MeasureSeconds float64  `json:"measure_seconds"`
+	Seconds        float64  `json:"seconds"`
+	Per3000        float64  `json:"seconds_per_3000_steps"`
+	Notes          []string `json:"notes,omitempty"`
+}
+
+func dipSummarize(s *dipSetup, res dip.Result, cmp *dip.Comparison) dipSummary {
+	cfg := s.cfg
+	p := cfg.Problem
+	sum := dipSummary{Arch: cfg.Arch.String(), Image: s.imageName, Size: []int{p.Target.H, p.Target.W}, Channels: p.Target.C,
+		Task: string(p.Task), Sigma255: p.Sigma, Observed: p.Observed(), Optimizer: cfg.Opt, Iters: cfg.Iters, Every: cfg.Every,
+		Seed: cfg.Seed, RegNoise: cfg.RegNoise, ExpAvg: cfg.ExpAvg, BurnIn: cfg.BurnIn, SampleEvery: cfg.SampleEvery,
+		Complete: res.Complete, LastIter: res.Iter, Samples: res.Samples, Best: res.Best, BestAverage: res.BestAverage,
+		StepSeconds: res.StepSeconds, MeasureSeconds: res.MeasureSeconds, Seconds: res.Seconds, Per3000: 3000 * res.StepSeconds,
+		Notes: s.notes}
+	if res.Net != nil {
+		sum.Params = res.Net.NumParams()
+	}
+	tp, _ := dip.PSNR(p.Target, p.Clean)
+	sum.TargetPSNR = dip.Num(tp)
+	sum.FinalPSNR, sum.FinalAvgPSNR, sum.FinalMeanPSNR = dip.Num(math.NaN()), dip.Num(math.NaN()), dip.Num(math.NaN())
+	if ms := res.Measurements; len(ms) > 0 {
+		m := ms[len(ms)-1]
+		sum.FinalPSNR, sum.FinalAvgPSNR, sum.FinalMeanPSNR = dip.Num(m.PSNR), dip.Num(m.PSNRAvg), dip.Num(m.PSNRMean)
+	}
+	if s.kern != nil {
+		sum.KernelSeconds = s.kern.Seconds
+	}
+	if cmp != nil {
+		ag := cmp.Agreement
+		if ag.PredictedBest.Iter >= 0 {
+			b := ag.PredictedBest
+			sum.PredictedBest = &b
+		}
+		b := ag.PredictedBestRealized
+		sum.PredictedBestRealized = &b
+		sum.PredictionNote = ag.Note
+	}
+	return sum
+}
+
+func dipPrintSummary(s dipSummary, asJSON bool) {
+	if asJSON {
+		b, _ := json.MarshalIndent(s, "", "  ")
+		fmt.Println(string(b))
+		return
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "architecture\t%s (%d parameters)\n", s.Arch, s.Params)
+	fmt.Fprintf(tw, "image, task\t%s, %s", s.Image, s.Task)
+	if s.Task == "denoise" {
+		fmt.Fprintf(tw, " sigma %g (noisy PSNR %.2f dB)", s.Sigma255, s.TargetPSNR)
+	}
+	if s.Task == "inpaint" {
+		fmt.Fprintf(tw, " (%.0f%% observed)", 100*s.Observed)
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintf(tw, "optimizer\t%s lr %.4g, input noise %.4g, seed %d\n", s.Optimizer.Kind, s.Optimizer.LR, s.RegNoise, s.Seed)
+	fmt.Fprintf(tw, "iterations\t%d of %d%s\n", s.LastIter, s.Iters, map[bool]string{true: "", false: " (INCOMPLETE)"}[s.Complete])
+	fmt.Fprintf(tw, "final PSNR\toutput %.2f dB, average %.2f dB, mean %.2f dB\n", s.FinalPSNR, s.FinalAvgPSNR, s.FinalMeanPSNR)
+	fmt.Fprintf(tw, "best PSNR\t%.2f dB at iteration %d (average: %.2f dB at %d)\n", s.Best.PSNR, s.Best.Iter, s.BestAverage.PSNR, s.BestAverage.Iter)
+	if s.PredictedBest != nil {
+		fmt.Fprintf(tw, "NTK best\titeration %d (expected %.2f dB; this noise draw: iteration %d, %.2f dB)\n", s.PredictedBest.Iter, s.PredictedBest.PSNR, s.PredictedBestRealized.Iter, s.PredictedBestRealized.PSNR)
+	} else if s.PredictedBestRealized != nil {
+		fmt.Fprintf(tw, "NTK best\titeration %d (%.2f dB, fitted time scale)\n", s.PredictedBestRealized.Iter, s.PredictedBestRealized.PSNR)
+	}
+	fmt.Fprintf(tw, "time\t%.1f ms per step, %.1f s in all (3000 steps: %.0f s)\n", 1000*s.StepSeconds, s.Seconds, s.Per3000)
+	tw.Flush()
+}
+
+// dipWriteOutputs writes images, summary.json and figures (with the
+// kernel's curves when cmp is not nil).
+func dipWriteOutputs(out string, s *dipSetup, res dip.Result, cmp *dip.Comparison, sum dipSummary) error {
+	p := s.cfg.Problem
+	imgs := map[string]imageio.Image{"clean": p.Clean, "target": p.Target, "output": res.Output, "start": res.Start,
+		"average": res.Average, "mean": res.Mean, "best": res.BestOutput}
+	for name, img := range imgs {
+		if img.Pix == nil {
+			continue
+		}
+		if err := imageio.Save(filepath.Join(out, name+".png"), img); err != nil {
+			return err
+		}
+	}
+	if p.Mask != nil {
+		if err := imageio.SaveMask(filepath.Join(out, "mask.png"), p.Mask, p.Target.W, p.Target.H); err != nil {
+			return err
+		}
+	}
+	b, err := json.MarshalIndent(sum, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(out, "summary.json"), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	var rows []string
+	rows = append(rows, "bin,center_cycles_per_pixel")
+	for k, c := range res.BinCenters {
+		rows = append(rows, fmt.Sprintf("%d,%g", k, c))
+	}
+	if err := atomicfile.WriteFile(filepath.Join(out, "bins.csv"), []byte(strings.Join(rows, "\n")+"\n"), 0o644); err != nil {
+		return err
+	}
+	return dipFigures(out, res, cmp)
+}
+
+// dipFigures draws psnr, fbc and residual (heat map) figures.
+func dipFigures(out string, res dip.Result, cmp *dip.Comparison) error {
+	ms := res.Measurements
+	if len(ms) < 2 {
+		return nil
+	}
+	col := func(ms []dip.Measurement, f func(m dip.Measurement) float64) (x, y []float64) {
+		for _, m := range ms {
+			if v := f(m); !math.IsNaN(v) && !math.IsInf(v, 0) {
+				x = append(x, float64(m.Iter))
+				y = append(y, v)
+			}
+		}
+		return x, y
+	}
+	var ps []plotting.Series
+	add := func(name string, ms []dip.Measurement, dashed bool, f func(m dip.Measurement) float64) {
+		x, y := col(ms, f)
+		if len(x) > 0 {
+			ps = append(ps, plotting.Series{Name: name, X: x, Y: y, Dashed: dashed})
+		}
+	}
+	add("output", ms, false, func(m dip.Measurement) float64 { return m.PSNR })
+	add("exp. average", ms, false, func(m dip.Measurement) float64 { return m.PSNRAvg })
+	add("mean after burn-in", ms, false, func(m dip.Measurement) float64 { return m.PSNRMean })
+	if cmp != nil {
+		add("NTK prediction", cmp.Predicted, true, func(m dip.Measurement) float64 { return m.PSNR })
+	}
+	pl, err := plotting.Lines("PSNR against the clean image", "iteration", "PSNR (dB)", ps, plotting.Options{LegendBottom: true})
+	if err != nil {
+		return err
+	}
+	if err := plotting.Save(pl, filepath.Join(out, "psnr"), 6*vg.Inch, 4*vg.Inch); err != nil {
+		return err
+	}
+	ps = nil
+	for b := 0; b < dip.FBCBands; b++ {
+		add(fmt.Sprintf("band %d", b+1), ms, false, func(m dip.Measurement) float64 { return m.FBC[b] })
+	}
+	if cmp != nil {
+		for b := 0; b < dip.FBCBands; b++ {
+			add(fmt.Sprintf("band %d (NTK)", b+1), cmp.Predicted, true, func(m dip.Measurement) float64 { return m.FBC[b] })
+		}
+	}
+	pl, err = plotting.Lines("Frequency-band correspondence (Shi et al.), band 1 = lowest", "iteration", "H_b(t)", ps, plotting.Options{})
+	if err != nil {
+		return err
+	}
+	if err := plotting.Save(pl, filepath.Join(out, "fbc"), 6*vg.Inch, 4*vg.Inch); err != nil {
+		return err
+	}
+	obsMap, err := dipRatioHeatmap("observed |F(f_t - y)| / |F(f_0 - y)|", ms, res.BinCenters)
+	if err != nil {
+		return err
+	}
+	if cmp == nil {
+		return plotting.Save(obsMap, filepath.Join(out, "residual"), 6*vg.Inch, 4*vg.Inch)
+	}
+	predMap, err := dipRatioHeatmap("NTK prediction", cmp.Predicted, res.BinCenters)
+	if err != nil {
+		return err
+	}
+	return plotting.SideBySide(filepath.Join(out, "residual"), obsMap, predMap, 11*vg.Inch, 4*vg.Inch)
+}
+
+// dipRatioHeatmap draws bins (rows, low frequencies at the bottom) by
+// measured iterations (columns) on a fixed log colour scale [0.01, 1].
+func dipRatioHeatmap(title string, ms []dip.Measurement, centers []float64) (*plot.Plot, error) {
+	bins := len(centers)
+	w := len(ms)
+	data := make([]float64, w*bins)
+	for i, m := range ms {
+		for b := 0; b < bins; b++ {
+			v := m.Ratio[b]
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				v = 0
+			}
+			data[(bins-1-b)*w+i] = v
+		}
+	}
+	x0, x1 := float64(ms[0].Iter), float64(ms[w-1].Iter)
+	dx := (x1 - x0) / math.Max(1, float64(w-1))
+	return plotting.HeatmapWith(title, "iteration", "frequency (cycles/pixel)", w, bins, data,
+		plotting.HeatmapOptions{Log: true, VMin: 0.01, VMax: 1, Extent: [4]float64{x0 - dx/2, x1 + dx/2, 0, 0.5}})
+}
+
+// dipSaveOutputNPY writes an image's values as a float32 .npy (C, H, W).
+func dipSaveOutputNPY(path string, img imageio.Image) error {
+	v := make([]float32, len(img.Pix))
+	for i, x := range img.Pix {
+		v[i] = float32(x)
+	}
+	return npy.WriteFloat32(path, []int{img.C, img.H, img.W}, v)
+}
