@@ -35,12 +35,13 @@ type Options struct {
 	// Their second moments are evaluated with the Mehler (Hermite) series
 	// Q = sum_k rho^k c_k(K11) c_k(K22), whose coefficients come from a
 	// 1-D Gauss-Hermite rule of 8n nodes; the series is truncated at the
-	// degree where a rigorous Parseval bound on the rest is below 1e-13
-	// (degree at most 4n). Where that degree would exceed 4n (very large
-	// pre-activation variances) the layer falls back to the bivariate
-	// Gauss quadrature in polar coordinates with n Gauss-Legendre angle
-	// nodes per sign sector and n + n generalized Gauss-Laguerre radial
-	// nodes, which is slow and less accurate (see act.go).
+	// degree where a rigorous Parseval bound on the rest is below 1e-12
+	// relative (degree at most 4n, raised once to 1024 when needed). Where
+	// even that does not suffice (very large pre-activation variances) the
+	// layer falls back to the bivariate Gauss quadrature in polar
+	// coordinates with n Gauss-Legendre angle nodes per sign sector and
+	// n + n generalized Gauss-Laguerre radial nodes, which is slow and less
+	// accurate (see act.go).
 	Quadrature int
 }
 
@@ -99,7 +100,9 @@ func Compute(ctx context.Context, a arch.Arch, size []int, o Options) (nngp, ntk
 // Memory estimates the peak number of bytes Compute needs for the given
 // output size: the kernel maps alive at the worst point of the
 // propagation (buffers are reused and most layers work in place), plus
-// the tables of the layers.
+// the tables and scratch of the layers, plus 5% and 32 MiB for the Go
+// runtime. It runs the propagation without data, so it follows exactly the
+// allocations Compute makes.
 func Memory(a arch.Arch, size []int, o Options) (int64, error) {
 	if err := a.Validate(size); err != nil {
 		return 0, fmt.Errorf("kernel: %w", err)
@@ -108,7 +111,8 @@ func Memory(a arch.Arch, size []int, o Options) (int64, error) {
 	if _, _, err := r.compute(size); err != nil {
 		return 0, err
 	}
-	return r.pool.peak + r.extra, nil
+	b := r.pool.peak + r.extra
+	return b + b/20 + 32<<20, nil
 }
 
 // LargestFit returns the largest output size with the same aspect ratio as
@@ -282,6 +286,9 @@ type run struct {
 	pool    *pool
 	dry     bool
 	extra   int64 // bytes of tables and scratch beyond the pool (estimate)
+	// maxDegree is the largest Hermite series degree before the quadrature
+	// fallback (seriesMaxDegree; tests lower it).
+	maxDegree int
 	done    int
 	total   int
 	uses    map[string]int   // remaining concats that read each saved tensor
@@ -289,7 +296,7 @@ type run struct {
 }
 
 func newRun(ctx context.Context, a arch.Arch, o Options, dry bool) *run {
-	return &run{ctx: ctx, a: a, o: o, workers: o.workers(), pool: &pool{dry: dry}, dry: dry}
+	return &run{ctx: ctx, a: a, o: o, workers: o.workers(), pool: &pool{dry: dry}, dry: dry, maxDegree: seriesMaxDegree}
 }
 
 // part is one group of channels of a tensor whose channels all have the

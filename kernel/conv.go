@@ -107,6 +107,10 @@ func (r *run) conv(l arch.Conv, s state, where string) (state, error) {
 		return state{parts: []part{out}}, nil
 	}
 
+	if l.Stride == 1 && og.phases() > 1 {
+		return r.convInPlace(l, s, og, c, sb2, cin)
+	}
+
 	terms := func(field func(part) *buffer) []linTerm {
 		ts := make([]linTerm, len(s.parts))
 		for i, p := range s.parts {
@@ -144,6 +148,129 @@ func (r *run) conv(l arch.Conv, s state, where string) (state, error) {
 	}
 	if out.g.n() == 0 {
 		return s, fmt.Errorf("kernel: %s: empty output grid", where)
+	}
+	return state{parts: []part{out}}, nil
+}
+
+// convBlock is the width of the offset blocks of convInPlace: all phases of
+// one block (P^2 * convBlock values) stay in cache while the taps are
+// summed.
+const convBlock = 64
+
+// convInPlace applies a stride-1 conv to a tensor whose (largest) period
+// is above 1, in place in the buffer of the part with the largest period:
+// a stride-1 conv only combines values at the same offset d, so the
+// output at offsets [d, d+convBlock) of every phase depends on the input
+// at those offsets alone. Each block of the main part is copied to a
+// scratch buffer, and the output is written over it. The other parts are
+// only read.
+func (r *run) convInPlace(l arch.Conv, s state, og geom, c, sb2 float64, cin int) (state, error) {
+	main := -1
+	for i, p := range s.parts {
+		if p.g.px == og.px && main < 0 {
+			main = i
+		}
+	}
+	mp := s.parts[main]
+	n := og.n()
+	out := part{g: og, ch: l.Out, gauss: true}
+	out.m = r.pool.owned(mp.m, n)
+	if r.o.NTK {
+		out.t = r.pool.owned(mp.t, n)
+	}
+	nph := og.phases()
+	r.extra = max(r.extra, int64(r.workers)*int64(nph)*convBlock*8)
+	if !r.dry {
+		R := (l.K - 1) / 2
+		Ry := R
+		if og.dims == 1 {
+			Ry = 0
+		}
+		type src struct {
+			data   []float64
+			py, px int
+			r      float64
+		}
+		field := func(get func(part) *buffer) []src {
+			var ss []src
+			for i, p := range s.parts {
+				if i == main {
+					continue
+				}
+				ss = append(ss, src{data: get(p).data[:p.g.n()], py: p.g.py, px: p.g.px, r: float64(p.ch) / float64(cin)})
+			}
+			return ss
+		}
+		npts := og.points()
+		W := og.w
+		nb := (W + convBlock - 1) / convBlock
+		blocks := og.h * nb
+		rMain := float64(mp.ch) / float64(cin)
+		// pass computes dst = base + c * sum_t (rMain main[(p+t)] + sum_i r_i other_i[(p+t)])
+		// over the block, where main is read from the scratch copy.
+		pass := func(buf []float64, others []src, base []float64, beta float64) error {
+			return r.parallel(blocks, func(lo, hi int) {
+				scratch := make([]float64, nph*convBlock)
+				acc := make([]float64, convBlock)
+				for blk := lo; blk < hi; blk++ {
+					dy, bx := blk/nb, blk%nb
+					d0 := dy*W + bx*convBlock
+					bw := min(convBlock, W-bx*convBlock)
+					for p := 0; p < nph; p++ {
+						copy(scratch[p*convBlock:p*convBlock+bw], buf[p*npts+d0:])
+					}
+					for py := 0; py < og.py; py++ {
+						for px := 0; px < og.px; px++ {
+							a := acc[:bw]
+							clear(a)
+							for ty := -Ry; ty <= Ry; ty++ {
+								qy := mod(py+ty, og.py)
+								for tx := -R; tx <= R; tx++ {
+									qx := mod(px+tx, og.px)
+									sc := scratch[(qy*og.px+qx)*convBlock:][:bw]
+									for j, v := range sc {
+										a[j] += rMain * v
+									}
+									for _, o := range others {
+										q := mod(py+ty, o.py)*o.px + mod(px+tx, o.px)
+										in := o.data[q*npts+d0:][:bw]
+										for j, v := range in {
+											a[j] += o.r * v
+										}
+									}
+								}
+							}
+							ph := py*og.px + px
+							dst := buf[ph*npts+d0:][:bw]
+							if base == nil {
+								for j := range dst {
+									dst[j] = beta + c*a[j]
+								}
+							} else {
+								b := base[ph*npts+d0:][:bw]
+								for j := range dst {
+									dst[j] = b[j] + c*a[j]
+								}
+							}
+						}
+					}
+				}
+			})
+		}
+		if err := pass(out.m.data[:n], field(func(p part) *buffer { return p.m }), nil, sb2); err != nil {
+			return s, err
+		}
+		if r.o.NTK {
+			if err := pass(out.t.data[:n], field(func(p part) *buffer { return p.t }), out.m.data[:n], 0); err != nil {
+				return s, err
+			}
+		}
+	}
+	for i, p := range s.parts {
+		if i != main {
+			r.pool.release(p.m)
+			r.pool.release(p.t)
+		}
 	}
 	return state{parts: []part{out}}, nil
 }

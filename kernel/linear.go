@@ -31,6 +31,58 @@ type stencil struct {
 	// identity along this axis).
 	ident bool
 	scale float64
+	// runs lists, per output phase, the stencil as arithmetic runs: output
+	// offsets d0 + ds*i read input phase ph at offset off0 + doff*i with
+	// weight w, for i < cnt. The x axis of gather uses them.
+	runs [][]xrun
+}
+
+// xrun is one arithmetic run of a stencil (see stencil.runs).
+type xrun struct {
+	ph                      int
+	w                       float64
+	d0, ds, off0, doff, cnt int
+}
+
+// buildRuns splits each output phase's terms into arithmetic runs over the
+// offsets of one residue class mod 2 (bilinear and stride-2 rules are
+// regular per parity).
+func (s *stencil) buildRuns() {
+	S := min(2, s.nOut)
+	s.runs = make([][]xrun, s.pOut)
+	for p := 0; p < s.pOut; p++ {
+		var rs []xrun
+		for j := 0; j < s.k; j++ {
+			for r := 0; r < S; r++ {
+				cur := xrun{cnt: 0}
+				flush := func() {
+					if cur.cnt > 0 {
+						rs = append(rs, cur)
+					}
+					cur = xrun{}
+				}
+				for d := r; d < s.nOut; d += S {
+					i := (p*s.nOut+d)*s.k + j
+					ph, off, w := int(s.ph[i]), int(s.off[i]), s.w[i]
+					if w == 0 {
+						flush()
+						continue
+					}
+					if cur.cnt > 0 && ph == cur.ph && w == cur.w && (cur.cnt == 1 || off == cur.off0+cur.doff*cur.cnt) {
+						if cur.cnt == 1 {
+							cur.doff = off - cur.off0
+						}
+						cur.cnt++
+						continue
+					}
+					flush()
+					cur = xrun{ph: ph, w: w, d0: d, ds: S, off0: off, cnt: 1}
+				}
+				flush()
+			}
+		}
+		s.runs[p] = rs
+	}
 }
 
 // newStencil builds a stencil by calling f for each output phase and
@@ -88,6 +140,7 @@ func newStencil(pIn, nIn, pOut, nOut, k int, f func(p, d int, t []term)) stencil
 			}
 		}
 	}
+	s.buildRuns()
 	return s
 }
 
@@ -118,12 +171,6 @@ func (r *run) gather(dst []float64, dg geom, src []float64, sg geom, sy, sx sten
 		return nil
 	}
 	nptsIn := sg.points()
-	// Flattened x tables: input index of the x part, per (px, dx, j).
-	kx := sx.k
-	xidx := make([]int, len(sx.w))
-	for i := range xidx {
-		xidx[i] = int(sx.ph[i])*nptsIn + int(sx.off[i])
-	}
 	ky := sy.k
 	W := dg.w
 	H := dg.h
@@ -149,7 +196,6 @@ func (r *run) gather(dst []float64, dg geom, src []float64, sg geom, sy, sx sten
 				}
 				a := alpha * wy
 				base := int(sy.ph[yt+i])*rowStride + int(sy.off[yt+i])*sg.w
-				xt := px * W * kx
 				if sx.ident {
 					in := src[base+px*nptsIn:][:W]
 					a *= sx.scale
@@ -158,20 +204,15 @@ func (r *run) gather(dst []float64, dg geom, src []float64, sg geom, sy, sx sten
 					}
 					continue
 				}
-				xi := xidx[xt:][:W*kx]
-				xw := sx.w[xt:][:W*kx]
-				if kx == 1 {
-					for dx := range o {
-						o[dx] += a * (xw[dx] * src[base+xi[dx]])
+				for _, run := range sx.runs[px] {
+					in := src[base+run.ph*nptsIn:]
+					aw := a * run.w
+					d, off := run.d0, run.off0
+					for c := 0; c < run.cnt; c++ {
+						o[d] += aw * in[off]
+						d += run.ds
+						off += run.doff
 					}
-					continue
-				}
-				for dx := range o {
-					var s float64
-					for j := 0; j < kx; j++ {
-						s += xw[dx*kx+j] * src[base+xi[dx*kx+j]]
-					}
-					o[dx] += a * s
 				}
 			}
 		}
