@@ -289,10 +289,10 @@ type run struct {
 	// maxDegree is the largest Hermite series degree before the quadrature
 	// fallback (seriesMaxDegree; tests lower it).
 	maxDegree int
-	done    int
-	total   int
-	uses    map[string]int   // remaining concats that read each saved tensor
-	saved   map[string]state // saved tensors
+	done      int
+	total     int
+	uses      map[string]int   // remaining concats that read each saved tensor
+	saved     map[string]state // saved tensors
 }
 
 func newRun(ctx context.Context, a arch.Arch, o Options, dry bool) *run {
