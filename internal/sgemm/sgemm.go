@@ -157,29 +157,33 @@ func dispatch(kern *kernel, nthreads int, transA, transB, transC bool, m, n, k i
 		kern.pool.Put(ws)
 		return
 	}
+	part := func(lo, hi int) {
+		ws := kern.getWorkspace()
+		defer kern.pool.Put(ws)
+		if splitN {
+			// Columns lo..hi of the (possibly transposed) product.
+			bb, cc := sub(b, lo, ldb, transB), sub(c, lo, ldc, transC)
+			serial(kern, ws, transA, transB, transC, m, hi-lo, k, alpha, a, lda, bb, ldb, beta, cc, ldc)
+		} else {
+			// Rows lo..hi.
+			aa, cc := sub(a, lo, lda, !transA), sub(c, lo, ldc, !transC)
+			serial(kern, ws, transA, transB, transC, hi-lo, n, k, alpha, aa, lda, b, ldb, beta, cc, ldc)
+		}
+	}
+	// Goroutines take parts 1..t-1; the caller computes part 0.
 	var wg sync.WaitGroup
-	for w := 0; w < t; w++ {
-		lo := tiles * w / t * unit
-		hi := min(tiles*(w+1)/t*unit, dim)
+	for w := 1; w < t; w++ {
+		lo, hi := tiles*w/t*unit, min(tiles*(w+1)/t*unit, dim)
 		if lo >= hi {
 			continue
 		}
 		wg.Add(1)
-		go func(lo, hi int) {
+		go func() {
 			defer wg.Done()
-			ws := kern.getWorkspace()
-			defer kern.pool.Put(ws)
-			if splitN {
-				// Columns lo..hi of the (possibly transposed) product.
-				bb, cc := sub(b, lo, ldb, transB), sub(c, lo, ldc, transC)
-				serial(kern, ws, transA, transB, transC, m, hi-lo, k, alpha, a, lda, bb, ldb, beta, cc, ldc)
-			} else {
-				// Rows lo..hi.
-				aa, cc := sub(a, lo, lda, !transA), sub(c, lo, ldc, !transC)
-				serial(kern, ws, transA, transB, transC, hi-lo, n, k, alpha, aa, lda, b, ldb, beta, cc, ldc)
-			}
-		}(lo, hi)
+			part(lo, hi)
+		}()
 	}
+	part(0, min(tiles/t*unit, dim))
 	wg.Wait()
 }
 
