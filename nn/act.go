@@ -32,22 +32,9 @@ func (a *act) apply(x, y []float32) {
 	y = y[:len(x)]
 	switch a.fn {
 	case arch.ReLU:
-		for i, v := range x {
-			if v > 0 {
-				y[i] = v
-			} else {
-				y[i] = 0
-			}
-		}
+		ssLeaky(x, y, 1, 0, 0)
 	case arch.LeakyReLU:
-		s := a.slope
-		for i, v := range x {
-			if v > 0 {
-				y[i] = v
-			} else {
-				y[i] = s * v
-			}
-		}
+		ssLeaky(x, y, 1, 0, a.slope)
 	case arch.Tanh:
 		for i, v := range x {
 			y[i] = float32(math.Tanh(float64(v)))
@@ -89,6 +76,14 @@ func (a *act) backward(p *pass, in []*value, out *value, dy []float32, dx [][]fl
 // (fromOutput) or the input. dx may alias dy.
 func (a *act) grad(s, dy, dx []float32, acc bool) {
 	dx = dx[:len(dy)]
+	switch {
+	case a.fn == arch.ReLU:
+		leakyGrad(dy, s, dx, 0, acc)
+		return
+	case a.fn == arch.LeakyReLU && a.fromOutput():
+		leakyGrad(dy, s, dx, a.slope, acc)
+		return
+	}
 	put := func(i int, v float32) {
 		if acc {
 			dx[i] += v
@@ -97,16 +92,7 @@ func (a *act) grad(s, dy, dx []float32, acc bool) {
 		}
 	}
 	switch a.fn {
-	case arch.ReLU:
-		s = s[:len(dy)]
-		for i, g := range dy {
-			if s[i] > 0 {
-				put(i, g)
-			} else {
-				put(i, 0)
-			}
-		}
-	case arch.LeakyReLU:
+	case arch.LeakyReLU: // negative slope: the sign comes from the input
 		s = s[:len(dy)]
 		sl := a.slope
 		for i, g := range dy {

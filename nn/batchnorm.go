@@ -12,6 +12,11 @@ const bnMomentum = 0.1
 // the unbiased variance; with a batch the per-sample statistics are
 // averaged first. Its backward pass reads the input and the saved mean and
 // 1/std.
+//
+// A ReLU or LeakyReLU (slope >= 0) right after the batch norm is fused into
+// it (fused): the output is leaky(normalized) in the same pass, and the
+// backward pass reads the output for the activation's derivative. The
+// pre-activation tensor is never stored.
 type batchnorm struct {
 	prefix      string
 	c, n        int // channels, grid points
@@ -19,12 +24,14 @@ type batchnorm struct {
 	gamma, beta *Param // nil unless affine
 	rmean, rvar *Buffer
 	tracked     int64
-	mean, istd  []float32 // per (sample, channel) of the last training pass
-	sums        []float64 // backward scratch: per (sample, channel) sum dy, sum dy*xhat
+	fused       bool    // a leaky activation follows, with slope
+	slope       float32 // 1 when not fused (identity)
+	mean, istd  []float32 // per (sample, channel) of the last pass
+	scratch     []float64 // per (sample, channel): variance; backward sums
 }
 
 func newBatchNorm(prefix string, c, n int, eps float64, affine bool) *batchnorm {
-	bn := &batchnorm{prefix: prefix, c: c, n: n, eps: eps}
+	bn := &batchnorm{prefix: prefix, c: c, n: n, eps: eps, slope: 1}
 	if affine {
 		bn.gamma = newParam(prefix+".weight", BNWeight, []int{c})
 		bn.beta = newParam(prefix+".bias", BNBias, []int{c})
@@ -50,63 +57,50 @@ func (bn *batchnorm) params() []*Param {
 	return nil
 }
 func (bn *batchnorm) needsIn() bool     { return true }
-func (bn *batchnorm) needsOut() bool    { return false }
+func (bn *batchnorm) needsOut() bool    { return bn.fused }
 func (bn *batchnorm) elementwise() bool { return false }
 
-// meanVar returns the mean and biased variance of x, accumulated in float64
-// (two passes).
-func meanVar(x []float32) (mean, v float64) {
-	mean = sum64(x) / float64(len(x))
-	var a0, a1, a2, a3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		d0 := float64(x[i]) - mean
-		d1 := float64(x[i+1]) - mean
-		d2 := float64(x[i+2]) - mean
-		d3 := float64(x[i+3]) - mean
-		a0 += d0 * d0
-		a1 += d1 * d1
-		a2 += d2 * d2
-		a3 += d3 * d3
+func (bn *batchnorm) buffers(planes int) (mean, istd []float32, f64 []float64) {
+	if cap(bn.mean) < planes {
+		bn.mean = make([]float32, planes)
+		bn.istd = make([]float32, planes)
 	}
-	for ; i < len(x); i++ {
-		d := float64(x[i]) - mean
-		a0 += d * d
+	if cap(bn.scratch) < 2*planes {
+		bn.scratch = make([]float64, 2*planes)
 	}
-	return mean, ((a0 + a1) + (a2 + a3)) / float64(len(x))
+	return bn.mean[:planes], bn.istd[:planes], bn.scratch[:2*planes]
 }
 
 func (bn *batchnorm) forward(p *pass, in []*value, out *value) {
 	x, y := in[0].buf, out.buf
 	planes := p.b * bn.c
-	if cap(bn.mean) < planes {
-		bn.mean = make([]float32, planes)
-		bn.istd = make([]float32, planes)
-	}
-	mean, istd := bn.mean[:planes], bn.istd[:planes]
-	vars := bn.varScratch(planes)
-	parallelFor(planes, 3*bn.n, func(lo, hi int) {
+	mean, istd, f64 := bn.buffers(planes)
+	vars := f64[:planes]
+	n := float64(bn.n)
+	parallelFor(planes, 2*bn.n, func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			xs, ys := x[pl*bn.n:(pl+1)*bn.n], y[pl*bn.n:(pl+1)*bn.n]
-			m, v := meanVar(xs)
+			// One pass in float64: squares of float32 values are exact, so
+			// E[x^2] - m^2 loses only what float64 cancellation loses.
+			s, ss := sumSq(xs)
+			m := s / n
+			v := max(ss/n-m*m, 0)
 			is := 1 / math.Sqrt(v+bn.eps)
 			mean[pl], istd[pl], vars[pl] = float32(m), float32(is), v
 			ch := pl % bn.c
-			scale, shift := float32(is), float32(-m*is)
+			scale, shift := is, -m*is
 			if bn.gamma != nil {
-				g := bn.gamma.Data[ch]
-				scale, shift = g*scale, g*shift+bn.beta.Data[ch]
+				g := float64(bn.gamma.Data[ch])
+				scale, shift = g*scale, g*shift+float64(bn.beta.Data[ch])
 			}
-			for i, v := range xs {
-				ys[i] = v*scale + shift
-			}
+			ssLeaky(xs, ys, float32(scale), float32(shift), bn.slope)
 		}
 	})
 	if !p.train {
 		return
 	}
 	// Running statistics, as PyTorch: momentum 0.1, unbiased variance.
-	unb := float64(bn.n) / float64(max(bn.n-1, 1))
+	unb := n / max(n-1, 1)
 	for ch := 0; ch < bn.c; ch++ {
 		var m, v float64
 		for b := 0; b < p.b; b++ {
@@ -121,21 +115,11 @@ func (bn *batchnorm) forward(p *pass, in []*value, out *value) {
 	bn.tracked++
 }
 
-func (bn *batchnorm) varScratch(planes int) []float64 {
-	if cap(bn.sums) < 2*planes {
-		bn.sums = make([]float64, 2*planes)
-	}
-	return bn.sums[:planes]
-}
-
 func (bn *batchnorm) backward(p *pass, in []*value, out *value, dy []float32, dx [][]float32, acc []bool) {
 	x := in[0].buf
 	planes := p.b * bn.c
-	mean, istd := bn.mean[:planes], bn.istd[:planes]
-	if cap(bn.sums) < 2*planes {
-		bn.sums = make([]float64, 2*planes)
-	}
-	sdy, sdyx := bn.sums[:planes], bn.sums[planes:2*planes]
+	mean, istd, f64 := bn.buffers(planes)
+	sdy, sdyx := f64[:planes], f64[planes:]
 	var d []float32
 	if len(dx) > 0 {
 		d = dx[0]
@@ -144,22 +128,13 @@ func (bn *batchnorm) backward(p *pass, in []*value, out *value, dy []float32, dx
 	parallelFor(planes, 3*bn.n, func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			xs, gs := x[pl*bn.n:(pl+1)*bn.n], dy[pl*bn.n:(pl+1)*bn.n]
+			var ys []float32
+			if bn.fused {
+				ys = out.buf[pl*bn.n : (pl+1)*bn.n]
+			}
 			m, is := mean[pl], istd[pl]
-			var s0, s1, t0, t1 float64
-			i := 0
-			for ; i+2 <= len(gs); i += 2 {
-				g0, g1 := float64(gs[i]), float64(gs[i+1])
-				s0 += g0
-				s1 += g1
-				t0 += g0 * float64(xs[i]-m)
-				t1 += g1 * float64(xs[i+1]-m)
-			}
-			for ; i < len(gs); i++ {
-				g := float64(gs[i])
-				s0 += g
-				t0 += g * float64(xs[i]-m)
-			}
-			s, t := s0+s1, (t0+t1)*float64(is) // sum dy, sum dy*xhat
+			s, t := bnSums(gs, ys, xs, m, bn.slope)
+			t *= float64(is) // sum g*xhat
 			sdy[pl], sdyx[pl] = s, t
 			if d == nil {
 				continue
@@ -169,20 +144,8 @@ func (bn *batchnorm) backward(p *pass, in []*value, out *value, dy []float32, dx
 			if bn.gamma != nil {
 				g *= float64(bn.gamma.Data[ch])
 			}
-			// dx = gamma*istd*(dy - mean(dy) - xhat*mean(dy*xhat))
-			a := float32(g)
-			c0 := float32(g * s / n)
-			c1 := float32(g * t / n * float64(is))
-			ds := d[pl*bn.n : (pl+1)*bn.n]
-			if acc[0] {
-				for i, v := range gs {
-					ds[i] += a*v - c0 - c1*(xs[i]-m)
-				}
-			} else {
-				for i, v := range gs {
-					ds[i] = a*v - c0 - c1*(xs[i]-m)
-				}
-			}
+			// dx = gamma*istd*(g - mean(g) - xhat*mean(g*xhat))
+			bnWrite(gs, ys, xs, d[pl*bn.n:(pl+1)*bn.n], m, float32(g), float32(g*s/n), float32(g*t/n*float64(is)), bn.slope, acc[0])
 		}
 	})
 	if bn.gamma == nil {

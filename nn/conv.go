@@ -231,14 +231,6 @@ func (c *conv) col2im(dcol []float32, y0, y1 int, dx []float32) {
 	})
 }
 
-// addTo sets d += s elementwise.
-func addTo(d, s []float32) {
-	s = s[:len(d)]
-	for i := range d {
-		d[i] += s[i]
-	}
-}
-
 func (c *conv) forward(p *pass, in []*value, out *value) {
 	x, y := in[0].buf, out.buf
 	nin, hw := c.cin*c.hin*c.win, c.hout*c.wout
@@ -262,11 +254,8 @@ func (c *conv) forward(p *pass, in []*value, out *value) {
 			bias, bm := c.b.Data, c.b.Mult
 			parallelFor(c.cout, hw, func(lo, hi int) {
 				for ch := lo; ch < hi; ch++ {
-					v := bm * bias[ch]
 					row := yb[ch*hw : (ch+1)*hw]
-					for i := range row {
-						row[i] += v
-					}
+					ssLeaky(row, row, 1, bm*bias[ch], 1)
 				}
 			})
 		}
@@ -285,7 +274,8 @@ func (c *conv) backward(p *pass, in []*value, out *value, dy []float32, dx [][]f
 			for ch := lo; ch < hi; ch++ {
 				var s float64
 				for b := 0; b < p.b; b++ {
-					s += sum64(dy[b*nout+ch*hw : b*nout+(ch+1)*hw])
+					v, _ := sumSq(dy[b*nout+ch*hw : b*nout+(ch+1)*hw])
+					s += v
 				}
 				db[ch] += bm * float32(s)
 			}
@@ -327,20 +317,4 @@ func (c *conv) backward(p *pass, in []*value, out *value, dy []float32, dx [][]f
 			}
 		}
 	}
-}
-
-// sum64 returns the sum of s accumulated in float64.
-func sum64(s []float32) float64 {
-	var a0, a1, a2, a3 float64
-	i := 0
-	for ; i+4 <= len(s); i += 4 {
-		a0 += float64(s[i])
-		a1 += float64(s[i+1])
-		a2 += float64(s[i+2])
-		a3 += float64(s[i+3])
-	}
-	for ; i < len(s); i++ {
-		a0 += float64(s[i])
-	}
-	return (a0 + a1) + (a2 + a3)
 }

@@ -85,6 +85,10 @@ func gradCases() []gradCase {
 		add(fmt.Sprintf("conv-bn-tanh-affine=%v", affine), simpleArch(1, arch.Reflect, arch.Standard,
 			arch.Conv{Out: 3, K: 3, Stride: 1, Bias: true}, arch.BatchNorm{Affine: affine, Eps: 1e-3}, arch.Act{Fn: arch.Tanh}, arch.Conv{Out: 2, K: 3, Stride: 1, Bias: true}), []int{6}, 2, 0)
 	}
+	// Batch norm fused with a following ReLU / LeakyReLU.
+	for _, ac := range []arch.Act{{Fn: arch.ReLU}, {Fn: arch.LeakyReLU, Slope: 0.2}, {Fn: arch.LeakyReLU, Slope: 0}} {
+		add(fmt.Sprintf("bn-%s-%g", ac.Fn, ac.Slope), simpleArch(2, arch.Zero, arch.Standard, arch.BatchNorm{Affine: true, Eps: 1e-5}, ac), []int{3, 4}, 2, 0)
+	}
 	add("concat-branch", simpleArch(2, arch.Circular, arch.NTK,
 		arch.Save{Name: "s"}, arch.Conv{Out: 3, K: 3, Stride: 2, Bias: true}, arch.Act{Fn: arch.Tanh}, arch.Upsample{Mode: arch.Bilinear},
 		arch.Concat{From: "s", Branch: []arch.Layer{arch.Conv{Out: 2, K: 1, Stride: 1, Bias: true}, arch.Act{Fn: arch.Sigmoid}}},

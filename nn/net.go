@@ -141,7 +141,8 @@ func (c *compiler) add(o op, where string, out *value, in ...*value) *value {
 func (c *compiler) walk(ls []arch.Layer, x *value, prefix string) (*value, error) {
 	n := c.net
 	a := n.arch
-	for i, l := range ls {
+	for i := 0; i < len(ls); i++ {
+		l := ls[i]
 		name := fmt.Sprintf("%s.%d", prefix, i)
 		where := fmt.Sprintf("%s (%s)", name, l.Kind())
 		switch l := l.(type) {
@@ -168,6 +169,19 @@ func (c *compiler) walk(ls []arch.Layer, x *value, prefix string) (*value, error
 				return nil, fmt.Errorf("nn: %s: batch norm over a grid of %d point has no variance to normalize by (PyTorch refuses it too); use a larger image or remove the batch norm", where, x.h*x.w)
 			}
 			bn := newBatchNorm(name, x.c, x.h*x.w, l.Eps, l.Affine)
+			if i+1 < len(ls) {
+				// Fuse a following ReLU or LeakyReLU (slope >= 0).
+				if ac, ok := ls[i+1].(arch.Act); ok && (ac.Fn == arch.ReLU || ac.Fn == arch.LeakyReLU && ac.Slope >= 0) {
+					bn.fused = true
+					if ac.Fn == arch.LeakyReLU {
+						bn.slope = float32(ac.Slope)
+					} else {
+						bn.slope = 0
+					}
+					where += fmt.Sprintf(" + %s.%d (act)", prefix, i+1)
+					i++
+				}
+			}
 			n.bns = append(n.bns, bn)
 			n.buffers = append(n.buffers, bn.rmean, bn.rvar)
 			x = c.add(bn, where, n.newValue(x.c, x.h, x.w, 0), x)

@@ -1,0 +1,127 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestVecKernels checks the assembly kernels against their Go mirrors
+// (bit-identical) and against float64 formulas, on lengths that are and are
+// not multiples of the block size.
+func TestVecKernels(t *testing.T) {
+	if !useAVX {
+		t.Log("no assembly kernels on this machine: checking the Go versions against float64 only")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	rnd := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(rng.NormFloat64())
+		}
+		return s
+	}
+	run := func(avx bool, f func()) {
+		old := useAVX
+		useAVX = avx && old
+		defer func() { useAVX = old }()
+		f()
+	}
+	for _, n := range []int{1, 7, 8, 9, 16, 31, 64, 1000, 4099} {
+		x, y, dy, dx0 := rnd(n), rnd(n), rnd(n), rnd(n)
+		const a, b, slope, m, c0, c1 = 1.3, -0.2, 0.2, 0.1, 0.05, -0.7
+		// ssLeaky
+		var out [2][]float32
+		for k, avx := range []bool{true, false} {
+			out[k] = make([]float32, n)
+			run(avx, func() { ssLeaky(x, out[k], a, b, slope) })
+		}
+		for i := range x {
+			v := float64(x[i])*a + b
+			want := math.Max(v, 0) + slope*math.Min(v, 0)
+			if math.Abs(float64(out[0][i])-want) > 1e-6 || out[0][i] != out[1][i] {
+				t.Fatalf("ssLeaky n=%d i=%d: asm %g go %g want %g", n, i, out[0][i], out[1][i], want)
+			}
+		}
+		// sumSq
+		var s, ss [2]float64
+		for k, avx := range []bool{true, false} {
+			run(avx, func() { s[k], ss[k] = sumSq(x) })
+		}
+		var ws, wss float64
+		for _, v := range x {
+			ws += float64(v)
+			wss += float64(v) * float64(v)
+		}
+		if s[0] != s[1] || ss[0] != ss[1] || math.Abs(s[0]-ws) > 1e-9 || math.Abs(ss[0]-wss) > 1e-9 {
+			t.Fatalf("sumSq n=%d: asm %g %g go %g %g want %g %g", n, s[0], ss[0], s[1], ss[1], ws, wss)
+		}
+		// bnSums, with and without the mask
+		for _, yy := range [][]float32{nil, y} {
+			for k, avx := range []bool{true, false} {
+				run(avx, func() { s[k], ss[k] = bnSums(dy, yy, x, m, slope) })
+			}
+			ws, wss = 0, 0
+			for i := range x {
+				g := float64(dy[i])
+				if yy != nil && yy[i] <= 0 {
+					g *= slope
+				}
+				ws += g
+				wss += g * (float64(x[i]) - m)
+			}
+			if s[0] != s[1] || ss[0] != ss[1] || math.Abs(s[0]-ws) > 1e-5 || math.Abs(ss[0]-wss) > 1e-5 {
+				t.Fatalf("bnSums n=%d mask=%v: asm %g %g go %g %g want %g %g", n, yy != nil, s[0], ss[0], s[1], ss[1], ws, wss)
+			}
+			// bnWrite and leakyGrad, set and accumulate
+			for _, acc := range []bool{false, true} {
+				for k, avx := range []bool{true, false} {
+					out[k] = append([]float32(nil), dx0...)
+					run(avx, func() { bnWrite(dy, yy, x, out[k], m, a, c0, c1, slope, acc) })
+				}
+				for i := range x {
+					g := float64(dy[i])
+					if yy != nil && yy[i] <= 0 {
+						g *= slope
+					}
+					want := a*g - c0 - c1*(float64(x[i])-m)
+					if acc {
+						want += float64(dx0[i])
+					}
+					if math.Abs(float64(out[0][i])-want) > 1e-5 || out[0][i] != out[1][i] {
+						t.Fatalf("bnWrite n=%d i=%d: asm %g go %g want %g", n, i, out[0][i], out[1][i], want)
+					}
+				}
+				if yy == nil {
+					continue
+				}
+				for k, avx := range []bool{true, false} {
+					out[k] = append([]float32(nil), dx0...)
+					run(avx, func() { leakyGrad(dy, yy, out[k], slope, acc) })
+				}
+				for i := range x {
+					want := float64(dy[i])
+					if yy[i] <= 0 {
+						want *= slope
+					}
+					if acc {
+						want += float64(dx0[i])
+					}
+					if math.Abs(float64(out[0][i])-want) > 1e-6 || out[0][i] != out[1][i] {
+						t.Fatalf("leakyGrad n=%d i=%d: asm %g go %g want %g", n, i, out[0][i], out[1][i], want)
+					}
+				}
+			}
+		}
+		// addTo
+		for k, avx := range []bool{true, false} {
+			out[k] = append([]float32(nil), dx0...)
+			run(avx, func() { addTo(out[k], x) })
+		}
+		for i := range x {
+			if out[0][i] != dx0[i]+x[i] || out[1][i] != out[0][i] {
+				t.Fatalf("addTo n=%d i=%d", n, i)
+			}
+		}
+	}
+}
