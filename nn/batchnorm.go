@@ -24,8 +24,8 @@ type batchnorm struct {
 	gamma, beta *Param // nil unless affine
 	rmean, rvar *Buffer
 	tracked     int64
-	fused       bool    // a leaky activation follows, with slope
-	slope       float32 // 1 when not fused (identity)
+	fused       bool      // a leaky activation follows, with slope
+	slope       float32   // 1 when not fused (identity)
 	mean, istd  []float32 // per (sample, channel) of the last pass
 	scratch     []float64 // per (sample, channel): variance; backward sums
 }

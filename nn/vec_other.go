@@ -5,7 +5,7 @@ package nn
 // Without assembly useAVX stays false and these are never called.
 
 func ssLeakyAVX(x, y *float32, n int, a, b, slope float32) { panic("nn: no assembly") }
-func sumSqAVX(x *float32, n int) (s, ss float64)            { panic("nn: no assembly") }
+func sumSqAVX(x *float32, n int) (s, ss float64)           { panic("nn: no assembly") }
 func bnSumsAVX(dy, y, x *float32, n int, m, slope float32, mask int) (s, t float64) {
 	panic("nn: no assembly")
 }
@@ -13,4 +13,4 @@ func bnWriteAVX(dy, y, x, dx *float32, n int, m, a, c0, c1, slope float32, flags
 	panic("nn: no assembly")
 }
 func leakyGradAVX(dy, y, dx *float32, n int, slope float32, acc int) { panic("nn: no assembly") }
-func addAVX(d, s *float32, n int)                                   { panic("nn: no assembly") }
+func addAVX(d, s *float32, n int)                                    { panic("nn: no assembly") }
