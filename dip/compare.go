@@ -682,3 +682,24 @@ func PredictDistance(k *Kernel, o Optimizer, d0 imageio.Image, iters []int) ([]f
 	}
 	return out, nil
 }
+
+// MarshalJSON encodes a Best with a non-finite PSNR as null.
+func (b Best) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		PSNR Num `json:"psnr"`
+		Iter int `json:"iter"`
+	}{Num(b.PSNR), b.Iter})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes (null PSNR as NaN).
+func (b *Best) UnmarshalJSON(data []byte) error {
+	var v struct {
+		PSNR Num `json:"psnr"`
+		Iter int `json:"iter"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*b = Best{PSNR: float64(v.PSNR), Iter: v.Iter}
+	return nil
+}
