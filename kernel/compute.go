@@ -115,27 +115,74 @@ func Memory(a arch.Arch, size []int, o Options) (int64, error) {
 	return b + b/20 + 32<<20, nil
 }
 
-// LargestFit returns the largest output size with the same aspect ratio as
-// size (a multiple of what the architecture requires) whose Memory estimate
-// is at most maxBytes, or nil when even the smallest size does not fit.
-func LargestFit(a arch.Arch, size []int, o Options, maxBytes int64) []int {
-	d := a.Divisor()
-	// Sizes are multiples of d; scale the largest axis down step by step.
-	big := 0
-	for _, n := range size {
-		big = max(big, n)
+// OutputPeriod returns the period P of the output maps Compute returns for
+// the given output size (without computing them).
+func OutputPeriod(a arch.Arch, size []int) (int, error) {
+	if err := a.Validate(size); err != nil {
+		return 0, fmt.Errorf("kernel: %w", err)
 	}
-	for m := big / d; m >= 1; m-- {
-		s := make([]int, len(size))
-		for i, n := range size {
-			k := (n*m*d/big + d/2) / d
-			s[i] = max(k, 1) * d
-		}
+	r := newRun(context.Background(), a, Options{}, true)
+	if _, _, err := r.compute(size); err != nil {
+		return 0, err
+	}
+	return r.outPeriod, nil
+}
+
+// LargestFit returns the largest output size with the shape of size (see
+// SmallerSizes) whose Memory estimate is at most maxBytes, or nil when even
+// the smallest size does not fit.
+func LargestFit(a arch.Arch, size []int, o Options, maxBytes int64) []int {
+	for _, s := range SmallerSizes(a, size) {
 		if need, err := Memory(a, s, o); err == nil && need <= maxBytes {
 			return s
 		}
 	}
 	return nil
+}
+
+// SmallerSizes returns the output sizes below size, largest first, that
+// the architecture accepts (multiples of a.Divisor() per axis) and that
+// keep the aspect ratio: exactly when the axes share a common factor
+// (256x128 gives 240x120, 224x112, ...), to the nearest multiple
+// otherwise.
+func SmallerSizes(a arch.Arch, size []int) [][]int {
+	d := a.Divisor()
+	units := make([]int, len(size))
+	g := 0
+	for i, n := range size {
+		units[i] = max(n/d, 1)
+		g = gcd(g, units[i])
+	}
+	var out [][]int
+	if g >= 2 {
+		for k := g - 1; k >= 1; k-- {
+			s := make([]int, len(size))
+			for i, u := range units {
+				s[i] = u / g * k * d
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	big := 0
+	for _, u := range units {
+		big = max(big, u)
+	}
+	for m := big - 1; m >= 1; m-- {
+		s := make([]int, len(size))
+		for i, u := range units {
+			s[i] = max((u*m+big/2)/big, 1) * d
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 func memoryError(a arch.Arch, size []int, o Options, need int64) error {
@@ -289,6 +336,7 @@ type run struct {
 	// maxDegree is the largest Hermite series degree before the quadrature
 	// fallback (seriesMaxDegree; tests lower it).
 	maxDegree int
+	outPeriod int // period of the output (set by compute)
 	done      int
 	total     int
 	uses      map[string]int   // remaining concats that read each saved tensor
@@ -367,6 +415,7 @@ func (r *run) compute(size []int) (Map, Map, error) {
 		}
 	}
 	p := s.parts[0]
+	r.outPeriod = p.g.period()
 	if r.dry {
 		return Map{}, Map{}, nil
 	}
