@@ -61,7 +61,8 @@ func EffectiveStep(o Optimizer, n int) float64 {
 
 // StableLR returns the gd learning rate for which eta_eff times the
 // kernel's largest eigenvalue is 1 (the largest mode is fitted in one step;
-// 2 is the limit of stability), for an image of n values.
+// 2 is the limit of stability), for an image of n values. The training
+// commands default to 0.9 times it.
 func (k *Kernel) StableLR(n int) float64 {
 	return float64(n) / (2 * k.Prior.MaxEigenvalue())
 }
@@ -556,7 +557,13 @@ func Compare(ctx context.Context, k *Kernel, cfg Config, res Result) (Comparison
 		}
 		ag.PredictedBest = Best{PSNR: pr.BestPSNR, Iter: pr.BestIter}
 		ag.PredictedBestRealized = Best{PSNR: pr.BestPSNRRealized, Iter: pr.BestIterRealized}
-	} else {
+		if math.IsNaN(pr.BestPSNR) || math.IsNaN(pr.BestPSNRRealized) {
+			// gp.Predict evaluates (1 - eta lambda)^0 as exp(0 * log 0) =
+			// NaN when eta lambda = 1 exactly for some mode.
+			ag.Note += "; gp.Predict returned NaN PSNRs (a mode with eta_eff lambda = 1 exactly), so the best iteration comes from dip's own predicted outputs"
+		}
+	}
+	if !(cfg.Opt.Kind.FixedStep() && !inpaint && eta*lmax < 2) || math.IsNaN(ag.PredictedBest.PSNR) {
 		// Realized PSNR of the predicted outputs on the measured
 		// iterations and the dense grid.
 		best := Best{PSNR: math.Inf(-1)}

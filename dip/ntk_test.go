@@ -194,3 +194,53 @@ func TestPredictionMatchesGPPredict(t *testing.T) {
 		t.Errorf("no predicted best iteration for gd: %+v", cmp.Agreement)
 	}
 }
+
+func TestCompareFitsTimeScaleForAdam(t *testing.T) {
+	// Adam has no fixed step: Compare fits the time scale c and predicts
+	// with the gradient flow at c t. For the linear model the fitted flow
+	// must still rank the frequencies as the observed run does.
+	const h, w = 16, 16
+	ctx := context.Background()
+	a := linearArch(256)
+	x := imageio.Synthetic(w, h, 1)
+	prob, _ := NewProblem(x, TaskOptions{Task: Fit})
+	k, err := NewKernel(ctx, a, []int{h, w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Arch: a, Problem: prob, Opt: Optimizer{Kind: Adam, LR: 0.002}, Iters: 60, Every: 2, Seed: 3, BurnIn: -1, Bins: 8}
+	res, err := Train(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmp, err := Compare(ctx, k, cfg, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ag := cmp.Agreement
+	t.Logf("c = %.4g, Spearman %.3f over %d bins, note %q", ag.TimeScale, ag.Spearman, ag.BinsFitted, ag.Note)
+	if !ag.Fitted || !(ag.TimeScale > 0) || !math.IsNaN(float64(ag.TimeRatio)) || ag.PredictedBest.Iter != -1 {
+		t.Errorf("agreement for Adam: %+v", ag)
+	}
+	// The prediction at the fitted scale: exp(-c t lambda) per mode.
+	m, _ := NewMeter(prob.Target, cfg.Bins)
+	m.SetStart(res.Start)
+	_, use := m.RatioPerMode()
+	bin := m.Bin()
+	lam := closedFormNTKEigen(a, h, w)
+	c := float64(ag.TimeScale)
+	for _, pm := range cmp.Predicted {
+		for b := range pm.Ratio {
+			s, cnt := 0.0, 0
+			for j, u := range use[0] {
+				if u && bin[j] == b {
+					s += math.Exp(-c * float64(pm.Iter) * lam[j])
+					cnt++
+				}
+			}
+			if want := s / float64(cnt); math.Abs(pm.Ratio[b]-want) > 1e-7 {
+				t.Fatalf("iteration %d bin %d: predicted %.10f, closed-form flow %.10f", pm.Iter, b, pm.Ratio[b], want)
+			}
+		}
+	}
+}

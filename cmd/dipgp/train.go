@@ -51,7 +51,7 @@ type dipRunFlags struct {
 	DataSeed uint64  `help:"Seed of the noise and of the random mask." default:"1"`
 
 	Opt         string  `help:"Optimizer: gd (plain gradient descent), adam, sgld (textbook Langevin) or sgld-cheng (Cheng et al.: Adam + weight decay + noise on conv weights)." default:"adam" enum:"gd,adam,sgld,sgld-cheng"`
-	LR          float64 `help:"Learning rate (0: 0.01 for adam and sgld-cheng; for gd half the NTK's stability limit, eta_eff lambda_max = 1; for sgld eps with eps/(2 s^2) lambda_max = 0.5)." name:"lr"`
+	LR          float64 `help:"Learning rate (0: 0.01 for adam and sgld-cheng; for gd eta_eff lambda_max = 0.9 with the NTK's largest eigenvalue (the stability limit is 2); for sgld eps with eps/(2 s^2) lambda_max = 0.5)." name:"lr"`
 	Iters       int     `help:"Number of parameter updates." default:"300"`
 	Every       int     `help:"Measure every K iterations (PSNRs, FBC bands, residual ratios)." default:"10" name:"every"`
 	Seed        uint64  `help:"Seed of the network's parameters and input, the input perturbations and the Langevin noise." default:"1"`
@@ -89,6 +89,9 @@ func (c *trainCmd) Help() string {
 }
 
 func (c *trainCmd) Run(ctx context.Context, g *Globals) error {
+	if c.NoKernel && c.LR == 0 && (c.Opt == "gd" || c.Opt == "sgld") {
+		return fmt.Errorf("--no-kernel: the default %s learning rate comes from the NTK; give --lr", c.Opt)
+	}
 	s, err := c.setup(ctx, c.Out, !c.NoKernel)
 	if err != nil {
 		return err
@@ -122,6 +125,7 @@ type dipSetup struct {
 	cfg       dip.Config
 	kern      *dip.Kernel
 	imageName string
+	dataSeed  uint64
 	notes     []string
 }
 
@@ -187,7 +191,7 @@ func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*
 		}
 		a = b
 	}
-	s.imageName = name
+	s.imageName, s.dataSeed = name, f.DataSeed
 	task, err := dip.ParseTask(f.Task)
 	if err != nil {
 		return nil, err
@@ -243,8 +247,8 @@ func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*
 		case dip.Adam, dip.SGLDCheng:
 			o.LR = 0.01
 		case dip.GD:
-			o.LR = s.kern.StableLR(n)
-			s.notes = append(s.notes, fmt.Sprintf("gd lr %.4g: eta_eff lambda_max = 1 (half the stability limit)", o.LR))
+			o.LR = 0.9 * s.kern.StableLR(n)
+			s.notes = append(s.notes, fmt.Sprintf("gd lr %.4g: eta_eff lambda_max = 0.9 (the stability limit is 2)", o.LR))
 		case dip.SGLD:
 			o.LR = o.NoiseStd * o.NoiseStd / s.kern.Prior.MaxEigenvalue()
 			s.notes = append(s.notes, fmt.Sprintf("sgld eps %.4g: eta_eff lambda_max = 0.5", o.LR))
@@ -399,7 +403,7 @@ func dipSummarize(s *dipSetup, res dip.Result, cmp *dip.Comparison) dipSummary {
 	p := cfg.Problem
 	sum := dipSummary{Arch: cfg.Arch.String(), Image: s.imageName, Size: []int{p.Target.H, p.Target.W}, Channels: p.Target.C,
 		Task: string(p.Task), Sigma255: p.Sigma, Observed: p.Observed(), Optimizer: cfg.Opt, Iters: cfg.Iters, Every: cfg.Every,
-		Seed: cfg.Seed, RegNoise: cfg.RegNoise, ExpAvg: cfg.ExpAvg, BurnIn: cfg.BurnIn, SampleEvery: cfg.SampleEvery,
+		Seed: cfg.Seed, DataSeed: s.dataSeed, RegNoise: cfg.RegNoise, ExpAvg: cfg.ExpAvg, BurnIn: cfg.BurnIn, SampleEvery: cfg.SampleEvery,
 		Complete: res.Complete, LastIter: res.Iter, Samples: res.Samples, Best: res.Best, BestAverage: res.BestAverage,
 		StepSeconds: res.StepSeconds, MeasureSeconds: res.MeasureSeconds, Seconds: res.Seconds, Per3000: 3000 * res.StepSeconds,
 		Notes: s.notes}

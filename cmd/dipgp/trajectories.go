@@ -26,7 +26,7 @@ func init() {
 
 type trajectoriesCmd struct {
 	dipRunFlags
-	Seed2 uint64 `help:"Seed of the second run (0: --seed + 1)."`
+	Seed2 uint64 `help:"Seed of the second run (0: --seed + 1)." name:"seed2"`
 	Out   string `help:"Output folder." default:"out/trajectories"`
 	JSON  bool   `help:"Print the summary as JSON on stdout." name:"json"`
 }
