@@ -220,7 +220,7 @@ func DenoiseBaseline(f Family, size []int, y [][]float64, length float64, o Deno
 			ferr = err
 			return math.Inf(-1)
 		}
-		fr, err := p.remlOf(cy, c1).fit(o.Scale, o.Noise, dv)
+		fr, err := p.remlOf(cy, c1).fit(o.Scale, o.Noise, o.MinNoise, dv)
 		if err != nil {
 			return math.Inf(-1)
 		}
@@ -295,7 +295,7 @@ func InpaintBaseline(f Family, size []int, y [][]float64, mask []bool, length fl
 			ferr = err
 			return math.Inf(-1)
 		}
-		fr, err := r.fit(o.Scale, o.Noise, dv)
+		fr, err := r.fit(o.Scale, o.Noise, o.MinNoise, dv)
 		if err != nil {
 			return math.Inf(-1)
 		}

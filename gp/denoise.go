@@ -57,6 +57,9 @@ type DenoiseOptions struct {
 	Scale float64
 	// Noise is the noise standard deviation; 0 fits it.
 	Noise float64
+	// MinNoise is the smallest noise level a fit may return (for 8-bit
+	// images, the quantization noise 1/(255 sqrt(12))); 0: no floor.
+	MinNoise float64
 }
 
 // checkData validates channels of grid values.
@@ -117,6 +120,9 @@ func (p *Prior) Denoise(y [][]float64, o DenoiseOptions) (*Restoration, error) {
 	if err := checkHyper(o.Scale, o.Noise); err != nil {
 		return nil, err
 	}
+	if err := checkHyper(0, o.MinNoise); err != nil {
+		return nil, err
+	}
 	cy := make([][]complex128, len(y))
 	parallel(len(y), p.workers, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
@@ -129,7 +135,7 @@ func (p *Prior) Denoise(y [][]float64, o DenoiseOptions) (*Restoration, error) {
 	}
 	c1 := p.coords(ones)
 	r := p.remlOf(cy, c1)
-	fr, err := r.fit(o.Scale, o.Noise, dataVariance(y))
+	fr, err := r.fit(o.Scale, o.Noise, o.MinNoise, dataVariance(y))
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +176,7 @@ func (p *Prior) Denoise(y [][]float64, o DenoiseOptions) (*Restoration, error) {
 // coordinates cy (per channel) and c1 (the constant grid).
 func (p *Prior) remlOf(cy [][]complex128, c1 []complex128) *reml {
 	nm := len(p.lam)
-	r := &reml{lam: p.lam, wt: p.wt, groups: []group{{0, nm, p.n}}, e11: make([]float64, nm)}
+	r := &reml{lam: p.lam, wt: p.wt, groups: []group{{0, nm, p.n}}, e11: make([]float64, nm), workers: p.workers}
 	for j, e := range p.ef {
 		r.e11[j] = e * (real(c1[j])*real(c1[j]) + imag(c1[j])*imag(c1[j]))
 	}

@@ -106,3 +106,28 @@ func TestDenoiseErrors(t *testing.T) {
 		t.Fatal("no channels accepted")
 	}
 }
+
+// TestDenoiseMinNoise: noise-free data drive the fitted noise to the floor,
+// where the scale is still the likelihood's maximizer.
+func TestDenoiseMinNoise(t *testing.T) {
+	tc := testCases()[0]
+	m := mapFromDense(t, tc.cov, tc.size, tc.period)
+	p, _ := NewPrior(m, PriorOptions{})
+	y := gpData(p, 3, 1, 0, 0.5)
+	res, err := p.Denoise([][]float64{y}, DenoiseOptions{MinNoise: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := res.Hyper
+	if h.Noise != 0.05 || len(h.AtEdge) != 1 {
+		t.Fatalf("noise %g, at edge %v; want the floor 0.05", h.Noise, h.AtEdge)
+	}
+	dense := func(s2 float64) float64 {
+		_, ll, _ := denseGP(t, tc.cov, y, nil, s2, 0.0025, false)
+		return ll
+	}
+	best := dense(h.Scale)
+	if dense(h.Scale*0.97) > best || dense(h.Scale*1.03) > best {
+		t.Fatal("scale is not the maximizer at the noise floor")
+	}
+}

@@ -37,8 +37,9 @@ type Prediction struct {
 	// LambdaMax is the largest NTK eigenvalue and MaxLR = 2 / LambdaMax the
 	// step beyond which gradient descent diverges.
 	LambdaMax, MaxLR float64
-	// Freq are the radial rings (cycles per pixel, see RadialProfile).
-	Freq []float64
+	// Freq are the radial rings (cycles per pixel, see RadialProfile) and
+	// Lambda the ring means of the kernel's Fourier diagonal.
+	Freq, Lambda []float64
 	// Decay[i][k] is the ring mean of |1 - eta lambda(w)|^t at
 	// t = Iters[i], lambda(w) the kernel's Fourier diagonal (its exact
 	// eigenvalue at w for a stationary kernel).
@@ -187,7 +188,7 @@ func (p *Prior) predictRadial(out *Prediction, eta float64) error {
 	if err != nil {
 		return err
 	}
-	out.Freq = rl.Freq
+	out.Freq, out.Lambda = rl.Freq, rl.Mean
 	out.HalfIter = make([]float64, len(rl.Freq))
 	for k, l := range rl.Mean {
 		out.HalfIter[k] = math.Ln2 / -math.Log(math.Abs(1-eta*l))

@@ -324,3 +324,42 @@ func gpData(p *Prior, seed uint64, scale, noise, offset float64) []float64 {
 	}
 	return f
 }
+
+// denseKrige returns K_{.O} (K_OO + tau I)^-1 y_O by dense Cholesky (zero
+// mean).
+func denseKrige(t testing.TB, cov, y []float64, obs []int, tau float64) []float64 {
+	t.Helper()
+	n := len(y)
+	no := len(obs)
+	c := mat.NewSymDense(no, nil)
+	for a, i := range obs {
+		for b := a; b < no; b++ {
+			v := cov[i*n+obs[b]]
+			if a == b {
+				v += tau
+			}
+			c.SetSym(a, b, v)
+		}
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(c) {
+		t.Fatal("dense Cholesky failed")
+	}
+	yo := mat.NewVecDense(no, nil)
+	for a, i := range obs {
+		yo.SetVec(a, y[i])
+	}
+	var al mat.VecDense
+	if err := ch.SolveVecTo(&al, yo); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float64, n)
+	for x := 0; x < n; x++ {
+		var s float64
+		for a, i := range obs {
+			s += cov[x*n+i] * al.AtVec(a)
+		}
+		out[x] = s
+	}
+	return out
+}

@@ -16,6 +16,9 @@ type InpaintOptions struct {
 	// Scale is s^2 (prior covariance Scale * K) and Noise the noise
 	// standard deviation of the observed values; 0 fits them.
 	Scale, Noise float64
+	// MinNoise is the smallest noise level a fit may return (for 8-bit
+	// images, the quantization noise 1/(255 sqrt(12))); 0: no floor.
+	MinNoise float64
 	// Tol is the relative residual at which conjugate gradients stop
 	// (default 1e-6) and MaxIter the iteration limit per solve (default
 	// 5000).
@@ -30,6 +33,9 @@ type InpaintOptions struct {
 	// VarPoints lists grid points at which the exact posterior variance is
 	// computed (one solve each), returned in Restoration.PointVar.
 	VarPoints []int
+	// Precond is the preconditioner: Jacobi (default), Circulant or
+	// NoPrecond.
+	Precond string
 	// FitWindow is the side in pixels of the windows on which the
 	// hyperparameters are fitted (default 20; in 1-D windows hold
 	// FitWindow^2 points) and FitWindows their number (default 9).
@@ -55,6 +61,9 @@ func (o InpaintOptions) check(n int) error {
 	if err := checkHyper(o.Scale, o.Noise); err != nil {
 		return err
 	}
+	if err := checkHyper(0, o.MinNoise); err != nil {
+		return err
+	}
 	if o.VarSamples < 0 {
 		return fmt.Errorf("gp: VarSamples %d must be >= 0", o.VarSamples)
 	}
@@ -78,12 +87,15 @@ func (o InpaintOptions) check(n int) error {
 // Cholesky-free eigendecompositions of the windows' covariances), jointly
 // over channels.
 //
-// The linear systems are solved in the whitened form
-// (I + K^(1/2) D K^(1/2) / tau) u = b, tau = Noise^2/Scale, D the mask, by
-// conjugate gradients with FFT (or Fourier-block) products, preconditioned
-// by the diagonal (in the modes) I + rho K / tau, rho the observed
-// fraction; one solve per channel plus one for the mean. The posterior
-// variance includes the uncertainty of the mean.
+// The linear systems (K_OO + tau I) a = v on the observed points O,
+// tau = Noise^2/Scale, are solved by preconditioned conjugate gradients
+// with K applied by FFT (or Fourier-block) products: one solve per channel
+// plus one for the mean. The residual reported is that of these systems,
+// so the error of the restored values on the observed points is about
+// the residual times the data's size. (Whitened or precision forms of the
+// same systems converge no faster after preconditioning and lose accuracy
+// by a factor 1/tau when the noise is small.) The posterior variance
+// includes the uncertainty of the mean.
 func (p *Prior) Inpaint(y [][]float64, mask []bool, o InpaintOptions) (*Restoration, error) {
 	if err := p.checkInpaint(y, mask, o); err != nil {
 		return nil, err
@@ -97,7 +109,7 @@ func (p *Prior) Inpaint(y [][]float64, mask []bool, o InpaintOptions) (*Restorat
 		if err != nil {
 			return nil, err
 		}
-		fr, err = r.fit(o.Scale, o.Noise, dv)
+		fr, err = r.fit(o.Scale, o.Noise, o.MinNoise, dv)
 		if err != nil {
 			return nil, err
 		}
@@ -131,142 +143,176 @@ func (p *Prior) checkInpaint(y [][]float64, mask []bool, o InpaintOptions) error
 	return o.check(p.n)
 }
 
-// cgSolver solves (I + S D S / tau) u = b in mode coordinates, S = K^(1/2).
+// Preconditioners of the inpainting solves.
+const (
+	// Jacobi divides by the diagonal of K_OO + tau I (the kernel's
+	// variance at each observed point's phase): free, and the default.
+	Jacobi = "jacobi"
+	// Circulant applies P (rho K + tau I)^-1 P^T (rho the observed
+	// fraction) with FFT (or Fourier-block) products: fewer iterations,
+	// twice the work per iteration.
+	Circulant = "circulant"
+	// NoPrecond runs plain conjugate gradients.
+	NoPrecond = "none"
+)
+
+// cgSolver solves (K_OO + tau I) a = v on the observed points O by
+// preconditioned conjugate gradients, K applied through the Prior's
+// modes (FFT or Fourier blocks).
 type cgSolver struct {
 	p       *Prior
-	mask    []bool
+	obs     []int
 	tau     float64
-	sq, pre []float64
+	pre     string
+	diag    []float64 // K_OO diagonal + tau
+	rho     float64
 	tol     float64
 	maxIter int
 }
 
-func (p *Prior) newSolver(mask []bool, tau, tol float64, maxIter int) *cgSolver {
-	nobs := 0
-	for _, b := range mask {
+func (p *Prior) newSolver(mask []bool, tau float64, o InpaintOptions) (*cgSolver, error) {
+	s := &cgSolver{p: p, tau: tau, tol: o.Tol, maxIter: o.MaxIter, pre: o.Precond}
+	switch s.pre {
+	case "":
+		s.pre = Jacobi
+	case Jacobi, Circulant, NoPrecond:
+	default:
+		return nil, fmt.Errorf("gp: unknown preconditioner %q; use %q, %q or %q", o.Precond, Jacobi, Circulant, NoPrecond)
+	}
+	for i, b := range mask {
 		if b {
-			nobs++
+			s.obs = append(s.obs, i)
 		}
 	}
-	rho := float64(nobs) / float64(p.n)
-	s := &cgSolver{p: p, mask: mask, tau: tau, tol: tol, maxIter: maxIter,
-		sq: make([]float64, len(p.lam)), pre: make([]float64, len(p.lam))}
-	for j, l := range p.lam {
-		s.sq[j] = math.Sqrt(l)
-		s.pre[j] = 1 / (1 + rho*l/tau)
+	s.rho = float64(len(s.obs)) / float64(p.n)
+	vars := p.m.Variance()
+	s.diag = make([]float64, len(s.obs))
+	for k, i := range s.obs {
+		s.diag[k] = vars[p.m.Phase(i)] + tau
+	}
+	return s, nil
+}
+
+// embed returns the grid with a on the observed points and 0 elsewhere.
+func (s *cgSolver) embed(a []float64) []float64 {
+	x := make([]float64, s.p.n)
+	for k, i := range s.obs {
+		x[i] = a[k]
+	}
+	return x
+}
+
+// restrict returns x on the observed points.
+func (s *cgSolver) restrict(x []float64) []float64 {
+	a := make([]float64, len(s.obs))
+	for k, i := range s.obs {
+		a[k] = x[i]
+	}
+	return a
+}
+
+// kernelGrid returns g(K) x on the grid.
+func (p *Prior) kernelGrid(x []float64, g func(float64) float64) []float64 {
+	c := p.coords(x)
+	p.scale(c, g)
+	return p.synth(c)
+}
+
+func identity(l float64) float64 { return l }
+
+// apply returns (K_OO + tau I) a.
+func (s *cgSolver) apply(a []float64) []float64 {
+	out := s.restrict(s.p.kernelGrid(s.embed(a), identity))
+	for k, v := range a {
+		out[k] += s.tau * v
+	}
+	return out
+}
+
+func (s *cgSolver) precond(r []float64) []float64 {
+	switch s.pre {
+	case Jacobi:
+		z := make([]float64, len(r))
+		for k, v := range r {
+			z[k] = v / s.diag[k]
+		}
+		return z
+	case Circulant:
+		rho, tau := s.rho, s.tau
+		return s.restrict(s.p.kernelGrid(s.embed(r), func(l float64) float64 { return 1 / (rho*l + tau) }))
+	}
+	return append([]float64(nil), r...)
+}
+
+func dotv(a, b []float64) float64 {
+	var s float64
+	for i, v := range a {
+		s += v * b[i]
 	}
 	return s
 }
 
-// rhs returns S P^T v in modes for a grid v (values off the mask ignored).
-func (s *cgSolver) rhs(v []float64) []complex128 {
-	m := make([]float64, len(v))
-	for i, x := range v {
-		if s.mask[i] {
-			m[i] = x
-		}
-	}
-	c := s.p.coords(m)
-	mulReal(c, s.sq)
-	return c
-}
-
-func mulReal(c []complex128, f []float64) {
-	for j, v := range f {
-		c[j] = complex(real(c[j])*v, imag(c[j])*v)
-	}
-}
-
-// apply returns A v.
-func (s *cgSolver) apply(v []complex128) []complex128 {
-	t := make([]complex128, len(v))
-	copy(t, v)
-	mulReal(t, s.sq)
-	x := s.p.synth(t)
-	for i := range x {
-		if !s.mask[i] {
-			x[i] = 0
-		}
-	}
-	c := s.p.coords(x)
-	inv := 1 / s.tau
-	for j := range c {
-		f := s.sq[j] * inv
-		c[j] = v[j] + complex(real(c[j])*f, imag(c[j])*f)
-	}
-	return c
-}
-
-// solve runs preconditioned conjugate gradients from zero.
-func (s *cgSolver) solve(b []complex128) (u []complex128, iters int, rel float64) {
-	p := s.p
-	u = make([]complex128, len(b))
-	bn := math.Sqrt(p.dot(b, b))
+// solve runs preconditioned conjugate gradients from zero and returns the
+// solution, the iterations and the true relative residual.
+func (s *cgSolver) solve(v []float64) (a []float64, iters int, rel float64) {
+	a = make([]float64, len(v))
+	bn := math.Sqrt(dotv(v, v))
 	if bn == 0 {
-		return u, 0, 0
+		return a, 0, 0
 	}
-	r := append([]complex128(nil), b...)
-	z := append([]complex128(nil), r...)
-	mulReal(z, s.pre)
-	d := append([]complex128(nil), z...)
-	rz := p.dot(r, z)
-	rel = 1
+	r := append([]float64(nil), v...)
+	z := s.precond(r)
+	d := append([]float64(nil), z...)
+	rz := dotv(r, z)
 	for iters < s.maxIter {
 		ad := s.apply(d)
-		alpha := rz / p.dot(d, ad)
-		ca := complex(alpha, 0)
-		for j := range u {
-			u[j] += ca * d[j]
-			r[j] -= ca * ad[j]
+		alpha := rz / dotv(d, ad)
+		for k := range a {
+			a[k] += alpha * d[k]
+			r[k] -= alpha * ad[k]
 		}
 		iters++
-		rel = math.Sqrt(p.dot(r, r)) / bn
-		if rel <= s.tol {
+		if math.Sqrt(dotv(r, r))/bn <= s.tol {
 			break
 		}
-		copy(z, r)
-		mulReal(z, s.pre)
-		rz2 := p.dot(r, z)
-		beta := complex(rz2/rz, 0)
+		z = s.precond(r)
+		rz2 := dotv(r, z)
+		beta := rz2 / rz
 		rz = rz2
-		for j := range d {
-			d[j] = z[j] + beta*d[j]
+		for k := range d {
+			d[k] = z[k] + beta*d[k]
 		}
 	}
-	// Report the true residual, not the recursively updated one.
-	au := s.apply(u)
-	for j := range au {
-		au[j] = b[j] - au[j]
+	// The true residual, not the recursively updated one.
+	ra := s.apply(a)
+	for k := range ra {
+		ra[k] = v[k] - ra[k]
 	}
-	rel = math.Sqrt(p.dot(au, au)) / bn
-	return u, iters, rel
+	return a, iters, math.Sqrt(dotv(ra, ra)) / bn
 }
 
-// inpaint solves for the posterior at given hyperparameters.
+// inpaint solves for the posterior at given hyperparameters. With
+// C = s2 (K_OO + tau I): alpha_v = (K_OO + tau I)^-1 v, the mean is
+// mu = 1'alpha_y / 1'alpha_1 and f = mu + K P^T (alpha_y - mu alpha_1).
 func (p *Prior) inpaint(y [][]float64, mask []bool, o InpaintOptions, s2, sig2 float64) (*Restoration, error) {
 	if !(s2 > 0) || !(sig2 > 0) {
 		return nil, fmt.Errorf("gp: inpainting needs positive scale and noise, got %g and %g", s2, math.Sqrt(sig2))
 	}
 	tau := sig2 / s2
-	sv := p.newSolver(mask, tau, o.Tol, o.MaxIter)
-	nobs := 0
-	for _, b := range mask {
-		if b {
-			nobs++
-		}
+	sv, err := p.newSolver(mask, tau, o)
+	if err != nil {
+		return nil, err
 	}
-	ones := make([]float64, p.n)
-	for i := range ones {
-		ones[i] = 1
-	}
-	// Solves: the constant, then every channel.
 	nch := len(y)
-	rhs := make([][]complex128, nch+1)
-	rhs[0] = sv.rhs(ones)
-	for c := range y {
-		rhs[c+1] = sv.rhs(y[c])
+	rhs := make([][]float64, nch+1)
+	rhs[0] = make([]float64, len(sv.obs))
+	for k := range rhs[0] {
+		rhs[0][k] = 1
 	}
-	sol := make([][]complex128, nch+1)
+	for c := range y {
+		rhs[c+1] = sv.restrict(y[c])
+	}
+	sol := make([][]float64, nch+1)
 	iters := make([]int, nch+1)
 	resid := make([]float64, nch+1)
 	parallel(nch+1, p.workers, func(lo, hi int) {
@@ -274,59 +320,57 @@ func (p *Prior) inpaint(y [][]float64, mask []bool, o InpaintOptions, s2, sig2 f
 			sol[k], iters[k], resid[k] = sv.solve(rhs[k])
 		}
 	})
-	r1, u1 := rhs[0], sol[0]
-	s11 := (float64(nobs) - p.dot(r1, u1)/tau) / sig2
+	a1 := sol[0]
+	s11 := sum(a1)
 	if !(s11 > 0) {
-		return nil, fmt.Errorf("gp: the mean's precision 1'C^-1 1 = %g is not positive (solver did not converge: residual %g)", s11, resid[0])
+		return nil, fmt.Errorf("gp: 1'(K_OO + tau I)^-1 1 = %g is not positive (solver residual %g); the problem is too ill-conditioned, give a larger noise level", s11, resid[0])
 	}
 	res := &Restoration{
-		Note: p.Note() + "; posterior by preconditioned conjugate gradients",
+		Note: p.Note() + "; posterior by conjugate gradients (" + sv.pre + " preconditioner)",
 		Mean: make([][]float64, nch), Iterations: iters, Residual: resid,
 		Hyper: Hyper{Scale: s2, Noise: math.Sqrt(sig2), Mean: make([]float64, nch)},
 	}
 	for c := range y {
-		var sy float64
-		for i, v := range y[c] {
-			if mask[i] {
-				sy += v
-			}
-		}
-		mu := (sy - p.dot(r1, sol[c+1])/tau) / sig2 / s11
+		mu := sum(sol[c+1]) / s11
 		res.Hyper.Mean[c] = mu
-		res.Mean[c] = p.predict(sv, sol[c+1], u1, mu)
+		res.Mean[c] = sv.predict(sol[c+1], a1, mu)
 	}
-	// Exact variance at the requested points.
 	if len(o.VarPoints) > 0 {
 		res.PointVar = make([]float64, len(o.VarPoints))
 		parallel(len(o.VarPoints), p.workers, func(lo, hi int) {
 			for k := lo; k < hi; k++ {
+				x := o.VarPoints[k]
 				e := make([]float64, p.n)
-				e[o.VarPoints[k]] = 1
-				rx := p.coords(e)
-				mulReal(rx, sv.sq)
-				ux, _, _ := sv.solve(rx)
-				u := 1 - p.dot(r1, ux)/tau
-				res.PointVar[k] = s2*p.dot(rx, ux) + u*u/s11
+				e[x] = 1
+				kx := p.kernelGrid(e, identity)
+				ko := sv.restrict(kx)
+				beta, _, _ := sv.solve(ko)
+				u := 1 - sum(beta)
+				res.PointVar[k] = s2 * (kx[x] - dotv(ko, beta) + u*u/s11)
 			}
 		})
 	}
 	if o.VarSamples > 0 {
-		res.Var = p.sampleVariance(sv, mask, u1, r1, s11, s2, sig2, o)
+		res.Var = p.sampleVariance(sv, a1, s11, s2, sig2, o)
 	}
 	return res, nil
 }
 
-// predict returns mu + (1/tau) S (u - mu u1) on the grid.
-func (p *Prior) predict(sv *cgSolver, u, u1 []complex128, mu float64) []float64 {
-	c := make([]complex128, len(u))
-	cm := complex(mu, 0)
-	inv := 1 / sv.tau
-	for j := range c {
-		d := u[j] - cm*u1[j]
-		f := sv.sq[j] * inv
-		c[j] = complex(real(d)*f, imag(d)*f)
+func sum(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x
 	}
-	f := p.synth(c)
+	return s
+}
+
+// predict returns mu + K P^T (a - mu a1) on the grid.
+func (s *cgSolver) predict(a, a1 []float64, mu float64) []float64 {
+	d := make([]float64, len(a))
+	for k := range d {
+		d[k] = a[k] - mu*a1[k]
+	}
+	f := s.p.kernelGrid(s.embed(d), identity)
 	for i := range f {
 		f[i] += mu
 	}
@@ -338,7 +382,7 @@ func (p *Prior) predict(sv *cgSolver, u, u1 []complex128, mu float64) []float64 
 // f' - W (f' + e') has the posterior covariance, W being the (linear,
 // mean-estimating) posterior-mean map. Draw i uses the PCG streams
 // (seed, 2i) and (seed, 2i+1).
-func (p *Prior) sampleVariance(sv *cgSolver, mask []bool, u1, r1 []complex128, s11, s2, sig2 float64, o InpaintOptions) []float64 {
+func (p *Prior) sampleVariance(sv *cgSolver, a1 []float64, s11, s2, sig2 float64, o InpaintOptions) []float64 {
 	ns := o.VarSamples
 	devs := make([][]float64, ns)
 	s, sig := math.Sqrt(s2), math.Sqrt(sig2)
@@ -346,17 +390,12 @@ func (p *Prior) sampleVariance(sv *cgSolver, mask []bool, u1, r1 []complex128, s
 		for i := lo; i < hi; i++ {
 			f := p.draw(o.Seed, 2*uint64(i), s)
 			rng := rand.New(rand.NewPCG(o.Seed, 2*uint64(i)+1))
-			yp := make([]float64, p.n)
-			var sy float64
+			yp := sv.restrict(f)
 			for k := range yp {
-				if mask[k] {
-					yp[k] = f[k] + sig*rng.NormFloat64()
-					sy += yp[k]
-				}
+				yp[k] += sig * rng.NormFloat64()
 			}
-			up, _, _ := sv.solve(sv.rhs(yp))
-			mu := (sy - p.dot(r1, up)/sv.tau) / sig2 / s11
-			pred := p.predict(sv, up, u1, mu)
+			ap, _, _ := sv.solve(yp)
+			pred := sv.predict(ap, a1, sum(ap)/s11)
 			for k := range pred {
 				d := f[k] - pred[k]
 				pred[k] = d * d

@@ -190,3 +190,33 @@ func TestInpaintErrors(t *testing.T) {
 		t.Fatal("bad variance point accepted")
 	}
 }
+
+// TestInpaintSmallNoise: with nearly noise-free observations (the usual
+// case for inpainting) the solution still matches dense kriging, for every
+// preconditioner.
+func TestInpaintSmallNoise(t *testing.T) {
+	tc := testCases()[7]
+	m := mapFromDense(t, tc.cov, tc.size, tc.period)
+	p, _ := NewPrior(m, PriorOptions{Approx: Exact})
+	mask, obs := randomMask(p.Points(), 0.5, 1)
+	y := gpData(p, 8, 2, 0, 0.5)
+	for _, noise := range []float64{1e-2, 1e-4} {
+		want, _, _ := denseGP(t, tc.cov, y, obs, 2, noise*noise, false)
+		for _, pre := range []string{Jacobi, Circulant, NoPrecond} {
+			res, err := p.Inpaint([][]float64{y}, mask, InpaintOptions{Scale: 2, Noise: noise, Tol: 1e-9, Precond: pre})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e float64
+			for i := range want {
+				e = math.Max(e, math.Abs(want[i]-res.Mean[0][i]))
+			}
+			if e > 1e-6 {
+				t.Fatalf("noise %g, %s: max error %g vs dense (iterations %v, residual %v)", noise, pre, e, res.Iterations, res.Residual)
+			}
+		}
+	}
+	if _, err := p.Inpaint([][]float64{y}, mask, InpaintOptions{Scale: 1, Noise: 1, Precond: "ilu"}); err == nil {
+		t.Fatal("unknown preconditioner accepted")
+	}
+}

@@ -27,6 +27,7 @@ type reml struct {
 	eyy     [][]float64 // [channel][mode]: energy of y in the mode
 	ey1     [][]float64 // [channel][mode]: cross energy of y and the constant
 	e11     []float64   // energy of the constant
+	workers int
 }
 
 type group struct{ lo, hi, n int }
@@ -36,18 +37,56 @@ type group struct{ lo, hi, n int }
 // the degrees of freedom sum (n - 1).
 func (r *reml) terms(s2, sig2 float64) (q, logdet, log11, dof float64) {
 	nch := len(r.eyy)
-	syy := make([]float64, nch)
-	sy1 := make([]float64, nch)
 	for _, g := range r.groups {
+		// Sums over the group's modes in a fixed number of chunks, added in
+		// order: the same result whatever the number of goroutines.
+		const chunks = 8
+		type part struct {
+			ld, s11  float64
+			syy, sy1 [4]float64
+		}
+		var parts [chunks]part
+		n := g.hi - g.lo
+		work := func(c int) {
+			pt := &parts[c]
+			lo, hi := g.lo+c*n/chunks, g.lo+(c+1)*n/chunks
+			for j := lo; j < hi; j++ {
+				v := s2*r.lam[j] + sig2
+				pt.ld += r.wt[j] * math.Log(v)
+				inv := 1 / v
+				pt.s11 += r.e11[j] * inv
+				for ch := 0; ch < nch && ch < 4; ch++ {
+					pt.syy[ch] += r.eyy[ch][j] * inv
+					pt.sy1[ch] += r.ey1[ch][j] * inv
+				}
+			}
+		}
+		if n >= 1<<14 {
+			parallel(chunks, r.workers, func(lo, hi int) {
+				for c := lo; c < hi; c++ {
+					work(c)
+				}
+			})
+		} else {
+			for c := 0; c < chunks; c++ {
+				work(c)
+			}
+		}
 		var ld, s11 float64
-		clear(syy)
-		clear(sy1)
-		for j := g.lo; j < g.hi; j++ {
-			c := s2*r.lam[j] + sig2
-			ld += r.wt[j] * math.Log(c)
-			inv := 1 / c
-			s11 += r.e11[j] * inv
-			for ch := 0; ch < nch; ch++ {
+		syy := make([]float64, nch)
+		sy1 := make([]float64, nch)
+		for c := range parts {
+			ld += parts[c].ld
+			s11 += parts[c].s11
+			for ch := 0; ch < nch && ch < 4; ch++ {
+				syy[ch] += parts[c].syy[ch]
+				sy1[ch] += parts[c].sy1[ch]
+			}
+		}
+		// Channels beyond 4 (rare) are summed directly.
+		for ch := 4; ch < nch; ch++ {
+			for j := g.lo; j < g.hi; j++ {
+				inv := 1 / (s2*r.lam[j] + sig2)
 				syy[ch] += r.eyy[ch][j] * inv
 				sy1[ch] += r.ey1[ch][j] * inv
 			}
@@ -99,9 +138,26 @@ type fitResult struct {
 }
 
 // fit returns the hyperparameters: scale and noise (standard deviation)
-// are used as given when positive and fitted otherwise. dataVar is the
+// are used as given when positive and fitted otherwise; a fitted noise is
+// not below minNoise (the optimum under that constraint). dataVar is the
 // data variance, which sets the search ranges.
-func (r *reml) fit(scale, noise, dataVar float64) (fitResult, error) {
+func (r *reml) fit(scale, noise, minNoise, dataVar float64) (fitResult, error) {
+	res, err := r.fit1(scale, noise, dataVar)
+	if err != nil || noise > 0 || minNoise <= 0 || math.Sqrt(res.sig2) >= minNoise {
+		return res, err
+	}
+	// The unconstrained optimum is below the floor: with a unimodal
+	// likelihood the constrained one has the noise on the floor.
+	res2, err := r.fit1(scale, minNoise, dataVar)
+	if err != nil {
+		return res, err
+	}
+	res2.fitted = res.fitted
+	res2.edge = append(res2.edge, "noise (at the minimum noise)")
+	return res2, nil
+}
+
+func (r *reml) fit1(scale, noise, dataVar float64) (fitResult, error) {
 	lbar := r.meanLambda()
 	if !(lbar > 0) {
 		return fitResult{}, errors.New("gp: the covariance has no positive eigenvalue on these data")
@@ -117,7 +173,7 @@ func (r *reml) fit(scale, noise, dataVar float64) (fitResult, error) {
 		// Fit s2 with the noise known.
 		sig2 := noise * noise
 		c := math.Log(dataVar / lbar)
-		x, _, edge := maximize(func(x float64) float64 { return r.logLik(math.Exp(x), sig2) }, c-18, c+14, 64)
+		x, _, edge := maximize(func(x float64) float64 { return r.logLik(math.Exp(x), sig2) }, c-18, c+14, 33)
 		res.s2, res.sig2 = math.Exp(x), sig2
 		res.fitted = []string{"scale"}
 		if edge {
@@ -125,7 +181,7 @@ func (r *reml) fit(scale, noise, dataVar float64) (fitResult, error) {
 		}
 	case scale > 0:
 		c := math.Log(dataVar)
-		x, _, edge := maximize(func(x float64) float64 { return r.logLik(scale, math.Exp(x)) }, c-30, c+5, 64)
+		x, _, edge := maximize(func(x float64) float64 { return r.logLik(scale, math.Exp(x)) }, c-30, c+5, 36)
 		res.s2, res.sig2 = scale, math.Exp(x)
 		res.fitted = []string{"noise"}
 		if edge {
@@ -133,7 +189,7 @@ func (r *reml) fit(scale, noise, dataVar float64) (fitResult, error) {
 		}
 	default:
 		c := math.Log(lbar)
-		x, _, edge := maximize(func(x float64) float64 { ll, _ := r.profile(math.Exp(x)); return ll }, c-23, c+9, 64)
+		x, _, edge := maximize(func(x float64) float64 { ll, _ := r.profile(math.Exp(x)); return ll }, c-23, c+9, 33)
 		_, s2 := r.profile(math.Exp(x))
 		res.s2, res.sig2 = s2, s2*math.Exp(x)
 		res.fitted = []string{"scale", "noise"}
@@ -174,7 +230,7 @@ func maximize(f func(float64) float64, lo, hi float64, n int) (x, fx float64, ed
 	const gr = 0.6180339887498949
 	c, d := b-gr*(b-a), a+gr*(b-a)
 	fc, fd := val(c), val(d)
-	for b-a > 1e-7 {
+	for b-a > 1e-5 {
 		if fc >= fd {
 			b, d, fd = d, c, fc
 			c = b - gr*(b-a)

@@ -1,0 +1,531 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dipgp/dipgp/arch"
+	"github.com/dipgp/dipgp/gp"
+	"github.com/dipgp/dipgp/internal/atomicfile"
+	"github.com/dipgp/dipgp/internal/imageio"
+	"github.com/dipgp/dipgp/internal/npy"
+	"github.com/dipgp/dipgp/kernel"
+)
+
+func init() {
+	register("gp", "GP regression with an architecture's infinite-width kernel (or an RBF/Matern baseline): denoising and inpainting.", &gpCmd{})
+}
+
+type gpCmd struct {
+	Denoise gpDenoiseCmd `cmd:"" help:"Denoise an image (clean image + seeded Gaussian noise) with the GP posterior mean."`
+	Inpaint gpInpaintCmd `cmd:"" help:"Fill in the missing pixels of an image (mask from a PNG or a random keep fraction) with the GP posterior mean and variance."`
+}
+
+// kernelHelp explains which kernel the GP commands use.
+const kernelHelp = "The prior is the NNGP of the architecture's pre-activation output (the network without its final activation, e.g. without the sigmoid): that output is the Gaussian process of the infinite-width limit, while a squashed output is not Gaussian. One GP per channel, sharing the kernel and the hyperparameters."
+
+// kernelFlags are the flags that select and compute a kernel.
+type kernelFlags struct {
+	Arch    string  `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file (see 'dipgp arch list')." default:"dip-skip"`
+	Approx  string  `help:"Cyclostationary kernels: auto (exact Fourier blocks when affordable, else the phase-averaged map), exact, or average (always the phase-averaged, stationary map)." default:"auto" enum:"auto,exact,average"`
+	MaxMem  float64 `help:"Refuse kernel computations that need more than this many GiB." default:"8" name:"max-mem"`
+	Workers int     `help:"Goroutines (0 = all cores). Results do not depend on it."`
+}
+
+func (k kernelFlags) approx() gp.Approx {
+	switch k.Approx {
+	case "exact":
+		return gp.Exact
+	case "average":
+		return gp.PhaseAverage
+	}
+	return gp.Auto
+}
+
+// parseArch parses --arch and checks the number of axes.
+func parseArch(spec string, dims int) (arch.Arch, error) {
+	a, err := arch.Parse(spec)
+	if err != nil {
+		return arch.Arch{}, err
+	}
+	if dims != 0 && a.Dims != dims {
+		return arch.Arch{}, fmt.Errorf("architecture %q is %d-D; this command needs a %d-D architecture (images: dims=2)", spec, a.Dims, dims)
+	}
+	return a, nil
+}
+
+// computeKernels returns the NNGP (and the NTK if ntk) of the
+// architecture's pre-activation output at the given output size, with a
+// progress bar.
+func computeKernels(ctx context.Context, g *Globals, a arch.Arch, size []int, ntk bool, k kernelFlags) (nngp, ntkm kernel.Map, err error) {
+	if err := a.Validate(size); err != nil {
+		return kernel.Map{}, kernel.Map{}, sizeError(a, size, err)
+	}
+	pre := a.PreActivation()
+	prog := newProgress(g)
+	bar := prog.Bar("kernel "+a.String(), 0)
+	o := kernel.Options{NTK: ntk, Workers: k.Workers, MaxBytes: int64(k.MaxMem * (1 << 30)), Progress: bar.Func()}
+	nngp, ntkm, err = kernel.Compute(ctx, pre, size, o)
+	bar.Done()
+	prog.Wait()
+	return nngp, ntkm, err
+}
+
+// sizeError explains which sizes an architecture accepts.
+func sizeError(a arch.Arch, size []int, err error) error {
+	d := a.Divisor()
+	return fmt.Errorf("%w\nsizes this architecture accepts: multiples of %d per axis (e.g. %d, %d, %d)", err, d, d*max(1, 64/d), d*max(1, 128/d), d*max(1, 256/d))
+}
+
+// imageFlags select the target image.
+type imageFlags struct {
+	Image string `help:"Clean image (PNG or JPEG, gray or RGB, values taken in [0, 1]); default: a synthetic test image of --size."`
+	Size  string `help:"Size of the synthetic image when --image is not given (S or HxW)." default:"128"`
+	Gray  bool   `help:"Convert the image to gray."`
+	Crop  bool   `help:"Crop the image to the largest centred size the architecture accepts, instead of failing."`
+}
+
+// loadImage returns the clean image; baseline kernels accept any size, so
+// a is only checked when check is true.
+func (f imageFlags) load(a arch.Arch, check bool) (imageio.Image, string, error) {
+	var img imageio.Image
+	name := f.Image
+	if f.Image == "" {
+		size, err := parseSize(f.Size, 2)
+		if err != nil {
+			return img, "", err
+		}
+		img = imageio.Synthetic(size[1], size[0], 3)
+		name = fmt.Sprintf("synthetic %dx%d", size[0], size[1])
+	} else {
+		var err error
+		if img, err = imageio.Load(f.Image); err != nil {
+			return img, "", err
+		}
+	}
+	if f.Gray {
+		img = img.ToGray()
+	}
+	if !check {
+		return img, name, nil
+	}
+	size := []int{img.H, img.W}
+	if err := a.Validate(size); err != nil {
+		d := a.Divisor()
+		w, h := img.W/d*d, img.H/d*d
+		if !f.Crop || w == 0 || h == 0 {
+			return img, "", fmt.Errorf("image %s is %dx%d: %w\nuse --crop to take the largest centred crop the architecture accepts (%dx%d), or resize the image to multiples of %d", name, img.H, img.W, err, h, w, d)
+		}
+		if img, err = imageio.CenterCrop(img, w, h); err != nil {
+			return img, "", err
+		}
+		name += fmt.Sprintf(" (cropped to %dx%d)", h, w)
+		if err := a.Validate([]int{h, w}); err != nil {
+			return img, "", sizeError(a, []int{h, w}, err)
+		}
+	}
+	return img, name, nil
+}
+
+// channels returns the image's channels as grid slices (copies).
+func channels(img imageio.Image) [][]float64 {
+	out := make([][]float64, img.C)
+	for c := range out {
+		out[c] = append([]float64(nil), img.Channel(c)...)
+	}
+	return out
+}
+
+// fromChannels builds an image from grid channels.
+func fromChannels(ch [][]float64, w, h int) imageio.Image {
+	img := imageio.New(w, h, len(ch))
+	for c := range ch {
+		copy(img.Channel(c), ch[c])
+	}
+	return img
+}
+
+// clip01 returns a copy of img with values clipped to [0, 1].
+func clip01(img imageio.Image) imageio.Image {
+	c := img.Clone()
+	for i, v := range c.Pix {
+		c.Pix[i] = math.Min(1, math.Max(0, v))
+	}
+	return c
+}
+
+// writeJSON writes v as indented JSON to path and, if echo, to stdout.
+func writeJSON(path string, v any, echo bool) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if echo {
+		os.Stdout.Write(b)
+	}
+	return atomicfile.WriteFile(path, b, 0o644)
+}
+
+// writeCSV writes a header and rows of numbers.
+func writeCSV(path string, header []string, rows [][]float64) error {
+	var sb strings.Builder
+	sb.WriteString(strings.Join(header, ","))
+	sb.WriteByte('\n')
+	for _, r := range rows {
+		for i, v := range r {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			if !math.IsNaN(v) {
+				sb.WriteString(strconv.FormatFloat(v, 'g', 10, 64))
+			}
+		}
+		sb.WriteByte('\n')
+	}
+	return atomicfile.WriteFile(path, []byte(sb.String()), 0o644)
+}
+
+// baselineFlags select a baseline kernel.
+type baselineFlags struct {
+	Kernel string  `help:"Kernel: arch (the architecture's NNGP), rbf or matern (periodized baselines with a fitted length scale)." default:"arch" enum:"arch,rbf,matern"`
+	Nu     float64 `help:"Smoothness of the Matern kernel: 1.5 or 2.5." default:"2.5" enum:"1.5,2.5"`
+	Length float64 `help:"Length scale in pixels of a baseline kernel (0 = fit by marginal likelihood)."`
+}
+
+func (b baselineFlags) family() (gp.Family, error) {
+	switch b.Kernel {
+	case "rbf":
+		return gp.RBF, nil
+	case "matern":
+		if b.Nu == 1.5 {
+			return gp.Matern32, nil
+		}
+		return gp.Matern52, nil
+	}
+	return 0, fmt.Errorf("kernel %q is not a baseline", b.Kernel)
+}
+
+// gpResult is the JSON summary of gp denoise and gp inpaint.
+type gpResult struct {
+	Command      string    `json:"command"`
+	Arch         string    `json:"arch,omitempty"`
+	Kernel       string    `json:"kernel"`
+	Image        string    `json:"image"`
+	Size         []int     `json:"size"`
+	Channels     int       `json:"channels"`
+	Sigma255     float64   `json:"sigma_255,omitempty"`
+	Keep         float64   `json:"observed_fraction,omitempty"`
+	Seed         uint64    `json:"seed"`
+	PSNRInput    float64   `json:"psnr_input_db"`
+	PSNRRestored float64   `json:"psnr_restored_db"`
+	PSNRMissing  float64   `json:"psnr_missing_pixels_db,omitempty"`
+	Hyper        gp.Hyper  `json:"hyperparameters"`
+	Noise255     float64   `json:"noise_255"`
+	Note         string    `json:"note"`
+	Iterations   []int     `json:"cg_iterations,omitempty"`
+	Residuals    []float64 `json:"cg_relative_residuals,omitempty"`
+	Seconds      float64   `json:"seconds"`
+	KernelSecs   float64   `json:"kernel_seconds"`
+}
+
+type gpDenoiseCmd struct {
+	kernelFlags
+	imageFlags
+	baselineFlags
+	Sigma    float64 `help:"Noise standard deviation on the 0..255 scale." default:"25"`
+	Seed     uint64  `help:"Seed of the noise." default:"1"`
+	FitNoise bool    `help:"Fit the noise level by marginal likelihood instead of using --sigma." name:"fit-noise"`
+	MinNoise float64 `help:"Floor of a fitted noise level, 0..255 scale (default: the 8-bit quantization noise 1/sqrt(12))." default:"0.2887" name:"min-noise"`
+	Scale    float64 `help:"Signal scale s^2 (prior covariance s^2 K); 0 = fit by marginal likelihood."`
+	Out      string  `help:"Output folder." default:"out/gp-denoise"`
+	JSON     bool    `help:"Print the summary as JSON on stdout." name:"json"`
+}
+
+func (c *gpDenoiseCmd) Help() string {
+	return kernelHelp + " The restored image is the posterior mean with a constant mean of flat prior; the scale (and with --fit-noise the noise) maximize the restricted log marginal likelihood, computed exactly in Fourier space (or in the exact Fourier blocks of a cyclostationary kernel). Writes clean.png, noisy.png, restored.png and result.json (PSNRs, fitted hyperparameters)."
+}
+
+func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
+	start := time.Now()
+	if c.Sigma < 0 || c.Sigma > 255 {
+		return fmt.Errorf("--sigma %g must be in [0, 255]", c.Sigma)
+	}
+	if c.Sigma == 0 && !c.FitNoise {
+		return fmt.Errorf("--sigma 0 leaves nothing to denoise; give a noise level, or --fit-noise to fit one")
+	}
+	var a arch.Arch
+	var err error
+	if c.Kernel == "arch" {
+		if a, err = parseArch(c.Arch, 2); err != nil {
+			return err
+		}
+	}
+	clean, name, err := c.imageFlags.load(a, c.Kernel == "arch")
+	if err != nil {
+		return err
+	}
+	noisy := imageio.AddNoise(clean, c.Sigma/255, c.Seed)
+	size := []int{clean.H, clean.W}
+	o := gp.DenoiseOptions{Scale: c.Scale, MinNoise: c.MinNoise / 255}
+	if !c.FitNoise {
+		o.Noise = c.Sigma / 255
+	}
+	y := channels(noisy)
+	res := gpResult{Command: "gp denoise", Image: name, Size: size, Channels: clean.C, Sigma255: c.Sigma, Seed: c.Seed, Kernel: c.Kernel}
+	var r *gp.Restoration
+	if c.Kernel == "arch" {
+		res.Arch = a.String()
+		t := time.Now()
+		k, _, err := computeKernels(ctx, g, a, size, false, c.kernelFlags)
+		if err != nil {
+			return err
+		}
+		res.KernelSecs = time.Since(t).Seconds()
+		p, err := gp.NewPrior(k, gp.PriorOptions{Approx: c.approx(), Workers: c.Workers})
+		if err != nil {
+			return err
+		}
+		if r, err = p.Denoise(y, o); err != nil {
+			return err
+		}
+	} else {
+		fam, err := c.family()
+		if err != nil {
+			return err
+		}
+		res.Kernel = fam.String()
+		if r, err = gp.DenoiseBaseline(fam, size, y, c.Length, o); err != nil {
+			return err
+		}
+	}
+	restored := clip01(fromChannels(r.Mean, clean.W, clean.H))
+	res.PSNRInput, _ = imageio.PSNR(clip01(noisy), clean)
+	res.PSNRRestored, _ = imageio.PSNR(restored, clean)
+	res.Hyper, res.Note = r.Hyper, r.Note
+	res.Noise255 = r.Hyper.Noise * 255
+	res.Seconds = time.Since(start).Seconds()
+	if err := os.MkdirAll(c.Out, 0o755); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		img  imageio.Image
+	}{{"clean.png", clean}, {"noisy.png", noisy}, {"restored.png", restored}} {
+		if err := imageio.Save(filepath.Join(c.Out, f.name), f.img); err != nil {
+			return err
+		}
+	}
+	if err := writeJSON(filepath.Join(c.Out, "result.json"), res, c.JSON); err != nil {
+		return err
+	}
+	if !c.JSON {
+		printGP(res)
+	}
+	return nil
+}
+
+func printGP(r gpResult) {
+	h := r.Hyper
+	fmt.Printf("%s (%s kernel) on %s: PSNR %.2f dB -> %.2f dB", r.Command, r.Kernel, r.Image, r.PSNRInput, r.PSNRRestored)
+	if r.PSNRMissing != 0 {
+		fmt.Printf(" (missing pixels %.2f dB)", r.PSNRMissing)
+	}
+	fmt.Printf("\nscale %.4g, noise %.4g (%.3g on 0..255)", h.Scale, h.Noise, h.Noise*255)
+	if h.Length > 0 {
+		fmt.Printf(", length %.4g px", h.Length)
+	}
+	if len(h.Fitted) > 0 {
+		fmt.Printf("; fitted: %s", strings.Join(h.Fitted, ", "))
+	}
+	fmt.Println()
+	if len(h.AtEdge) > 0 {
+		fmt.Printf("warning: %s ended on the edge of the search range\n", strings.Join(h.AtEdge, ", "))
+	}
+	if len(r.Iterations) > 0 {
+		fmt.Printf("conjugate gradients: iterations %v, relative residuals %.2g\n", r.Iterations, r.Residuals)
+	}
+	fmt.Println(r.Note)
+}
+
+type gpInpaintCmd struct {
+	kernelFlags
+	imageFlags
+	baselineFlags
+	Mask       string  `help:"Mask image: observed where the value is above 0.5 (same size as the image)." xor:"mask"`
+	Keep       float64 `help:"Random mask keeping this fraction of the pixels (default 0.5 when no --mask)." xor:"mask"`
+	Seed       uint64  `help:"Seed of the random mask, the noise and the posterior draws." default:"1"`
+	Sigma      float64 `help:"Noise added to the observed pixels, on the 0..255 scale (default none)."`
+	Noise      float64 `help:"Noise level of the observations on the 0..255 scale; 0 = fit by marginal likelihood."`
+	MinNoise   float64 `help:"Floor of a fitted noise level, 0..255 scale (default: the 8-bit quantization noise 1/sqrt(12))." default:"0.2887" name:"min-noise"`
+	Precond    string  `help:"Conjugate-gradient preconditioner: jacobi (the diagonal), circulant (P (rho K + tau I)^-1 P^T by FFT: fewer iterations, twice the work each) or none." default:"jacobi" enum:"jacobi,circulant,none"`
+	Scale      float64 `help:"Signal scale s^2 (prior covariance s^2 K); 0 = fit by marginal likelihood."`
+	Tol        float64 `help:"Relative residual at which conjugate gradients stop." default:"1e-6"`
+	MaxIter    int     `help:"Conjugate-gradient iteration limit per solve." default:"5000" name:"max-iter"`
+	VarSamples int     `help:"Posterior draws for the variance map (std.png, variance.npy); 0 = none." default:"8" name:"var-samples"`
+	Out        string  `help:"Output folder." default:"out/gp-inpaint"`
+	JSON       bool    `help:"Print the summary as JSON on stdout." name:"json"`
+}
+
+func (c *gpInpaintCmd) Help() string {
+	return kernelHelp + " The restored image is the posterior mean (constant mean of flat prior), computed by preconditioned conjugate gradients on (K_OO + tau I) a = y_O with FFT (or Fourier-block) products; scale and noise maximize the restricted marginal likelihood of the observed pixels in 9 windows of 20x20 pixels. Writes clean.png, mask.png, observed.png (missing pixels black), restored.png, std.png and variance.npy (posterior standard deviation and variance from --var-samples draws) and result.json."
+}
+
+func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
+	start := time.Now()
+	if c.Keep < 0 || c.Keep > 1 {
+		return fmt.Errorf("--keep %g must be in (0, 1]", c.Keep)
+	}
+	if c.Sigma < 0 || c.Noise < 0 || c.Scale < 0 || c.MinNoise < 0 {
+		return fmt.Errorf("--sigma, --noise, --min-noise and --scale must be >= 0")
+	}
+	var a arch.Arch
+	var err error
+	if c.Kernel == "arch" {
+		if a, err = parseArch(c.Arch, 2); err != nil {
+			return err
+		}
+	}
+	clean, name, err := c.imageFlags.load(a, c.Kernel == "arch")
+	if err != nil {
+		return err
+	}
+	var mask []bool
+	if c.Mask != "" {
+		var w, h int
+		if mask, w, h, err = imageio.LoadMask(c.Mask); err != nil {
+			return err
+		}
+		if w != clean.W || h != clean.H {
+			return fmt.Errorf("mask %s is %dx%d but the image is %dx%d (after any --crop); give a mask of the image's size", c.Mask, h, w, clean.H, clean.W)
+		}
+	} else {
+		keep := c.Keep
+		if keep == 0 {
+			keep = 0.5
+		}
+		mask = imageio.RandomMask(clean.W, clean.H, keep, c.Seed)
+	}
+	nobs := 0
+	for _, b := range mask {
+		if b {
+			nobs++
+		}
+	}
+	obs := clean
+	if c.Sigma > 0 {
+		obs = imageio.AddNoise(clean, c.Sigma/255, c.Seed)
+	}
+	size := []int{clean.H, clean.W}
+	o := gp.InpaintOptions{Scale: c.Scale, Noise: c.Noise / 255, MinNoise: c.MinNoise / 255, Tol: c.Tol, MaxIter: c.MaxIter,
+		VarSamples: c.VarSamples, Seed: c.Seed, Precond: c.Precond}
+	y := channels(obs)
+	res := gpResult{Command: "gp inpaint", Image: name, Size: size, Channels: clean.C, Sigma255: c.Sigma, Seed: c.Seed, Kernel: c.Kernel, Keep: float64(nobs) / float64(len(mask))}
+	var r *gp.Restoration
+	if c.Kernel == "arch" {
+		res.Arch = a.String()
+		t := time.Now()
+		k, _, err := computeKernels(ctx, g, a, size, false, c.kernelFlags)
+		if err != nil {
+			return err
+		}
+		res.KernelSecs = time.Since(t).Seconds()
+		p, err := gp.NewPrior(k, gp.PriorOptions{Approx: c.approx(), Workers: c.Workers})
+		if err != nil {
+			return err
+		}
+		if r, err = p.Inpaint(y, mask, o); err != nil {
+			return err
+		}
+	} else {
+		fam, err := c.family()
+		if err != nil {
+			return err
+		}
+		res.Kernel = fam.String()
+		if r, err = gp.InpaintBaseline(fam, size, y, mask, c.Length, o); err != nil {
+			return err
+		}
+	}
+	restored := clip01(fromChannels(r.Mean, clean.W, clean.H))
+	observed := clip01(obs)
+	for ch := 0; ch < observed.C; ch++ {
+		pl := observed.Channel(ch)
+		for i, b := range mask {
+			if !b {
+				pl[i] = 0
+			}
+		}
+	}
+	res.PSNRInput, _ = imageio.PSNR(observed, clean)
+	res.PSNRRestored, _ = imageio.PSNR(restored, clean)
+	var se float64
+	var nm int
+	for ch := 0; ch < clean.C; ch++ {
+		a, b := restored.Channel(ch), clean.Channel(ch)
+		for i, m := range mask {
+			if !m {
+				se += (a[i] - b[i]) * (a[i] - b[i])
+				nm++
+			}
+		}
+	}
+	if nm > 0 && se > 0 {
+		res.PSNRMissing = 10 * math.Log10(float64(nm)/se)
+	}
+	res.Hyper, res.Note = r.Hyper, r.Note
+	res.Noise255 = r.Hyper.Noise * 255
+	res.Iterations, res.Residuals = r.Iterations, r.Residual
+	res.Seconds = time.Since(start).Seconds()
+	if err := os.MkdirAll(c.Out, 0o755); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		img  imageio.Image
+	}{{"clean.png", clean}, {"observed.png", observed}, {"restored.png", restored}} {
+		if err := imageio.Save(filepath.Join(c.Out, f.name), f.img); err != nil {
+			return err
+		}
+	}
+	if err := imageio.SaveMask(filepath.Join(c.Out, "mask.png"), mask, clean.W, clean.H); err != nil {
+		return err
+	}
+	if r.Var != nil {
+		if err := npy.WriteFloat64(filepath.Join(c.Out, "variance.npy"), size, r.Var); err != nil {
+			return err
+		}
+		std := imageio.New(clean.W, clean.H, 1)
+		var mx float64
+		for _, v := range r.Var {
+			mx = math.Max(mx, math.Sqrt(math.Max(v, 0)))
+		}
+		for i, v := range r.Var {
+			if mx > 0 {
+				std.Pix[i] = math.Sqrt(math.Max(v, 0)) / mx
+			}
+		}
+		if err := imageio.Save(filepath.Join(c.Out, "std.png"), std); err != nil {
+			return err
+		}
+	}
+	if err := writeJSON(filepath.Join(c.Out, "result.json"), res, c.JSON); err != nil {
+		return err
+	}
+	if !c.JSON {
+		printGP(res)
+		for k, rr := range r.Residual {
+			if rr > 10*c.Tol {
+				fmt.Fprintf(os.Stderr, "warning: solve %d stopped at relative residual %.2g after %d iterations (--tol %g); raise --max-iter\n", k, rr, r.Iterations[k], c.Tol)
+			}
+		}
+	}
+	return nil
+}
