@@ -118,7 +118,10 @@ func (p *Prior) Predict(y [][]float64, o PredictOptions) (*Prediction, error) {
 		neg[j] = f < 0
 	}
 	pow := func(j, t int) float64 {
-		v := math.Exp(float64(t) * logf[j])
+		if t == 0 {
+			return 1 // also when eta lambda = 1 exactly (0^0)
+		}
+		v := math.Exp(float64(t) * logf[j]) // 0 when eta lambda = 1
 		if neg[j] && t%2 == 1 {
 			return -v
 		}

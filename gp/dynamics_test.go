@@ -222,6 +222,21 @@ func TestPredictDecay(t *testing.T) {
 	if pr.PSNRExpected != nil {
 		t.Fatal("PSNR without a clean image")
 	}
+	// A step with eta lambda = 1 exactly for the top mode: (1 - 1)^0 = 1,
+	// not NaN.
+	clean := [][]float64{y[0]}
+	pr, err = p.Predict(y, PredictOptions{LR: 1 / p.MaxEigenvalue(), Iters: 3, Clean: clean, Noise: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range pr.PSNRExpected {
+		if math.IsNaN(v) || math.IsNaN(pr.PSNRRealized[i]) || math.IsNaN(pr.FBC[i][0]) {
+			t.Fatalf("NaN at iteration %d with eta lambda_max = 1", pr.Iters[i])
+		}
+	}
+	if want := 10 * math.Log10(float64(p.Points())/sumSq(y[0])); math.Abs(pr.PSNRRealized[0]-want) > 1e-9 {
+		t.Fatalf("PSNR at t=0 %g, want %g (f_0 = 0)", pr.PSNRRealized[0], want)
+	}
 	if _, err := p.Predict(y, PredictOptions{LR: 2.01 / p.MaxEigenvalue(), Iters: 3}); err == nil {
 		t.Fatal("unstable step accepted")
 	}
@@ -257,4 +272,12 @@ func TestFBCBands(t *testing.T) {
 	check(0, 5, 4)  // d = 5 = r_5
 	check(3, 4, 4)  // d = 5
 	check(4, 4, -1) // d = 5.66 > W/2: corner, left out
+}
+
+func sumSq(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x * x
+	}
+	return s
 }
