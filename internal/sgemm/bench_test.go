@@ -83,3 +83,10 @@ func BenchmarkKernel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGemmTrans times every transA/transB combination at 512³.
+func BenchmarkGemmTrans(b *testing.B) {
+	for _, tr := range []int{0, 1, 2, 3} {
+		b.Run(fmt.Sprintf("tA%v_tB%v", tr&1 != 0, tr&2 != 0), func(b *testing.B) { benchGemm(b, best, int(threads.Load()), tr&1 != 0, tr&2 != 0, 512, 512, 512) })
+	}
+}
