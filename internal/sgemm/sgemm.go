@@ -106,6 +106,8 @@ const minFlopsPerThread = 1 << 21
 // packCost is the cost of packing one matrix element, in flops.
 const packCost = 50
 
+// run validates the arguments and computes Gemm with kern on up to
+// nthreads goroutines.
 func run(kern *kernel, nthreads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {

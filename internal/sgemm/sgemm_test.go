@@ -204,6 +204,30 @@ func TestThreadsBitIdentical(t *testing.T) {
 	}
 }
 
+// TestTransposedTiles checks that computing C^T (chosen by run for small n)
+// gives bit for bit the result of the direct computation.
+func TestTransposedTiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, kern := range kernels() {
+		for tr := 0; tr < 4; tr++ {
+			m, n, k := 5*kern.mr+3, 2, 300
+			p := newProblem(rng, tr&1 != 0, tr&2 != 0, m, n, k, 0.75, 0.5)
+			if padded(n, m, kern.mr, kern.nr)*4 >= padded(m, n, kern.mr, kern.nr)*3 {
+				continue // run would not transpose
+			}
+			got := p.solve(kern, 2)
+			want := append([]float32(nil), p.c...)
+			dispatch(kern, 1, p.transA, p.transB, false, m, n, k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, want, p.ldc)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s %v: transposed tiles give %g at %d, direct %g", kern.name, p, got[i], i, want[i])
+				}
+			}
+			p.check(t, kern.name, got)
+		}
+	}
+}
+
 func TestGemmSpecialCases(t *testing.T) {
 	nan := float32(math.NaN())
 	for _, kern := range kernels() {
