@@ -26,6 +26,7 @@ type batchnorm struct {
 	tracked     int64
 	fused       bool      // a leaky activation follows, with slope
 	slope       float32   // 1 when not fused (identity)
+	inBias      *Param    // bias of the conv feeding it, never added to its input (see conv.foldBias)
 	mean, istd  []float32 // per (sample, channel) of the last pass
 	scratch     []float64 // per (sample, channel): variance; backward sums
 }
@@ -109,6 +110,9 @@ func (bn *batchnorm) forward(p *pass, in []*value, out *value) {
 		}
 		m /= float64(p.b)
 		v /= float64(p.b)
+		if bn.inBias != nil {
+			m += float64(bn.inBias.Mult) * float64(bn.inBias.Data[ch])
+		}
 		bn.rmean.Data[ch] = float32((1-bnMomentum)*float64(bn.rmean.Data[ch]) + bnMomentum*m)
 		bn.rvar.Data[ch] = float32((1-bnMomentum)*float64(bn.rvar.Data[ch]) + bnMomentum*v)
 	}

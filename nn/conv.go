@@ -26,6 +26,7 @@ type conv struct {
 	idxY, idxX        []int32 // input row/column read by tap t at output o: [t*nout+o], -1 for a zero
 	loX, hiX          []int   // per tap tx, the outputs whose column is inside the input (stride 1)
 	rows              int     // output rows per im2col block
+	foldBias          bool    // the only consumer is a batch norm, which cancels the bias
 }
 
 // padIndex maps input coordinate i of an axis of length n to the stored
@@ -250,7 +251,7 @@ func (c *conv) forward(p *pass, in []*value, out *value) {
 				sgemm.Gemm(false, false, c.cout, nc, k, wm, w, k, col, nc, 0, yb[y0*c.wout:], hw)
 			}
 		}
-		if c.b != nil {
+		if c.b != nil && !c.foldBias {
 			bias, bm := c.b.Data, c.b.Mult
 			parallelFor(c.cout, hw, func(lo, hi int) {
 				for ch := lo; ch < hi; ch++ {
@@ -268,7 +269,7 @@ func (c *conv) backward(p *pass, in []*value, out *value, dy []float32, dx [][]f
 	nout := c.cout * hw
 	k := c.cin * c.kh * c.kw
 	w, wm, dw := c.w.Data, c.w.Mult, c.w.Grad
-	if c.b != nil {
+	if c.b != nil && !c.foldBias {
 		db, bm := c.b.Grad, c.b.Mult
 		parallelFor(c.cout, p.b*hw, func(lo, hi int) {
 			for ch := lo; ch < hi; ch++ {

@@ -34,6 +34,9 @@
 //     B = 1 this is exactly PyTorch's BatchNorm2d in training mode. Running
 //     statistics are updated as PyTorch does (momentum 0.1, unbiased
 //     variance), averaging the per-sample statistics when B > 1.
+//     A conv bias feeding only a batch norm cancels in its output: nn
+//     never adds it, its gradient is exactly 0 (PyTorch gets rounding noise
+//     there) and it enters only the batch norm's running mean.
 //   - Save and Concat: skip connections; Concat's output is
 //     [Branch(saved), current] along channels.
 //

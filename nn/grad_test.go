@@ -19,6 +19,9 @@ type gradCase struct {
 	size  []int
 	batch int
 	away  float64 // keep input values at least this far from 0 (kinks)
+	// bnAway sets batch norm gamma small and beta = +-1 by channel, so that
+	// a fused activation sees no pre-activation near its kink.
+	bnAway bool
 }
 
 func simpleArch(dims int, pad arch.Padding, param arch.Param, layers ...arch.Layer) arch.Arch {
@@ -35,7 +38,7 @@ func simpleArch(dims int, pad arch.Padding, param arch.Param, layers ...arch.Lay
 func gradCases() []gradCase {
 	var cs []gradCase
 	add := func(name string, a arch.Arch, size []int, batch int, away float64) {
-		cs = append(cs, gradCase{name, a, size, batch, away})
+		cs = append(cs, gradCase{name: name, a: a, size: size, batch: batch, away: away})
 	}
 	for _, pad := range []arch.Padding{arch.Circular, arch.Zero, arch.Reflect} {
 		for _, cv := range []arch.Conv{{Out: 4, K: 3, Stride: 1, Bias: true}, {Out: 2, K: 5, Stride: 2, Bias: true},
@@ -74,7 +77,7 @@ func gradCases() []gradCase {
 	}
 	for _, mode := range []arch.UpMode{arch.Nearest, arch.Bilinear} {
 		for _, pad := range []arch.Padding{arch.Circular, arch.Reflect} {
-			for _, size := range [][]int{{8, 6}, {2, 4}, {2, 2}, {8}, {2}} {
+			for _, size := range [][]int{{8, 6}, {2, 4}, {2, 2}, {8}, {2}, {4, 38}, {42}} {
 				dims := len(size)
 				add(fmt.Sprintf("upsample%dd-%s-%s-%v", dims, mode, pad, size), simpleArch(dims, pad, arch.Standard, arch.Upsample{Mode: mode}), size, 2, 0)
 			}
@@ -88,6 +91,7 @@ func gradCases() []gradCase {
 	// Batch norm fused with a following ReLU / LeakyReLU.
 	for _, ac := range []arch.Act{{Fn: arch.ReLU}, {Fn: arch.LeakyReLU, Slope: 0.2}, {Fn: arch.LeakyReLU, Slope: 0}} {
 		add(fmt.Sprintf("bn-%s-%g", ac.Fn, ac.Slope), simpleArch(2, arch.Zero, arch.Standard, arch.BatchNorm{Affine: true, Eps: 1e-5}, ac), []int{3, 4}, 2, 0)
+		cs[len(cs)-1].bnAway = true
 	}
 	add("concat-branch", simpleArch(2, arch.Circular, arch.NTK,
 		arch.Save{Name: "s"}, arch.Conv{Out: 3, K: 3, Stride: 2, Bias: true}, arch.Act{Fn: arch.Tanh}, arch.Upsample{Mode: arch.Bilinear},
@@ -111,8 +115,13 @@ func checkGrad(t *testing.T, c gradCase, seed uint64) {
 	}
 	rng := rand.New(rand.NewPCG(seed, 5))
 	for _, p := range n.Params() {
-		if p.Kind == BNWeight || p.Kind == BNBias {
-			for i := range p.Data {
+		for i := range p.Data {
+			switch {
+			case c.bnAway && p.Kind == BNWeight:
+				p.Data[i] = float32(0.1 + 0.05*rng.Float64())
+			case c.bnAway && p.Kind == BNBias:
+				p.Data[i] = float32(2*(i%2) - 1)
+			case p.Kind == BNWeight || p.Kind == BNBias:
 				p.Data[i] = float32(rng.NormFloat64()) + float32(p.Kind-BNBias)
 			}
 		}

@@ -222,6 +222,28 @@ func (n *Net) plan() {
 			nd.out.keep = true
 		}
 	}
+	// A conv bias whose only consumer is a batch norm cancels in the batch
+	// norm's output: the conv never adds it (its gradient is exactly 0)
+	// and the batch norm adds it to its running mean only.
+	for i, nd := range n.nodes {
+		cv, ok := nd.op.(*conv)
+		if !ok || cv.b == nil || nd.out == n.output {
+			continue
+		}
+		var users []*node
+		for _, other := range n.nodes[i+1:] {
+			for _, v := range other.in {
+				if v == nd.out {
+					users = append(users, other)
+				}
+			}
+		}
+		if len(users) == 1 {
+			if bn, ok := users[0].op.(*batchnorm); ok {
+				cv.foldBias, bn.inBias = true, cv.b
+			}
+		}
+	}
 	n.planGrad()
 }
 

@@ -46,15 +46,11 @@ func (l *upsample) up1(x, y []float32) {
 		}
 		return
 	}
-	for i := 1; i < n-1; i++ {
-		v := 0.75 * x[i]
-		y[2*i] = v + 0.25*x[i-1]
-		y[2*i+1] = v + 0.25*x[i+1]
-	}
+	upRow(x, y)
 	for _, i := range [2]int{0, n - 1} {
-		v := 0.75 * x[i]
-		y[2*i] = v + 0.25*x[l.nb(i, -1, n)]
-		y[2*i+1] = v + 0.25*x[l.nb(i, 1, n)]
+		v := float32(0.75 * x[i])
+		y[2*i] = v + float32(0.25*x[l.nb(i, -1, n)])
+		y[2*i+1] = v + float32(0.25*x[l.nb(i, 1, n)])
 	}
 }
 
@@ -68,19 +64,25 @@ func (l *upsample) up1T(g, d []float32) {
 		}
 		return
 	}
-	// y[2i] reads x[i] (0.75) and its left neighbour (0.25); y[2i+1] reads
-	// x[i] (0.75) and its right neighbour (0.25).
-	for i := range d {
-		d[i] += 0.75 * (g[2*i] + g[2*i+1])
+	if n < 3 {
+		// y[2i] reads x[i] (0.75) and its left neighbour (0.25); y[2i+1]
+		// reads x[i] (0.75) and its right neighbour (0.25).
+		for i := range d {
+			d[i] += 0.75 * (g[2*i] + g[2*i+1])
+			d[l.nb(i, -1, n)] += 0.25 * g[2*i]
+			d[l.nb(i, 1, n)] += 0.25 * g[2*i+1]
+		}
+		return
 	}
-	d[l.nb(0, -1, n)] += 0.25 * g[0]
-	for i := 1; i < n; i++ {
-		d[i-1] += 0.25 * g[2*i]
+	upRowT(g, d)
+	// The borders: d[0] also receives 0.25 g[0] (clamped) or 0.25 g[2n-1]
+	// (wrapped), d[n-1] receives 0.25 g[2n-1] or 0.25 g[0].
+	lo, hi := g[0], g[2*n-1]
+	if l.wrap {
+		lo, hi = hi, lo
 	}
-	for i := 0; i < n-1; i++ {
-		d[i+1] += 0.25 * g[2*i+1]
-	}
-	d[l.nb(n-1, 1, n)] += 0.25 * g[2*n-1]
+	d[0] += float32(0.75*(g[0]+g[1])) + float32(0.25*(g[2]+lo))
+	d[n-1] += float32(0.75*(g[2*n-2]+g[2*n-1])) + float32(0.25*(g[2*n-3]+hi))
 }
 
 func (l *upsample) forward(p *pass, in []*value, out *value) {
@@ -109,10 +111,8 @@ func (l *upsample) forward(p *pass, in []*value, out *value) {
 						l.up1(r, dst)
 						continue
 					}
-					q := xs[l.nb(i, d, h)*w:]
-					for j := range tmp {
-						tmp[j] = 0.75*r[j] + 0.25*q[j]
-					}
+					q := xs[l.nb(i, d, h)*w : (l.nb(i, d, h)+1)*w]
+					axpby(r, q, tmp, 0.75, 0.25)
 					l.up1(tmp, dst)
 				}
 			}
@@ -159,10 +159,8 @@ func (l *upsample) backward(p *pass, in []*value, out *value, dy []float32, dx [
 				}
 				a := ds[i*w : (i+1)*w]
 				b := ds[l.nb(i, dir, h)*w : (l.nb(i, dir, h)+1)*w]
-				for j, v := range tmp {
-					a[j] += 0.75 * v
-					b[j] += 0.25 * v
-				}
+				axpby(a, tmp, a, 1, 0.75)
+				axpby(b, tmp, b, 1, 0.25)
 			}
 		}
 	})

@@ -197,3 +197,51 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+// axpby sets z = a*x + b*y. z may alias x or y.
+func axpby(x, y, z []float32, a, b float32) {
+	n := len(z)
+	x, y = x[:n], y[:n]
+	n8 := 0
+	if useAVX && n >= 8 {
+		n8 = n &^ 7
+		axpbyAVX(&x[0], &y[0], &z[0], n8, a, b)
+	}
+	for i := n8; i < n; i++ {
+		z[i] = float32(a*x[i]) + float32(b*y[i])
+	}
+}
+
+// upRow writes the bilinear x2 up-sampling of x (n >= 2 values) into y
+// (2n values) for the interior i = 1 .. n-2; the caller fills y[0], y[1],
+// y[2n-2] and y[2n-1].
+func upRow(x, y []float32) {
+	n := len(x)
+	y = y[:2*n]
+	i := 1
+	if blocks := (n - 2) / 8; useAVX && blocks > 0 {
+		upRowAVX(&x[0], &y[0], blocks)
+		i += 8 * blocks
+	}
+	for ; i < n-1; i++ {
+		v := float32(0.75 * x[i])
+		y[2*i] = v + float32(0.25*x[i-1])
+		y[2*i+1] = v + float32(0.25*x[i+1])
+	}
+}
+
+// upRowT adds to d (n >= 2 values) the interior part of the transpose of
+// upRow applied to g (2n values): for i = 1 .. n-2,
+// d[i] += 0.75 (g[2i] + g[2i+1]) + 0.25 (g[2i-1] + g[2i+2]).
+func upRowT(g, d []float32) {
+	n := len(d)
+	g = g[:2*n]
+	i := 1
+	if blocks := (n - 2) / 8; useAVX && blocks > 0 {
+		upRowTAVX(&g[0], &d[0], blocks)
+		i += 8 * blocks
+	}
+	for ; i < n-1; i++ {
+		d[i] += float32(0.75*(g[2*i]+g[2*i+1])) + float32(0.25*(g[2*i-1]+g[2*i+2]))
+	}
+}

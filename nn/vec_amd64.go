@@ -25,3 +25,12 @@ func leakyGradAVX(dy, y, dx *float32, n int, slope float32, acc int)
 
 //go:noescape
 func addAVX(d, s *float32, n int)
+
+//go:noescape
+func axpbyAVX(x, y, z *float32, n int, a, b float32)
+
+//go:noescape
+func upRowAVX(x, y *float32, blocks int)
+
+//go:noescape
+func upRowTAVX(gr, d *float32, blocks int)

@@ -234,3 +234,106 @@ addloop:
 	JNZ     addloop
 	VZEROUPPER
 	RET
+
+// func axpbyAVX(x, y, z *float32, n int, a, b float32)
+// z = a*x + b*y
+TEXT ·axpbyAVX(SB), NOSPLIT, $0-40
+	MOVQ         x+0(FP), SI
+	MOVQ         y+8(FP), BX
+	MOVQ         z+16(FP), DI
+	MOVQ         n+24(FP), CX
+	VBROADCASTSS a+32(FP), Y0
+	VBROADCASTSS b+36(FP), Y1
+	SHRQ         $3, CX
+
+axloop:
+	VMULPS  (SI), Y0, Y2
+	VMULPS  (BX), Y1, Y3
+	VADDPS  Y3, Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, BX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     axloop
+	VZEROUPPER
+	RET
+
+// func upRowAVX(x, y *float32, blocks int)
+// For i = 1 .. 8*blocks: y[2i] = 0.75 x[i] + 0.25 x[i-1],
+// y[2i+1] = 0.75 x[i] + 0.25 x[i+1].
+TEXT ·upRowAVX(SB), NOSPLIT, $0-24
+	MOVQ         x+0(FP), SI
+	MOVQ         y+8(FP), DI
+	MOVQ         blocks+16(FP), CX
+	MOVL         $0x3f400000, AX // 0.75
+	MOVD         AX, X0
+	VBROADCASTSS X0, Y0
+	MOVL         $0x3e800000, AX // 0.25
+	MOVD         AX, X1
+	VBROADCASTSS X1, Y1
+	ADDQ         $4, SI          // &x[1]
+	ADDQ         $8, DI          // &y[2]
+
+uploop:
+	VMULPS     (SI), Y0, Y2    // 0.75 x[i]
+	VMULPS     -4(SI), Y1, Y3  // 0.25 x[i-1]
+	VMULPS     4(SI), Y1, Y4   // 0.25 x[i+1]
+	VADDPS     Y3, Y2, Y3      // even
+	VADDPS     Y4, Y2, Y4      // odd
+	VUNPCKLPS  Y4, Y3, Y5
+	VUNPCKHPS  Y4, Y3, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y8
+	VMOVUPS    Y7, (DI)
+	VMOVUPS    Y8, 32(DI)
+	ADDQ       $32, SI
+	ADDQ       $64, DI
+	DECQ       CX
+	JNZ        uploop
+	VZEROUPPER
+	RET
+
+// func upRowTAVX(gr, d *float32, blocks int)
+// For i = 1 .. 8*blocks: d[i] += 0.75 (g[2i] + g[2i+1]) + 0.25 (g[2i-1] + g[2i+2]).
+TEXT ·upRowTAVX(SB), NOSPLIT, $0-24
+	MOVQ         gr+0(FP), SI
+	MOVQ         d+8(FP), DI
+	MOVQ         blocks+16(FP), CX
+	MOVL         $0x3f400000, AX
+	MOVD         AX, X0
+	VBROADCASTSS X0, Y0
+	MOVL         $0x3e800000, AX
+	MOVD         AX, X1
+	VBROADCASTSS X1, Y1
+	ADDQ         $8, SI // &g[2]
+	ADDQ         $4, DI // &d[1]
+
+uptloop:
+	VMOVUPS (SI), Y2       // g[2i .. 2i+8)
+	VMOVUPS 32(SI), Y3     // g[2i+8 .. 2i+16)
+	VSHUFPS $0x88, Y3, Y2, Y4
+	VPERMPD $0xd8, Y4, Y4  // E[i..i+8)
+	VSHUFPS $0xdd, Y3, Y2, Y5
+	VPERMPD $0xd8, Y5, Y5  // O[i..i+8)
+	VADDPS  Y5, Y4, Y4     // E + O
+	VMOVUPS -8(SI), Y2     // g[2i-2 ..)
+	VMOVUPS 24(SI), Y3
+	VSHUFPS $0xdd, Y3, Y2, Y6
+	VPERMPD $0xd8, Y6, Y6  // O[i-1 ..)
+	VMOVUPS 8(SI), Y2      // g[2i+2 ..)
+	VMOVUPS 40(SI), Y3
+	VSHUFPS $0x88, Y3, Y2, Y7
+	VPERMPD $0xd8, Y7, Y7  // E[i+1 ..)
+	VADDPS  Y7, Y6, Y6     // O[i-1] + E[i+1]
+	VMULPS  Y0, Y4, Y4
+	VMULPS  Y1, Y6, Y6
+	VADDPS  Y6, Y4, Y4
+	VADDPS  (DI), Y4, Y4
+	VMOVUPS Y4, (DI)
+	ADDQ    $64, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     uptloop
+	VZEROUPPER
+	RET

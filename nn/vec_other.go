@@ -14,3 +14,7 @@ func bnWriteAVX(dy, y, x, dx *float32, n int, m, a, c0, c1, slope float32, flags
 }
 func leakyGradAVX(dy, y, dx *float32, n int, slope float32, acc int) { panic("nn: no assembly") }
 func addAVX(d, s *float32, n int)                                    { panic("nn: no assembly") }
+
+func axpbyAVX(x, y, z *float32, n int, a, b float32) { panic("nn: no assembly") }
+func upRowAVX(x, y *float32, blocks int)              { panic("nn: no assembly") }
+func upRowTAVX(gr, d *float32, blocks int)            { panic("nn: no assembly") }

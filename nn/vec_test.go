@@ -125,3 +125,61 @@ func TestVecKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestVecUpsample checks the up-sampling and axpby kernels: assembly
+// against the Go mirror (bit-identical) and against float64 formulas.
+func TestVecUpsample(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	rnd := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(rng.NormFloat64())
+		}
+		return s
+	}
+	run := func(avx bool, f func()) {
+		old := useAVX
+		useAVX = avx && old
+		defer func() { useAVX = old }()
+		f()
+	}
+	for _, n := range []int{2, 3, 9, 10, 17, 18, 19, 64, 131} {
+		x, z := rnd(n), rnd(n)
+		var out [2][]float32
+		for k, avx := range []bool{true, false} {
+			out[k] = make([]float32, n)
+			run(avx, func() { axpby(x, z, out[k], 0.75, -1.5) })
+		}
+		for i := range x {
+			want := 0.75*float64(x[i]) - 1.5*float64(z[i])
+			if out[0][i] != out[1][i] || math.Abs(float64(out[0][i])-want) > 1e-5 {
+				t.Fatalf("axpby n=%d i=%d", n, i)
+			}
+		}
+		for k, avx := range []bool{true, false} {
+			out[k] = make([]float32, 2*n)
+			run(avx, func() { upRow(x, out[k]) })
+		}
+		for i := 1; i < n-1; i++ {
+			e := 0.75*float64(x[i]) + 0.25*float64(x[i-1])
+			o := 0.75*float64(x[i]) + 0.25*float64(x[i+1])
+			if out[0][2*i] != out[1][2*i] || out[0][2*i+1] != out[1][2*i+1] || math.Abs(float64(out[0][2*i])-e) > 1e-6 || math.Abs(float64(out[0][2*i+1])-o) > 1e-6 {
+				t.Fatalf("upRow n=%d i=%d", n, i)
+			}
+		}
+		g, d0 := rnd(2*n), rnd(n)
+		for k, avx := range []bool{true, false} {
+			out[k] = append([]float32(nil), d0...)
+			run(avx, func() { upRowT(g, out[k]) })
+		}
+		for i := range d0 {
+			want := float64(d0[i])
+			if i >= 1 && i < n-1 {
+				want += 0.75*(float64(g[2*i])+float64(g[2*i+1])) + 0.25*(float64(g[2*i-1])+float64(g[2*i+2]))
+			}
+			if out[0][i] != out[1][i] || math.Abs(float64(out[0][i])-want) > 1e-5 {
+				t.Fatalf("upRowT n=%d i=%d: asm %g go %g want %g", n, i, out[0][i], out[1][i], want)
+			}
+		}
+	}
+}
