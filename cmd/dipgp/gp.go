@@ -33,10 +33,10 @@ const kernelHelp = "The prior is the NNGP of the architecture's pre-activation o
 
 // kernelFlags are the flags that select and compute a kernel.
 type kernelFlags struct {
-	Arch    string  `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file (see 'dipgp arch list')." default:"dip-skip"`
-	Approx  string  `help:"Cyclostationary kernels: auto (exact Fourier blocks when affordable, else the phase-averaged map), exact, or average (always the phase-averaged, stationary map)." default:"auto" enum:"auto,exact,average"`
-	MaxMem  float64 `help:"Refuse kernel computations that need more than this many GiB." default:"8" name:"max-mem"`
-	Workers int     `help:"Goroutines (0 = all cores). Results do not depend on it."`
+	Arch    string `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file (see 'dipgp arch list')." default:"dip-skip"`
+	Approx  string `help:"Cyclostationary kernels: auto (exact Fourier blocks when affordable, else the phase-averaged map), exact, or average (always the phase-averaged, stationary map)." default:"auto" enum:"auto,exact,average"`
+	MaxMem  string `help:"Refuse kernel computations whose estimated memory exceeds this (e.g. 8GB, 6GiB). Default: 75% of the machine's memory." name:"max-memory"`
+	Workers int    `help:"Goroutines (0 = all cores). Results do not depend on it."`
 }
 
 func (k kernelFlags) approx() gp.Approx {
@@ -69,9 +69,13 @@ func computeKernels(ctx context.Context, g *Globals, a arch.Arch, size []int, nt
 		return kernel.Map{}, kernel.Map{}, sizeError(a, size, err)
 	}
 	pre := a.PreActivation()
+	limit, err := (&kernelCmd{MaxMemory: k.MaxMem}).memoryLimit()
+	if err != nil {
+		return kernel.Map{}, kernel.Map{}, err
+	}
 	prog := newProgress(g)
 	bar := prog.Bar("kernel "+a.String(), 0)
-	o := kernel.Options{NTK: ntk, Workers: k.Workers, MaxBytes: int64(k.MaxMem * (1 << 30)), Progress: bar.Func()}
+	o := kernel.Options{NTK: ntk, Workers: k.Workers, MaxBytes: limit, Progress: bar.Func()}
 	nngp, ntkm, err = kernel.Compute(ctx, pre, size, o)
 	bar.Done()
 	prog.Wait()
