@@ -160,8 +160,19 @@ func arcCos(a, c, s float64) (q, qd float64) {
 	if s > 0 {
 		rho = min(max(c/s, -1), 1)
 	}
-	th := math.Acos(rho)
-	j := math.Sqrt(1-rho*rho) + (math.Pi-th)*rho
+	// theta = acos(rho) from sin(theta) = sqrt(1 - rho^2), which J needs
+	// anyway: theta = atan(sin/rho) (+ pi for rho < 0).
+	sn := math.Sqrt(1 - rho*rho)
+	var th float64
+	switch {
+	case rho > 0:
+		th = math.Atan(sn / rho)
+	case rho < 0:
+		th = math.Pi + math.Atan(sn/rho)
+	default:
+		th = math.Pi / 2
+	}
+	j := sn + (math.Pi-th)*rho
 	b := (1 - a) * (1 - a)
 	return a*c + b*s*j/(2*math.Pi), a + b*(math.Pi-th)/(2*math.Pi)
 }

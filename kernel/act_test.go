@@ -93,8 +93,12 @@ func TestSeriesVsQuadrature(t *testing.T) {
 				n = 160 // tanh at variance 4 needs degree ~400
 			}
 			sq, sqd := seriesAt(t, l, c.a, c.b, k12, n)
-			bq, bqd := bivariate(fnOf(l), c.a, c.b, k12, 256)
-			gq, gqd := cartesianGH(fnOf(l), c.a, c.b, k12, 800)
+			nb := 128
+			if fn == arch.Tanh && math.Max(c.a, c.b) >= 2.5 {
+				nb = 256 // tanh at variance 4 is steep in polar coordinates
+			}
+			bq, bqd := bivariate(fnOf(l), c.a, c.b, k12, nb)
+			gq, gqd := cartesianGH(fnOf(l), c.a, c.b, k12, 600)
 			for _, ref := range [][2]float64{{bq, bqd}, {gq, gqd}} {
 				if math.Abs(sq-ref[0]) > 1e-11 || math.Abs(sqd-ref[1]) > 1e-11 {
 					t.Errorf("%s %+v: series Q=%.15g Qdot=%.15g, quadrature Q=%.15g Qdot=%.15g (diff %.2g, %.2g)",

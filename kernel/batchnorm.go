@@ -36,50 +36,48 @@ func (r *run) batchnorm(l arch.BatchNorm, s state, where string) (state, error) 
 		if r.dry {
 			continue
 		}
-		v, err := r.center(p.g, p.m.data[:n])
+		m := p.m.data[:n]
+		mean, mbar, err := r.rowMeans(p.g, m)
 		if err != nil {
 			return s, err
 		}
+		// v = mean_x K_c(x, x) = mean_p (k[p][0] - 2 m[p] + Mbar).
+		var v float64
+		for q := range mean {
+			v += m[q*p.g.points()] - 2*mean[q] + mbar
+		}
+		v /= float64(len(mean))
 		if !(v+l.Eps > 0) {
 			return s, fmt.Errorf("kernel: %s: the field has spatial variance %g (it is constant over the grid), so batch norm divides by zero; remove the batch norm or give it eps > 0", where, v)
 		}
 		scale := 1 / (v + l.Eps)
-		m := p.m.data[:n]
-		if err := r.parallel(n, func(lo, hi int) {
-			for j := lo; j < hi; j++ {
-				m[j] *= scale
-			}
-		}); err != nil {
+		if err := r.center(p.g, m, mean, mbar, scale, nil, 0); err != nil {
 			return s, err
 		}
 		if p.t == nil {
 			continue
 		}
 		t := p.t.data[:n]
-		if _, err := r.center(p.g, t); err != nil {
+		tmean, tbar, err := r.rowMeans(p.g, t)
+		if err != nil {
 			return s, err
 		}
-		affine := l.Affine
-		if err := r.parallel(n, func(lo, hi int) {
-			for j := lo; j < hi; j++ {
-				t[j] *= scale
-				if affine {
-					t[j] += m[j] + 1
-				}
-			}
-		}); err != nil {
+		var add []float64
+		addC := 0.0
+		if l.Affine {
+			add, addC = m, 1
+		}
+		if err := r.center(p.g, t, tmean, tbar, scale, add, addC); err != nil {
 			return s, err
 		}
 	}
 	return s, nil
 }
 
-// center replaces the map k (geometry g) by its centred version
-// k[p][d] - m[p] - m[q(p,d)] + Mbar and returns the mean centred variance
-// mean_p (k[p][0] - 2 m[p] + Mbar). Row sums are computed per row and then
-// combined in a fixed order, so the result does not depend on the number
-// of workers.
-func (r *run) center(g geom, k []float64) (float64, error) {
+// rowMeans returns m[p] = mean_d k[p][d] for every phase and their mean
+// Mbar. Row sums are computed per row and then combined in a fixed order,
+// so the result does not depend on the number of workers.
+func (r *run) rowMeans(g geom, k []float64) ([]float64, float64, error) {
 	H, W := g.h, g.w
 	nph := g.phases()
 	rows := nph * H
@@ -93,7 +91,7 @@ func (r *run) center(g geom, k []float64) (float64, error) {
 			rs[row] = s
 		}
 	}); err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	mean := make([]float64, nph)
 	var mbar float64
@@ -105,13 +103,16 @@ func (r *run) center(g geom, k []float64) (float64, error) {
 		mean[p] = s / float64(g.points())
 		mbar += mean[p]
 	}
-	mbar /= float64(nph)
-	var v float64
-	for p := range mean {
-		v += k[p*g.points()] - 2*mean[p] + mbar
-	}
-	v /= float64(nph)
-	err := r.parallel(rows, func(lo, hi int) {
+	return mean, mbar / float64(nph), nil
+}
+
+// center replaces the map k (geometry g) in place by
+// scale * (k[p][d] - m[p] - m[q(p,d)] + Mbar) + add[p][d] + addC, where
+// q(p, d) is the phase of x + d (add may be nil).
+func (r *run) center(g geom, k, mean []float64, mbar, scale float64, add []float64, addC float64) error {
+	H, W := g.h, g.w
+	rows := g.phases() * H
+	return r.parallel(rows, func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			ph, dy := row/H, row%H
 			py, px := ph/g.px, ph%g.px
@@ -120,8 +121,19 @@ func (r *run) center(g geom, k []float64) (float64, error) {
 			o := k[row*W : (row+1)*W]
 			mq := mean[qy*g.px:][:g.px]
 			qx := px
+			if add == nil {
+				for dx := range o {
+					o[dx] = scale * (o[dx] + c - mq[qx])
+					qx++
+					if qx == g.px {
+						qx = 0
+					}
+				}
+				continue
+			}
+			a := add[row*W : (row+1)*W]
 			for dx := range o {
-				o[dx] += c - mq[qx]
+				o[dx] = scale*(o[dx]+c-mq[qx]) + a[dx] + addC
 				qx++
 				if qx == g.px {
 					qx = 0
@@ -129,5 +141,4 @@ func (r *run) center(g geom, k []float64) (float64, error) {
 			}
 		}
 	})
-	return v, err
 }

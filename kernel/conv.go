@@ -179,7 +179,7 @@ func (r *run) convInPlace(l arch.Conv, s state, og geom, c, sb2 float64, cin int
 		out.t = r.pool.owned(mp.t, n)
 	}
 	nph := og.phases()
-	r.extra = max(r.extra, int64(r.workers)*int64(nph)*convBlock*8)
+	r.extra = max(r.extra, int64(r.workers)*int64(3*nph)*convBlock*8)
 	if !r.dry {
 		R := (l.K - 1) / 2
 		Ry := R
@@ -210,7 +210,15 @@ func (r *run) convInPlace(l arch.Conv, s state, og geom, c, sb2 float64, cin int
 		// over the block, where main is read from the scratch copy.
 		pass := func(buf []float64, others []src, base []float64, beta float64) error {
 			return r.parallel(blocks, func(lo, hi int) {
+				// scratch: the main part's block; tx: its sums over the x
+				// taps; os: per other part, the tap sums for each of its
+				// phases.
 				scratch := make([]float64, nph*convBlock)
+				tx := make([]float64, nph*convBlock)
+				os := make([][]float64, len(others))
+				for i, o := range others {
+					os[i] = make([]float64, o.py*o.px*convBlock)
+				}
 				acc := make([]float64, convBlock)
 				for blk := lo; blk < hi; blk++ {
 					dy, bx := blk/nb, blk%nb
@@ -221,23 +229,48 @@ func (r *run) convInPlace(l arch.Conv, s state, og geom, c, sb2 float64, cin int
 					}
 					for py := 0; py < og.py; py++ {
 						for px := 0; px < og.px; px++ {
+							t := tx[(py*og.px+px)*convBlock:][:bw]
+							clear(t)
+							for dx := -R; dx <= R; dx++ {
+								sc := scratch[(py*og.px+mod(px+dx, og.px))*convBlock:][:bw]
+								for j, v := range sc {
+									t[j] += v
+								}
+							}
+						}
+					}
+					for i, o := range others {
+						for py := 0; py < o.py; py++ {
+							for px := 0; px < o.px; px++ {
+								t := os[i][(py*o.px+px)*convBlock:][:bw]
+								clear(t)
+								for ty := -Ry; ty <= Ry; ty++ {
+									for dx := -R; dx <= R; dx++ {
+										q := mod(py+ty, o.py)*o.px + mod(px+dx, o.px)
+										for j, v := range o.data[q*npts+d0:][:bw] {
+											t[j] += v
+										}
+									}
+								}
+							}
+						}
+					}
+					for py := 0; py < og.py; py++ {
+						for px := 0; px < og.px; px++ {
 							a := acc[:bw]
 							clear(a)
 							for ty := -Ry; ty <= Ry; ty++ {
-								qy := mod(py+ty, og.py)
-								for tx := -R; tx <= R; tx++ {
-									qx := mod(px+tx, og.px)
-									sc := scratch[(qy*og.px+qx)*convBlock:][:bw]
-									for j, v := range sc {
-										a[j] += rMain * v
-									}
-									for _, o := range others {
-										q := mod(py+ty, o.py)*o.px + mod(px+tx, o.px)
-										in := o.data[q*npts+d0:][:bw]
-										for j, v := range in {
-											a[j] += o.r * v
-										}
-									}
+								for j, v := range tx[(mod(py+ty, og.py)*og.px+px)*convBlock:][:bw] {
+									a[j] += v
+								}
+							}
+							for j := range a {
+								a[j] *= rMain
+							}
+							for i, o := range others {
+								q := (py%o.py)*o.px + px%o.px
+								for j, v := range os[i][q*convBlock:][:bw] {
+									a[j] += o.r * v
 								}
 							}
 							ph := py*og.px + px
