@@ -214,7 +214,7 @@ func (c *predictCmd) write(pr *gp.Prediction) error {
 		}
 		var x, y []float64
 		for i := range it {
-			if v := pr.Residual[i][k]; !math.IsNaN(v) && v > 0 {
+			if v := pr.Residual[i][k]; !math.IsNaN(v) && v >= 1e-4 { // plotted down to 1e-4
 				x = append(x, it[i])
 				y = append(y, v)
 			}
@@ -226,7 +226,7 @@ func (c *predictCmd) write(pr *gp.Prediction) error {
 	if len(series) == 0 {
 		return nil
 	}
-	pl, err = plotting.Lines("Predicted residual ratio |F(f_t - y)| / |F(f_0 - y)|", "iteration", "ratio", series, plotting.Options{LogX: true, LogY: true, LegendLeft: true, LegendBottom: true})
+	pl, err = plotting.Lines("Predicted residual ratio |F(f_t - y)| / |F(f_0 - y)| (down to 1e-4)", "iteration", "ratio", series, plotting.Options{LogX: true, LogY: true, LegendLeft: true, LegendBottom: true})
 	if err != nil {
 		return err
 	}
