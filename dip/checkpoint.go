@@ -65,6 +65,7 @@ type stateFile struct {
 	BestAvg   Best    `json:"best_average"`
 	TrainSec  float64 `json:"train_seconds"`
 	MeasSec   float64 `json:"measure_seconds"`
+	NetSec    float64 `json:"net_seconds"`
 	StepCount int     `json:"steps_timed"`
 	OptSteps  int     `json:"optimizer_steps"`
 	Key       runKey  `json:"key"`
@@ -197,7 +198,7 @@ func writeCheckpointFiles(dir string, cfg Config, st *state) error {
 		return err
 	}
 	sf := stateFile{Version: checkpointVersion, Iter: st.iter, Samples: st.samples, Best: st.best, BestAvg: st.bestAvg,
-		TrainSec: st.trainSec, MeasSec: st.measSec, StepCount: st.stepCount, OptSteps: steps, Key: key}
+		TrainSec: st.trainSec, MeasSec: st.measSec, NetSec: st.netSec, StepCount: st.stepCount, OptSteps: steps, Key: key}
 	js, err := json.MarshalIndent(sf, "", "  ")
 	if err != nil {
 		return err
@@ -242,7 +243,7 @@ func readCheckpoint(cfg Config) (*state, error) {
 		return nil, fmt.Errorf("dip: checkpoint: %w", err)
 	}
 	st := &state{iter: sf.Iter, net: net, samples: sf.Samples, best: sf.Best, bestAvg: sf.BestAvg,
-		trainSec: sf.TrainSec, measSec: sf.MeasSec, stepCount: sf.StepCount}
+		trainSec: sf.TrainSec, measSec: sf.MeasSec, netSec: sf.NetSec, stepCount: sf.StepCount}
 	st.opt = newStepper(cfg.Opt, net.Params(), cfg.Seed, cfg.Arch)
 	arrays := map[string][]float32{}
 	ents, err := os.ReadDir(filepath.Join(dir, "optim"))

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/dipgp/dipgp/arch"
@@ -129,6 +129,10 @@ type Result struct {
 	// measurements and checkpoints excluded; MeasureSeconds the total time
 	// spent measuring; Seconds the total.
 	StepSeconds, MeasureSeconds, Seconds float64
+	// NetSeconds is the part of StepSeconds spent in nn (Forward,
+	// ZeroGrad, Backward) and the parameter update; the rest is the
+	// loop's own work (input perturbation, loss, averages, PSNR).
+	NetSeconds float64
 	// Net is the trained network.
 	Net *nn.Net
 }
@@ -199,6 +203,7 @@ type state struct {
 	bestAvg   Best
 	ms        []Measurement
 	trainSec  float64 // step time so far
+	netSec    float64 // time in Forward, ZeroGrad, Backward and the update
 	measSec   float64
 	stepCount int // steps timed in trainSec
 }
@@ -289,6 +294,7 @@ func Train(ctx context.Context, cfg Config, obs Observer) (Result, error) {
 		}
 		if st.stepCount > 0 {
 			r.StepSeconds = st.trainSec / float64(st.stepCount)
+			r.NetSeconds = st.netSec / float64(st.stepCount)
 		}
 		return r
 	}
@@ -317,14 +323,10 @@ func Train(ctx context.Context, cfg Config, obs Observer) (Result, error) {
 			}
 		}
 		t0 := time.Now()
-		copy(ztData, zdata)
-		if cfg.RegNoise > 0 {
-			rng := rand.New(rand.NewPCG(cfg.Seed^perturbSalt, uint64(t)))
-			for i := range ztData {
-				ztData[i] += float32(cfg.RegNoise * rng.NormFloat64())
-			}
-		}
+		perturb(ztData, zdata, cfg.Arch.Input.Channels, cfg.RegNoise, cfg.Seed, t)
+		tf := time.Now()
 		out, err := net.Forward(zt)
+		netTime := time.Since(tf)
 		if err != nil {
 			return result(last), err
 		}
@@ -421,6 +423,7 @@ func Train(ctx context.Context, cfg Config, obs Observer) (Result, error) {
 		for i, v := range f.Pix {
 			dyData[i] = float32(scale * weights[i] * weights[i] * (v - target[i]))
 		}
+		tb := time.Now()
 		net.ZeroGrad()
 		if err := net.Backward(dy); err != nil {
 			return result(last), err
@@ -428,6 +431,8 @@ func Train(ctx context.Context, cfg Config, obs Observer) (Result, error) {
 		if err := st.opt.step(t); err != nil {
 			return result(last), err
 		}
+		netTime += time.Since(tb)
+		st.netSec += netTime.Seconds()
 		st.trainSec += (stepTime + time.Since(t2)).Seconds()
 		st.stepCount++
 		if next := t + 1; cfg.Checkpoint != "" && cfg.CheckpointEvery > 0 && next%cfg.CheckpointEvery == 0 && next < cfg.Iters {
@@ -440,6 +445,31 @@ func Train(ctx context.Context, cfg Config, obs Observer) (Result, error) {
 	return result(last), nil
 }
 
+// perturb writes z plus N(0, std^2) noise into dst. Channel c of step t
+// draws from its own stream (seed, t, c), so channels are filled in
+// parallel and the result does not depend on the number of threads.
+func perturb(dst, z []float32, channels int, std float64, seed uint64, t int) {
+	if std == 0 {
+		copy(dst, z)
+		return
+	}
+	plane := len(z) / channels
+	workers := min(nn.Threads(), channels)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for c := w; c < channels; c += workers {
+				g := newGauss(seed^perturbSalt^(uint64(c)+1)*0x9E3779B97F4A7C15, uint64(t))
+				d, s := dst[c*plane:(c+1)*plane], z[c*plane:(c+1)*plane]
+				g.addNoise(d, s, float32(std))
+			}
+		}(w)
+	}
+	wg.Wait()
+}
+
 // imageOf wraps values in an image of the target's geometry.
 func imageOf(like imageio.Image, pix []float64) imageio.Image {
 	return imageio.Image{W: like.W, H: like.H, C: like.C, Pix: pix}
@@ -448,8 +478,14 @@ func imageOf(like imageio.Image, pix []float64) imageio.Image {
 // clippedPSNR is PSNR of f clipped to [0, 1] against x.
 func clippedPSNR(f, x []float64) float64 {
 	s := 0.0
+	x = x[:len(f)]
 	for i, v := range f {
-		d := math.Min(1, math.Max(0, v)) - x[i]
+		if v < 0 {
+			v = 0
+		} else if v > 1 {
+			v = 1
+		}
+		d := v - x[i]
 		s += d * d
 	}
 	return 10 * math.Log10(float64(len(f))/s)

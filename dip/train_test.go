@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 
 	"github.com/dipgp/dipgp/arch"
@@ -338,5 +339,61 @@ func TestTrainErrors(t *testing.T) {
 	bad.Opt = Optimizer{Kind: GD, LR: 1e9}
 	if _, err := Train(ctx, bad, nil); err == nil {
 		t.Error("a diverging run did not fail")
+	}
+}
+
+func TestGaussIsStandardNormal(t *testing.T) {
+	// Kolmogorov-Smirnov against the normal CDF, and the first four
+	// moments, on 200000 draws of the ziggurat used for the input
+	// perturbation.
+	const n = 200000
+	g := newGauss(1, 2)
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = float64(g.norm())
+	}
+	var m1, m2, m4 float64
+	for _, v := range x {
+		m1 += v
+		m2 += v * v
+		m4 += v * v * v * v
+	}
+	m1, m2, m4 = m1/n, m2/n, m4/n
+	if math.Abs(m1) > 4/math.Sqrt(n) || math.Abs(m2-1) > 4*math.Sqrt(2.0/n) || math.Abs(m4-3) > 4*math.Sqrt(96.0/n) {
+		t.Errorf("moments: mean %v, E x^2 %v, E x^4 %v; want 0, 1, 3", m1, m2, m4)
+	}
+	sort.Float64s(x)
+	d := 0.0
+	for i, v := range x {
+		cdf := 0.5 * math.Erfc(-v/math.Sqrt2)
+		d = math.Max(d, math.Max(math.Abs(cdf-float64(i)/n), math.Abs(cdf-float64(i+1)/n)))
+	}
+	if crit := 1.95 / math.Sqrt(n); d > crit {
+		t.Errorf("Kolmogorov-Smirnov distance %v > %v (alpha 0.001)", d, crit)
+	}
+	// The tail beyond the ziggurat's base layer is sampled.
+	if x[0] > -3.6 || x[n-1] < 3.6 {
+		t.Errorf("extremes %v, %v of %d draws: the tail is missing", x[0], x[n-1], n)
+	}
+}
+
+func TestGaussAddNoiseMatchesNorm(t *testing.T) {
+	// The inlined fill draws exactly the sequence of norm calls,
+	// including the slow paths (about 1% of draws) and odd lengths.
+	for _, n := range []int{1, 2, 7, 100001} {
+		a, b := newGauss(9, uint64(n)), newGauss(9, uint64(n))
+		src := make([]float32, n)
+		for i := range src {
+			src[i] = float32(i)
+		}
+		dst := make([]float32, n)
+		for rep := 0; rep < 2; rep++ {
+			a.addNoise(dst, src, 0.5)
+			for i := range dst {
+				if want := src[i] + 0.5*b.norm(); dst[i] != want {
+					t.Fatalf("n %d, pass %d, value %d: addNoise %v, norm %v", n, rep, i, dst[i], want)
+				}
+			}
+		}
 	}
 }
