@@ -484,6 +484,8 @@ func (r *run) act(l arch.Act, s state, where string) (state, error) {
 		if r.o.NTK {
 			p.t = r.pool.owned(p.t, n)
 		}
+		// Tables of the closed forms and the series (estimate).
+		r.extra = max(r.extra, 2*8*int64(p.g.phases())*int64(p.g.phases()))
 		p.gauss = false
 		if !r.dry {
 			if err := r.actPart(l, p, where); err != nil {
@@ -560,6 +562,7 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 		// Fallback: bivariate quadrature per entry.
 		f := fnOf(l)
 		nq := r.o.quadrature()
+		r.note = fmt.Sprintf(" (pre-activation variance up to %.3g: Hermite series beyond degree %d, slow bivariate quadrature of order %d used instead)", maxOf(v), max(4*nq, r.maxDegree), nq)
 		kernel = func(ph int, qs []int, mr, tr []float64) {
 			for dx, c := range mr {
 				qq, qd := bivariate(f, v[ph], v[qs[dx]], c, nq)
@@ -589,6 +592,14 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 			kernel(ph, qs, m[o:o+W], tr)
 		}
 	})
+}
+
+func maxOf(v []float64) float64 {
+	m := math.Inf(-1)
+	for _, x := range v {
+		m = math.Max(m, x)
+	}
+	return m
 }
 
 // seriesKernel returns the row rule of the Hermite series for an odd

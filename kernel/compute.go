@@ -28,7 +28,8 @@ type Options struct {
 	MaxBytes int64
 	// Progress, when not nil, is called after the input and after every
 	// layer (branch layers included) with the number of layers done, the
-	// total and the layer's description.
+	// total and the layer's description (with a remark when an activation
+	// had to use the slow quadrature fallback).
 	Progress func(done, total int, msg string)
 	// Quadrature is the order n of the Gauss rules used for activations
 	// without a closed form (tanh, sigmoid); 0 means DefaultQuadrature.
@@ -336,7 +337,8 @@ type run struct {
 	// maxDegree is the largest Hermite series degree before the quadrature
 	// fallback (seriesMaxDegree; tests lower it).
 	maxDegree int
-	outPeriod int // period of the output (set by compute)
+	outPeriod int    // period of the output (set by compute)
+	note      string // remark on the last layer for the progress message
 	done      int
 	total     int
 	uses      map[string]int   // remaining concats that read each saved tensor
@@ -460,7 +462,8 @@ func (r *run) walk(ls []arch.Layer, s state, path string) (state, error) {
 		if err != nil {
 			return s, err
 		}
-		r.progress(where)
+		r.progress(where + r.note)
+		r.note = ""
 	}
 	return s, nil
 }
