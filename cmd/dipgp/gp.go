@@ -197,6 +197,30 @@ func writeCSV(path string, header []string, rows [][]float64) error {
 	return atomicfile.WriteFile(path, []byte(sb.String()), 0o644)
 }
 
+// jsonFloat is a float64 written as null in JSON when it is NaN or
+// infinite (a PSNR of a perfect restoration is +Inf).
+type jsonFloat float64
+
+// MarshalJSON implements json.Marshaler.
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(v)
+}
+
+// finitePoints returns the points of (x, y) with finite y.
+func finitePoints(x, y []float64) (fx, fy []float64) {
+	for i, v := range y {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			fx = append(fx, x[i])
+			fy = append(fy, v)
+		}
+	}
+	return fx, fy
+}
+
 // baselineFlags select a baseline kernel.
 type baselineFlags struct {
 	Kernel string  `help:"Kernel: arch (the architecture's NNGP), rbf or matern (periodized baselines with a fitted length scale)." default:"arch" enum:"arch,rbf,matern"`
@@ -228,9 +252,9 @@ type gpResult struct {
 	Sigma255     float64   `json:"sigma_255,omitempty"`
 	Keep         float64   `json:"observed_fraction,omitempty"`
 	Seed         uint64    `json:"seed"`
-	PSNRInput    float64   `json:"psnr_input_db"`
-	PSNRRestored float64   `json:"psnr_restored_db"`
-	PSNRMissing  float64   `json:"psnr_missing_pixels_db,omitempty"`
+	PSNRInput    jsonFloat `json:"psnr_input_db"`
+	PSNRRestored jsonFloat `json:"psnr_restored_db"`
+	PSNRMissing  jsonFloat `json:"psnr_missing_pixels_db,omitempty"`
 	Hyper        gp.Hyper  `json:"hyperparameters"`
 	Noise255     float64   `json:"noise_255"`
 	Note         string    `json:"note"`
@@ -311,8 +335,8 @@ func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
 		}
 	}
 	restored := clip01(fromChannels(r.Mean, clean.W, clean.H))
-	res.PSNRInput, _ = imageio.PSNR(clip01(noisy), clean)
-	res.PSNRRestored, _ = imageio.PSNR(restored, clean)
+	res.PSNRInput = psnr(clip01(noisy), clean)
+	res.PSNRRestored = psnr(restored, clean)
 	res.Hyper, res.Note = r.Hyper, r.Note
 	res.Noise255 = r.Hyper.Noise * 255
 	res.Seconds = time.Since(start).Seconds()
@@ -334,6 +358,15 @@ func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
 		printGP(res)
 	}
 	return nil
+}
+
+// psnr returns the PSNR of a against the reference b (same sizes).
+func psnr(a, b imageio.Image) jsonFloat {
+	v, err := imageio.PSNR(a, b)
+	if err != nil {
+		return jsonFloat(math.NaN())
+	}
+	return jsonFloat(v)
 }
 
 func printGP(r gpResult) {
@@ -468,8 +501,8 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 			}
 		}
 	}
-	res.PSNRInput, _ = imageio.PSNR(observed, clean)
-	res.PSNRRestored, _ = imageio.PSNR(restored, clean)
+	res.PSNRInput = psnr(observed, clean)
+	res.PSNRRestored = psnr(restored, clean)
 	var se float64
 	var nm int
 	for ch := 0; ch < clean.C; ch++ {
@@ -482,7 +515,7 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 		}
 	}
 	if nm > 0 && se > 0 {
-		res.PSNRMissing = 10 * math.Log10(float64(nm)/se)
+		res.PSNRMissing = jsonFloat(10 * math.Log10(float64(nm)/se))
 	}
 	res.Hyper, res.Note = r.Hyper, r.Note
 	res.Noise255 = r.Hyper.Noise * 255

@@ -43,24 +43,24 @@ func (c *predictCmd) Help() string {
 }
 
 type predictSummary struct {
-	Arch             string  `json:"arch"`
-	Image            string  `json:"image"`
-	Size             []int   `json:"size"`
-	Sigma255         float64 `json:"sigma_255"`
-	Seed             uint64  `json:"seed"`
-	LR               float64 `json:"lr"`
-	Iters            int     `json:"iters"`
-	F0               float64 `json:"f0"`
-	LambdaMax        float64 `json:"lambda_max"`
-	MaxLR            float64 `json:"max_stable_lr"`
-	BestIter         int     `json:"best_iter_expected"`
-	BestPSNR         float64 `json:"best_psnr_expected_db"`
-	BestIterRealized int     `json:"best_iter_realized"`
-	BestPSNRRealized float64 `json:"best_psnr_realized_db"`
-	FinalPSNR        float64 `json:"final_psnr_expected_db"`
-	NoisyPSNR        float64 `json:"noisy_psnr_db"`
-	Note             string  `json:"note"`
-	Seconds          float64 `json:"seconds"`
+	Arch             string    `json:"arch"`
+	Image            string    `json:"image"`
+	Size             []int     `json:"size"`
+	Sigma255         float64   `json:"sigma_255"`
+	Seed             uint64    `json:"seed"`
+	LR               float64   `json:"lr"`
+	Iters            int       `json:"iters"`
+	F0               float64   `json:"f0"`
+	LambdaMax        float64   `json:"lambda_max"`
+	MaxLR            float64   `json:"max_stable_lr"`
+	BestIter         int       `json:"best_iter_expected"`
+	BestPSNR         jsonFloat `json:"best_psnr_expected_db"`
+	BestIterRealized int       `json:"best_iter_realized"`
+	BestPSNRRealized jsonFloat `json:"best_psnr_realized_db"`
+	FinalPSNR        jsonFloat `json:"final_psnr_expected_db"`
+	NoisyPSNR        jsonFloat `json:"noisy_psnr_db"`
+	Note             string    `json:"note"`
+	Seconds          float64   `json:"seconds"`
 }
 
 func (c *predictCmd) Run(ctx context.Context, g *Globals) error {
@@ -109,10 +109,10 @@ func (c *predictCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	sum := predictSummary{Arch: a.String(), Image: name, Size: size, Sigma255: c.Sigma, Seed: c.Seed, LR: lr, Iters: c.Iters, F0: c.F0,
-		LambdaMax: pr.LambdaMax, MaxLR: pr.MaxLR, BestIter: pr.BestIter, BestPSNR: pr.BestPSNR,
-		BestIterRealized: pr.BestIterRealized, BestPSNRRealized: pr.BestPSNRRealized,
-		FinalPSNR: pr.PSNRExpected[len(pr.PSNRExpected)-1], Note: p.Note()}
-	sum.NoisyPSNR, _ = imageio.PSNR(noisy, clean)
+		LambdaMax: pr.LambdaMax, MaxLR: pr.MaxLR, BestIter: pr.BestIter, BestPSNR: jsonFloat(pr.BestPSNR),
+		BestIterRealized: pr.BestIterRealized, BestPSNRRealized: jsonFloat(pr.BestPSNRRealized),
+		FinalPSNR: jsonFloat(pr.PSNRExpected[len(pr.PSNRExpected)-1]), Note: p.Note()}
+	sum.NoisyPSNR = psnr(noisy, clean)
 	sum.Seconds = time.Since(start).Seconds()
 	if err := os.MkdirAll(c.Out, 0o755); err != nil {
 		return err
@@ -174,9 +174,11 @@ func (c *predictCmd) write(pr *gp.Prediction) error {
 		return err
 	}
 	// Figures (log iteration axis; iteration 0 is left out).
+	ex, ey := finitePoints(it, pr.PSNRExpected)
+	rx, ry := finitePoints(it, pr.PSNRRealized)
 	series := []plotting.Series{
-		{Name: "expected", X: it, Y: pr.PSNRExpected},
-		{Name: "realized noise", X: it, Y: pr.PSNRRealized, Dashed: true},
+		{Name: "expected", X: ex, Y: ey},
+		{Name: "realized noise", X: rx, Y: ry, Dashed: true},
 	}
 	pl, err := plotting.Lines(fmt.Sprintf("Predicted PSNR (best %.2f dB at %d)", pr.BestPSNR, pr.BestIter), "iteration", "PSNR (dB)", series, plotting.Options{LogX: true, LegendLeft: true})
 	if err != nil {

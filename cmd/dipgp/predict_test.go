@@ -55,7 +55,7 @@ func TestPredictCommand(t *testing.T) {
 			best = i
 		}
 	}
-	if sum.BestIter != int(psnr[best][0]) || math.Abs(sum.BestPSNR-psnr[best][1]) > 1e-6 {
+	if sum.BestIter != int(psnr[best][0]) || math.Abs(float64(sum.BestPSNR)-psnr[best][1]) > 1e-6 {
 		t.Fatalf("best iteration %d (%g), psnr.csv says %g (%g)", sum.BestIter, sum.BestPSNR, psnr[best][0], psnr[best][1])
 	}
 	if sum.LR != 1/sum.LambdaMax || sum.MaxLR != 2/sum.LambdaMax {
