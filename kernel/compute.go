@@ -247,13 +247,6 @@ func (g geom) size() []int {
 	return []int{g.h, g.w}
 }
 
-func iff(c bool, a, b int) int {
-	if c {
-		return a
-	}
-	return b
-}
-
 // buffer is a reference-counted slice of float64 from the pool. A buffer
 // shared by several tensors (a Save) is copied before it is modified in
 // place. In a dry run data is nil and size alone records the capacity.

@@ -57,12 +57,7 @@ func TestNTKLinearClosedForm(t *testing.T) {
 		}
 		n := 64
 		k, th := mustCompute(t, a, []int{n}, kernel.Options{NTK: true})
-		nin := n
-		for i := 0; i < L; i++ {
-			nin *= stride
-		}
 		g := in.SmoothFilter()
-		R := (len(g) - 1) / 2
 		m0 := func(d int) float64 { // v sum_t g[t] g[t+d] (no wrap needed: filter << grid) + mean^2
 			var s, sum float64
 			for i := range g {
@@ -71,7 +66,6 @@ func TestNTKLinearClosedForm(t *testing.T) {
 					s += g[i] * g[j]
 				}
 			}
-			_ = R
 			return in.Std*in.Std*s + (in.Mean*sum)*(in.Mean*sum)
 		}
 		sw2, sb2 := sw*sw, sb*sb
@@ -88,7 +82,6 @@ func TestNTKLinearClosedForm(t *testing.T) {
 			if din < 0 {
 				din = -din
 			}
-			_ = nin
 			sig := p*m0(din) + sb2*(1-p)/(1-sw2)
 			the := L*p*m0(din) + sb2/(1-sw2)*((1-p)/(1-sw2)-L*p)
 			if math.Abs(k.Data[d]-sig) > 1e-12*sig || math.Abs(th.Data[d]-the) > 1e-12*the {
