@@ -115,3 +115,53 @@ func BenchmarkDenseCholesky64(b *testing.B) {
 		denseGP(b, cov, y, nil, 1, 0.01, false)
 	}
 }
+
+// modulatedMap returns the cyclostationary map (a(p(x)) a(p(x')) + 0.1)
+// k0(x' - x) of period P for a stationary k0 on an n x n grid: PSD, with
+// positive phase weights a.
+func modulatedMap(k0 kernel.Map, period int) kernel.Map {
+	n := k0.Size[0]
+	m, _ := kernel.NewMap(period, k0.Size)
+	a := make([]float64, period*period)
+	for i := range a {
+		a[i] = 1 + 0.5*math.Sin(float64(3*i+1))
+	}
+	np := n * n
+	for py := 0; py < period; py++ {
+		for px := 0; px < period; px++ {
+			p := py*period + px
+			for dy := 0; dy < n; dy++ {
+				for dx := 0; dx < n; dx++ {
+					q := ((py+dy)%period)*period + (px+dx)%period
+					d := dy*n + dx
+					m.Data[p*np+d] = (a[p]*a[q] + 0.1) * k0.Data[d]
+				}
+			}
+		}
+	}
+	return m
+}
+
+// BenchmarkNewPriorExact128P8 is the exact Fourier-block factorization of
+// a period-8 map at 128 x 128 (256 blocks of 64 frequencies).
+func BenchmarkNewPriorExact128P8(b *testing.B) {
+	m := modulatedMap(powerLawMap(128, 3, 0.01), 8)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := NewPrior(m, PriorOptions{Approx: Exact}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSpectrumExact128P8 is the exact spectrum (eigenvalues only) of
+// the same map.
+func BenchmarkSpectrumExact128P8(b *testing.B) {
+	m := modulatedMap(powerLawMap(128, 3, 0.01), 8)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Spectrum(m, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
