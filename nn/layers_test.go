@@ -531,6 +531,10 @@ func TestErrors(t *testing.T) {
 	if err := n.Backward(y); err == nil {
 		t.Error("second Backward accepted")
 	}
+	x.Data().([]float32)[3] = float32(math.Inf(1))
+	if _, err := n.Forward(x); err == nil {
+		t.Error("infinite input accepted")
+	}
 	one := simpleArch(2, arch.Zero, arch.Standard, arch.Pool{Op: arch.Avg}, arch.BatchNorm{Eps: 1e-5})
 	if _, err := Build(one, []int{1, 1}, 1); err == nil {
 		t.Error("batch norm over one pixel accepted")

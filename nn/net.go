@@ -356,6 +356,11 @@ func (n *Net) run(x *tensor.Dense, train bool) (*tensor.Dense, error) {
 	if err != nil {
 		return nil, err
 	}
+	for i, v := range data {
+		if v-v != 0 { // NaN or ±Inf
+			return nil, fmt.Errorf("nn: the input holds %v at index %d; give finite values", v, i)
+		}
+	}
 	n.releaseAll()
 	n.batch = b
 	p := &pass{net: n, b: b, train: train}
@@ -400,7 +405,7 @@ func (n *Net) Backward(dy *tensor.Dense) error {
 	case stateNone:
 		return fmt.Errorf("nn: Backward before Forward; call Forward first")
 	case stateInfer:
-		return fmt.Errorf("nn: Backward after Infer, which keeps nothing for it; call Forward instead")
+		return fmt.Errorf("nn: Backward after Infer (or Forward with SetTraining(false)), which keeps nothing for it; call Forward in training mode")
 	case stateBackward:
 		return fmt.Errorf("nn: Backward called twice after one Forward; call Forward again")
 	}

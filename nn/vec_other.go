@@ -16,5 +16,5 @@ func leakyGradAVX(dy, y, dx *float32, n int, slope float32, acc int) { panic("nn
 func addAVX(d, s *float32, n int)                                    { panic("nn: no assembly") }
 
 func axpbyAVX(x, y, z *float32, n int, a, b float32) { panic("nn: no assembly") }
-func upRowAVX(x, y *float32, blocks int)              { panic("nn: no assembly") }
-func upRowTAVX(gr, d *float32, blocks int)            { panic("nn: no assembly") }
+func upRowAVX(x, y *float32, blocks int)             { panic("nn: no assembly") }
+func upRowTAVX(gr, d *float32, blocks int)           { panic("nn: no assembly") }
