@@ -69,7 +69,9 @@ func (o Options) quadrature() int {
 // a.Dims), on the periodic grid. The NNGP is the second moment E[f(x) f(x')]
 // of one output channel in the infinite-width limit; for the output before
 // the final activation pass a.PreActivation(). When o.NTK is false the
-// returned ntk is the zero Map.
+// returned ntk is the zero Map. The NTK is always that of the NTK
+// parameterization (theory.md section 1), whatever a.Param says (the
+// NNGP is the same in both; a.Param matters to finite networks only).
 //
 // The propagation follows theory.md sections 1 to 3, layer by layer, with
 // second moments (not covariances) as Maps of period P; see the files
