@@ -24,7 +24,7 @@ type conv struct {
 	w, b              *Param
 	direct            bool    // 1x1 stride 1: the input is its own im2col
 	idxY, idxX        []int32 // input row/column read by tap t at output o: [t*nout+o], -1 for a zero
-	loX, hiX          []int   // per tap tx, the outputs whose column is inside the input (stride 1)
+	loX, hiX          []int   // per tap tx, the outputs whose column s*o+tx-pw is inside the input
 	rows              int     // output rows per im2col block
 	foldBias          bool    // the only consumer is a batch norm, which cancels the bias
 }
@@ -104,10 +104,18 @@ func newConv(l arch.Conv, dims, cin, hin, win int, pad arch.Padding, prefix stri
 		for o := 0; o < c.wout; o++ {
 			c.idxX[t*c.wout+o] = int32(padIndex(c.stride*o+t-c.pw, win, pad))
 		}
-		// Stride 1: output o reads column o + t - pw, inside for
-		// pw - t <= o < win + pw - t.
-		c.loX[t] = min(max(0, c.pw-t), c.wout)
-		c.hiX[t] = max(min(c.wout, win+c.pw-t), c.loX[t])
+		// Output o reads column s*o + t - pw, inside the input for
+		// ceil((pw-t)/s) <= o <= floor((win-1+pw-t)/s).
+		lo := 0
+		if c.pw > t {
+			lo = (c.pw - t + c.stride - 1) / c.stride
+		}
+		hi := 0
+		if win-1+c.pw-t >= 0 {
+			hi = (win-1+c.pw-t)/c.stride + 1
+		}
+		c.loX[t] = min(lo, c.wout)
+		c.hiX[t] = max(min(c.wout, hi), c.loX[t])
 	}
 	k := cin * taps
 	c.rows = max(1, min(c.hout, colBudget/max(1, k*c.wout)))
@@ -166,7 +174,17 @@ func (c *conv) im2col(x []float32, y0, y1 int, col []float32) {
 							}
 							continue
 						}
-						for o := range d {
+						for o := 0; o < lo; o++ {
+							d[o] = gather(src, ix[o])
+						}
+						if hi > lo {
+							dd := d[lo:hi]
+							ss := src[2*lo+off : 2*(hi-1)+off+1]
+							for o := range dd {
+								dd[o] = ss[2*o]
+							}
+						}
+						for o := hi; o < len(d); o++ {
 							d[o] = gather(src, ix[o])
 						}
 					}
@@ -220,8 +238,20 @@ func (c *conv) col2im(dcol []float32, y0, y1 int, dx []float32) {
 							}
 							continue
 						}
-						for o, j := range ix {
-							if j >= 0 {
+						for o := 0; o < lo; o++ {
+							if j := ix[o]; j >= 0 {
+								dr[j] += sr[o]
+							}
+						}
+						if hi > lo {
+							ss := sr[lo:hi]
+							dd := dr[2*lo+off : 2*(hi-1)+off+1]
+							for o, v := range ss {
+								dd[2*o] += v
+							}
+						}
+						for o := hi; o < len(sr); o++ {
+							if j := ix[o]; j >= 0 {
 								dr[j] += sr[o]
 							}
 						}
