@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/dipgp/dipgp/internal/fft2"
 )
 
 // PredictOptions control Predict.
@@ -14,8 +16,9 @@ type PredictOptions struct {
 	// Iters is the last iteration T.
 	Iters int
 	// Checkpoints are the iterations reported (sorted, in [0, Iters]);
-	// nil selects every iteration up to 2000 and then about 1000
-	// logarithmically spaced ones.
+	// nil selects every iteration up to 200 and then 400
+	// logarithmically spaced ones (the best stopping iteration is still
+	// searched over every iteration).
 	Checkpoints []int
 	// F0 is the initial output per channel; nil means zero.
 	F0 [][]float64
@@ -150,20 +153,20 @@ func checkpoints(cp []int, T int) ([]int, error) {
 		}
 		return out, nil
 	}
-	const dense = 2000
-	if T <= dense {
+	const dense, logs = 200, 400
+	if T <= dense+logs {
 		out := make([]int, T+1)
 		for i := range out {
 			out[i] = i
 		}
 		return out, nil
 	}
-	out := make([]int, 0, dense+1001)
+	out := make([]int, 0, dense+logs+1)
 	for t := 0; t <= dense; t++ {
 		out = append(out, t)
 	}
-	r := math.Pow(float64(T)/dense, 1.0/1000)
-	for k := 1; k <= 1000; k++ {
+	r := math.Pow(float64(T)/dense, 1.0/logs)
+	for k := 1; k <= logs; k++ {
 		t := int(math.Round(dense * math.Pow(r, float64(k))))
 		if t > out[len(out)-1] && t <= T {
 			out = append(out, t)
@@ -173,6 +176,27 @@ func checkpoints(cp []int, T int) ([]int, error) {
 		out = append(out, T)
 	}
 	return out, nil
+}
+
+// rings returns the ring (RadialProfile) of every full-spectrum frequency,
+// -1 for DC and the corners, and the number of rings.
+func (p *Prior) rings() ([]int, int) {
+	short := p.w
+	if p.h > 1 {
+		short = min(p.h, p.w)
+	}
+	nb := short / 2
+	r := fft2.Radius(p.m.Size)
+	ring := make([]int, len(r))
+	for i, ri := range r {
+		k := int(math.Round(ri * float64(short)))
+		if k < 1 || k > nb {
+			ring[i] = -1
+		} else {
+			ring[i] = k - 1
+		}
+	}
+	return ring, nb
 }
 
 // diagonal returns the kernel's Fourier diagonal on the full spectrum.
@@ -196,16 +220,34 @@ func (p *Prior) predictRadial(out *Prediction, eta float64) error {
 	for k, l := range rl.Mean {
 		out.HalfIter[k] = math.Ln2 / -math.Log(math.Abs(1-eta*l))
 	}
+	ring, nb := p.rings()
+	cnt := make([]float64, nb)
+	logd := make([]float64, len(diag))
+	for w, l := range diag {
+		logd[w] = math.Log(math.Abs(1 - eta*l))
+		if ring[w] >= 0 {
+			cnt[ring[w]]++
+		}
+	}
 	out.Decay = make([][]float64, len(out.Iters))
 	parallel(len(out.Iters), p.workers, func(lo, hi int) {
-		v := make([]float64, len(diag))
 		for i := lo; i < hi; i++ {
 			t := float64(out.Iters[i])
-			for w, l := range diag {
-				v[w] = math.Pow(math.Abs(1-eta*l), t)
+			m := make([]float64, nb)
+			for w, k := range ring {
+				if k < 0 {
+					continue
+				}
+				if t == 0 {
+					m[k]++
+				} else {
+					m[k] += math.Exp(t * logd[w])
+				}
 			}
-			r, _ := RadialProfile(v, p.m.Size)
-			out.Decay[i] = r.Mean
+			for k := range m {
+				m[k] /= cnt[k]
+			}
+			out.Decay[i] = m
 		}
 	})
 	return nil
@@ -284,12 +326,25 @@ func (p *Prior) predictBands(out *Prediction, y, f0 [][]float64, pow func(j, t i
 	for _, v := range fr0 {
 		amax = math.Max(amax, cmplxAbs(v))
 	}
+	ring, nb := p.rings()
+	a0 := make([]float64, len(fr0))
+	ay := make([]float64, len(fy))
+	valid := make([]bool, len(fr0))
+	var rcnt = make([]float64, nb)
+	for w, v := range fr0 {
+		a0[w] = cmplxAbs(v)
+		ay[w] = cmplxAbs(fy[w]) + 1e-8
+	}
+	for w := range fr0 {
+		valid[w] = a0[w] > 1e-12*amax
+		if valid[w] && ring[w] >= 0 {
+			rcnt[ring[w]]++
+		}
+	}
 	out.FBC = make([][]float64, len(out.Iters))
 	out.Residual = make([][]float64, len(out.Iters))
 	parallel(len(out.Iters), p.workers, func(lo, hi int) {
 		c := make([]complex128, len(c0))
-		ratio := make([]float64, p.n)
-		valid := make([]float64, p.n)
 		for i := lo; i < hi; i++ {
 			t := out.Iters[i]
 			for j := range c {
@@ -298,19 +353,15 @@ func (p *Prior) predictBands(out *Prediction, y, f0 [][]float64, pow func(j, t i
 			}
 			frt := p.spectrumFull(c)
 			var sum [5]float64
+			res := make([]float64, nb)
 			for w, v := range frt {
-				// f_t = y + r_t.
-				ft := fy[w] + v
-				a0 := cmplxAbs(fr0[w])
-				if a0 > 1e-12*amax {
-					ratio[w] = cmplxAbs(v) / a0
-					valid[w] = 1
-				} else {
-					ratio[w], valid[w] = 0, 0
+				if k := ring[w]; k >= 0 && valid[w] {
+					res[k] += cmplxAbs(v) / a0[w]
 				}
 				if b := band[w]; b >= 0 {
-					m := cmplxAbs(ft) / (cmplxAbs(fy[w]) + 1e-8)
-					sum[b] += math.Min(1, math.Max(0, m))
+					// f_t = y + r_t.
+					m := cmplxAbs(fy[w]+v) / ay[w]
+					sum[b] += math.Min(1, m)
 				}
 			}
 			h := make([]float64, 5)
@@ -322,12 +373,9 @@ func (p *Prior) predictBands(out *Prediction, y, f0 [][]float64, pow func(j, t i
 				}
 			}
 			out.FBC[i] = h
-			rs, _ := RadialProfile(ratio, p.m.Size)
-			rc, _ := RadialProfile(valid, p.m.Size)
-			res := make([]float64, len(rs.Mean))
 			for k := range res {
-				if rc.Mean[k] > 0 {
-					res[k] = rs.Mean[k] / rc.Mean[k]
+				if rcnt[k] > 0 {
+					res[k] /= rcnt[k]
 				} else {
 					res[k] = math.NaN()
 				}
@@ -337,7 +385,7 @@ func (p *Prior) predictBands(out *Prediction, y, f0 [][]float64, pow func(j, t i
 	})
 }
 
-func cmplxAbs(v complex128) float64 { return math.Hypot(real(v), imag(v)) }
+func cmplxAbs(v complex128) float64 { return math.Sqrt(real(v)*real(v) + imag(v)*imag(v)) }
 
 // predictPSNR computes the expected and realized PSNR curves and their
 // best iterations.
