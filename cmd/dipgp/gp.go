@@ -49,6 +49,16 @@ func (k kernelFlags) approx() gp.Approx {
 	return gp.Auto
 }
 
+// prior diagonalizes a kernel map as --approx says, warning on stderr
+// when an exact factorization will take long.
+func (k kernelFlags) prior(m kernel.Map) (*gp.Prior, error) {
+	o := gp.PriorOptions{Approx: k.approx(), Workers: k.Workers}
+	if w := gp.ExactWork(m); w > 0 && (o.Approx == gp.Exact || (o.Approx == gp.Auto && w <= gp.DefaultMaxWork)) && w > 2e9 {
+		fmt.Fprintf(os.Stderr, "dipgp: exact Fourier-block factorization of the period-%d kernel: roughly %.0f s single-threaded\n", m.Period, w*5e-9)
+	}
+	return gp.NewPrior(m, o)
+}
+
 // parseArch parses --arch and checks the number of axes.
 func parseArch(spec string, dims int) (arch.Arch, error) {
 	a, err := arch.Parse(spec)
@@ -317,7 +327,7 @@ func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 		res.KernelSecs = time.Since(t).Seconds()
-		p, err := gp.NewPrior(k, gp.PriorOptions{Approx: c.approx(), Workers: c.Workers})
+		p, err := c.kernelFlags.prior(k)
 		if err != nil {
 			return err
 		}
@@ -474,7 +484,7 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 		res.KernelSecs = time.Since(t).Seconds()
-		p, err := gp.NewPrior(k, gp.PriorOptions{Approx: c.approx(), Workers: c.Workers})
+		p, err := c.kernelFlags.prior(k)
 		if err != nil {
 			return err
 		}

@@ -87,7 +87,7 @@ func (c *predictCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	p, err := gp.NewPrior(ntk, gp.PriorOptions{Approx: c.approx(), Workers: c.Workers})
+	p, err := c.kernelFlags.prior(ntk)
 	if err != nil {
 		return err
 	}

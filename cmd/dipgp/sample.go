@@ -9,7 +9,6 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
-	"github.com/dipgp/dipgp/gp"
 	"github.com/dipgp/dipgp/internal/imageio"
 	"github.com/dipgp/dipgp/internal/npy"
 	"github.com/dipgp/dipgp/internal/plotting"
@@ -62,7 +61,7 @@ func (c *sampleCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	p, err := gp.NewPrior(k, gp.PriorOptions{Approx: c.approx(), Workers: c.Workers})
+	p, err := c.kernelFlags.prior(k)
 	if err != nil {
 		return err
 	}
