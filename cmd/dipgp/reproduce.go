@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dipgp/dipgp/experiments"
+)
+
+func init() {
+	register("reproduce", "Reproduce the papers' figures and tables (Cheng et al. 2019, Chakrabarty and Maji 2019, Shi et al. 2022), one command each: 'dipgp reproduce --list', 'dipgp reproduce NAME [--quick]', 'dipgp reproduce all --quick'.", &reproduceCmd{})
+}
+
+// reproduceOut is where the command prints (a variable for tests).
+var reproduceOut io.Writer = os.Stdout
+
+type reproduceCmd struct {
+	Names   []string `arg:"" optional:"" name:"name" help:"Experiments to run (see --list), or 'all'."`
+	List    bool     `help:"List the experiments: what each reproduces and what it costs in quick and full mode."`
+	Quick   bool     `help:"Small sizes: minutes per experiment instead of the papers' settings."`
+	Tiny    bool     `help:"Toy sizes: seconds per experiment, to check that everything runs (the numbers mean nothing)."`
+	Out     string   `help:"Output folder: each experiment writes OUT/NAME/report.md, CSV data and PNG + SVG figures." default:"out/reproduce"`
+	Seed    uint64   `help:"Seed of every random draw." default:"1"`
+	Images  string   `help:"Folder with the papers' test images (cameraman256.png, house256rgb.png, triangle-0.2.png, ...). Quick and tiny runs fall back to a synthetic image when one is missing; full runs stop with an error." default:"../shared/images"`
+	Arch    []string `help:"Architecture for arch-sweep (preset PRESET:key=value,... or YAML/JSON file); repeat the flag for several. Default: the four presets." sep:"none"`
+	Workers int      `help:"Goroutines for kernels and Monte Carlo (0 = all cores). Results do not depend on it."`
+}
+
+func (c *reproduceCmd) Run(ctx context.Context, g *Globals) error {
+	if c.List {
+		return c.list()
+	}
+	if len(c.Names) == 0 {
+		return errors.New("reproduce: give an experiment name (see 'dipgp reproduce --list') or 'all'")
+	}
+	if c.Quick && c.Tiny {
+		return errors.New("reproduce: give --quick or --tiny, not both")
+	}
+	mode := experiments.Full
+	switch {
+	case c.Quick:
+		mode = experiments.Quick
+	case c.Tiny:
+		mode = experiments.Tiny
+	}
+	var xs []experiments.Experiment
+	for _, n := range c.Names {
+		if n == "all" {
+			xs = append(xs, experiments.List()...)
+			continue
+		}
+		x, err := experiments.Lookup(n)
+		if err != nil {
+			return err
+		}
+		xs = append(xs, x)
+	}
+	if len(c.Arch) > 0 {
+		ok := false
+		for _, x := range xs {
+			ok = ok || x.Name == "arch-sweep"
+		}
+		if !ok {
+			return errors.New("reproduce: --arch is for arch-sweep; add arch-sweep to the experiments")
+		}
+	}
+	var errs []error
+	for _, x := range xs {
+		if ctx.Err() != nil {
+			break
+		}
+		err := c.runOne(ctx, g, x, mode)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "dipgp: %v\n", err)
+			errs = append(errs, err)
+		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("reproduce: %d of %d experiments failed (see above)", len(errs), len(xs))
+	}
+	return nil
+}
+
+func (c *reproduceCmd) runOne(ctx context.Context, g *Globals, x experiments.Experiment, mode experiments.Mode) error {
+	prog := newProgress(g)
+	bar := prog.Bar(x.Name, 0)
+	fn := bar.Func()
+	cfg := experiments.Config{Out: c.Out, Mode: mode, Seed: c.Seed, Images: c.Images, Archs: c.Arch, Workers: c.Workers,
+		Progress: func(done, total int, msg string) { fn.Report(done, total, msg) }}
+	if !g.Quiet {
+		cfg.Log = os.Stderr
+	}
+	fmt.Fprintf(reproduceOut, "%s (%s mode: %s)\n", x.Name, mode, x.Cost(mode))
+	res, err := x.Run(ctx, cfg)
+	bar.Done()
+	prog.Wait()
+	if res != nil {
+		status := "done"
+		if err != nil {
+			status = "stopped"
+		}
+		fmt.Fprintf(reproduceOut, "  %s in %s: %s\n", status, time.Duration(res.Seconds*float64(time.Second)).Round(100*time.Millisecond), res.Report)
+	}
+	return err
+}
+
+func (c *reproduceCmd) list() error {
+	w := tabwriter.NewWriter(reproduceOut, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tWHAT\tQUICK\tFULL")
+	for _, x := range experiments.List() {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", x.Name, oneLine(x.Summary, 70), oneLine(x.QuickCost, 40), oneLine(x.FullCost, 40))
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(reproduceOut, "\nRun 'dipgp reproduce NAME --quick' (minutes) or without --quick (the papers' settings); 'dipgp reproduce all --quick' runs them all.")
+	for _, x := range experiments.List() {
+		fmt.Fprintf(reproduceOut, "\n%s\n  %s\n  reproduces: %s\n  quick: %s\n  full:  %s\n", x.Name, x.Summary, x.Paper, x.QuickCost, x.FullCost)
+		if len(x.Images) > 0 {
+			fmt.Fprintf(reproduceOut, "  images: %s\n", strings.Join(x.Images, ", "))
+		}
+	}
+	return nil
+}
+
+// oneLine shortens s to n characters at a word boundary.
+func oneLine(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndex(s[:n], " ")
+	if cut < n/2 {
+		cut = n
+	}
+	return s[:cut] + " ..."
+}

@@ -1,0 +1,89 @@
+package experiments
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sane lists, per experiment, headline numbers that must be there and the
+// range they must lie in, even on tiny sizes.
+var sane = map[string][]struct {
+	key    string
+	lo, hi float64
+}{
+	"cheng-kernels-1d": {{"k_sigma0_depth2_d1", 0.49, 0.50}, {"ref_max_abs_diff_sigma2_depth4", 0, 0.01}, {"ref_abs_diff_white_depth2", 0, 1e-3}},
+	"cheng-mc-1d":      {{"rms_rel_error_sigma2_depth4", 0, 1}, {"shape_within2_sigma0_depth2", 0, 1}},
+	"cheng-encdec-1d":  {{"nonstationarity_sigma0_scales3", 0, 1}, {"rms_rel_error_sigma2.5_scales4", 0, 2}},
+}
+
+func TestTinyAll(t *testing.T) {
+	out := t.TempDir()
+	images := filepath.Join("..", "..", "shared", "images")
+	if _, err := os.Stat(images); err != nil {
+		images = ""
+	}
+	for _, x := range List() {
+		t.Run(x.Name, func(t *testing.T) {
+			t0 := time.Now()
+			res, err := x.Run(context.Background(), Config{Out: out, Mode: Tiny, Seed: 1, Images: images})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %.1f s, %d files, %d numbers", x.Name, time.Since(t0).Seconds(), len(res.Files), len(res.Numbers))
+			checkFiles(t, res)
+			for _, c := range sane[x.Name] {
+				v, ok := res.Numbers[c.key]
+				if !ok {
+					t.Errorf("number %s missing", c.key)
+					continue
+				}
+				if !(v >= c.lo && v <= c.hi) {
+					t.Errorf("%s = %v, want in [%v, %v]", c.key, v, c.lo, c.hi)
+				}
+			}
+		})
+	}
+}
+
+func checkFiles(t *testing.T, res *Result) {
+	t.Helper()
+	report, err := os.ReadFile(res.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Files {
+		st, err := os.Stat(filepath.Join(res.Dir, f))
+		if err != nil {
+			t.Errorf("file %s: %v", f, err)
+			continue
+		}
+		if st.Size() == 0 {
+			t.Errorf("file %s is empty", f)
+		}
+		if strings.HasSuffix(f, ".png") && !strings.Contains(string(report), "("+f+")") {
+			t.Errorf("%s is not embedded in report.md", f)
+		}
+	}
+	var nums map[string]float64
+	b, err := os.ReadFile(filepath.Join(res.Dir, "numbers.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &nums); err != nil {
+		t.Fatalf("numbers.json: %v", err)
+	}
+	if len(nums) == 0 {
+		t.Error("no numbers")
+	}
+	for k, v := range nums {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Errorf("%s = %v", k, v)
+		}
+	}
+}
