@@ -25,14 +25,14 @@ type checkCmd struct {
 	Merge checkMergeCmd `cmd:"" help:"Merge the outputs of 'dipgp check --shard i/n' runs into the result of one run with all samples."`
 }
 
-const defaultCheckArch = "dip-skip:scales=2,channels=64,bn=false,pad=circular,init=normal,sw=1.4,sb=0.1"
+const defaultCheckArch = "dip-skip:scales=2,channels=128,bn=false,pad=circular,init=normal,sw=1.4,sb=0.1,input=gaussian,in_scale=1"
 
 type checkRunCmd struct {
 	Arch          string `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file." default:"${check_arch}"`
 	Size          string `help:"Output size: N (1-D), S (SxS) or HxW." default:"32"`
 	Width         int    `help:"Set the preset's channels key to this width."`
 	Widths        string `help:"Width sweep, e.g. 16,32,64,128,256 (preset architectures): error against width with the fitted slope."`
-	Samples       int    `help:"Number of random networks." default:"2000"`
+	Samples       int    `help:"Number of random networks." default:"1500"`
 	Seed          uint64 `help:"Seed of every random draw." default:"1"`
 	Workers       int    `help:"Networks evaluated in parallel (0 = all cores). Results do not depend on it."`
 	FixedInput    bool   `help:"Keep one input noise for all networks (default: a fresh input per network)."`
