@@ -70,10 +70,11 @@ func run(args []string) int {
 		return 2
 	}
 	if err := kctx.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "dipgp:", err)
 		if ctx.Err() != nil {
+			fmt.Fprintln(os.Stderr, "dipgp: interrupted")
 			return 130
 		}
+		fmt.Fprintln(os.Stderr, "dipgp:", err)
 		return 1
 	}
 	return 0
