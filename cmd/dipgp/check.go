@@ -192,9 +192,9 @@ func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckCo
 		widths = append(widths, w)
 	}
 	var s netinit.Sweep
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	const rowFmt = "%6v %9v %12v %12v %10v %11v %14v %13v %17v  %v\n"
 	if !c.JSON {
-		fmt.Fprintln(tw, "width\tnetworks\tRMS err/var\tmax err/var\tbias/var\tstderr/var\tshape RMS err\tshape stderr\tshape within 2 SE\tverdict")
+		fmt.Printf(rowFmt, "width", "networks", "RMS err/var", "max err/var", "bias/var", "stderr/var", "shape RMS err", "shape stderr", "shape within 2SE", "verdict")
 	}
 	for _, w := range widths {
 		a, err := arch.WithPresetKey(cfg.Arch, "channels", strconv.Itoa(w))
@@ -211,8 +211,8 @@ func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckCo
 		cm := r.Comparison
 		if !c.JSON {
 			sh := r.Shape
-			fmt.Fprintf(tw, "%d\t%d\t%.3g\t%.3g\t%+.3g\t%.3g\t%.3g\t%.3g\t%.1f%%\t%s\n", w, r.Samples, cm.RMSRelError, cm.MaxRelError, cm.BiasRelError, cm.MeanStderr, sh.RMSRelError, sh.MeanStderr, 100*sh.Within2, map[bool]string{true: "agree", false: "differ"}[cm.Consistent && sh.Consistent])
-			tw.Flush()
+			g := func(x float64) string { return fmt.Sprintf("%.3g", x) }
+			fmt.Printf(rowFmt, w, r.Samples, g(cm.RMSRelError), g(cm.MaxRelError), fmt.Sprintf("%+.3g", cm.BiasRelError), g(cm.MeanStderr), g(sh.RMSRelError), g(sh.MeanStderr), fmt.Sprintf("%.1f%%", 100*sh.Within2), map[bool]string{true: "agree", false: "differ"}[cm.Consistent && sh.Consistent])
 		}
 		s = netinit.Fit(s)
 		if err := netinit.WriteSweep(c.Out, s); err != nil {
