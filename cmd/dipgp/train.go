@@ -37,12 +37,13 @@ const dipDefaultArch = "dip-skip:scales=3,channels=32"
 
 // dipRunFlags are the flags shared by train, compare and trajectories.
 type dipRunFlags struct {
-	Arch  string `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file. For a grey image a preset's out_channels is set to 1." default:"dip-skip:scales=3,channels=32"`
-	Width int    `help:"Set the preset's channels key to this width."`
-	Image string `help:"Clean image (PNG or JPEG); default: a synthetic RGB test image of --size."`
-	Size  string `help:"Size of the synthetic image (S or HxW)." default:"64"`
-	Gray  bool   `help:"Convert the image to grey."`
-	Crop  bool   `help:"Crop the image to the largest centred size the architecture accepts, instead of failing."`
+	Arch      string `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file. For a grey image a preset's out_channels is set to 1." default:"dip-skip:scales=3,channels=32"`
+	Width     int    `help:"Set the preset's channel keys (--width-keys) to this width."`
+	WidthKeys string `help:"Preset keys that --width and --widths set, comma-separated (e.g. channels,skip,in_channels to scale every channel count)." default:"channels"`
+	Image     string `help:"Clean image (PNG or JPEG); default: a synthetic RGB test image of --size."`
+	Size      string `help:"Size of the synthetic image (S or HxW)." default:"64"`
+	Gray      bool   `help:"Convert the image to grey."`
+	Crop      bool   `help:"Crop the image to the largest centred size the architecture accepts, instead of failing."`
 
 	Task     string  `help:"fit (the clean image), denoise (clean + Gaussian noise) or inpaint (observed pixels only)." default:"denoise" enum:"fit,denoise,inpaint"`
 	Sigma    float64 `help:"Noise standard deviation on the 0..255 scale (denoise)." default:"25"`
@@ -171,8 +172,10 @@ func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*
 		return nil, err
 	}
 	if f.Width > 0 {
-		if a, err = arch.WithPresetKey(a, "channels", strconv.Itoa(f.Width)); err != nil {
-			return nil, err
+		for _, key := range strings.Split(f.WidthKeys, ",") {
+			if a, err = arch.WithPresetKey(a, strings.TrimSpace(key), strconv.Itoa(f.Width)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if a.Dims != 2 {
