@@ -160,11 +160,11 @@ func runChengKernels(e *env) error {
 		h = append(h, fmt.Sprintf("d=%d", d))
 	}
 	e.table(h, rows)
-	pa, err := plotting.Lines("Depth 2, input smoothing sigma", "offset d (pixels)", "normalized kernel k(d)/k(0)", series[0], plotting.Options{})
+	pa, err := lines("Depth 2, input smoothing sigma", "offset d (pixels)", "normalized kernel k(d)/k(0)", series[0], plotting.Options{})
 	if err != nil {
 		return err
 	}
-	pb, err := plotting.Lines("sigma = 2, depth 1 to 4", "offset d (pixels)", "normalized kernel k(d)/k(0)", series[1], plotting.Options{})
+	pb, err := lines("sigma = 2, depth 1 to 4", "offset d (pixels)", "normalized kernel k(d)/k(0)", series[1], plotting.Options{})
 	if err != nil {
 		return err
 	}
@@ -309,7 +309,7 @@ func runChengMC(e *env) error {
 			curves = append(curves, mcCurve{c.label(), c.key(), r})
 			an, mc := mcSeries(r, maxOff, "")
 			an.Name, mc.Name = "exact (infinite width)", fmt.Sprintf("%d networks, ±2 SE", r.Samples)
-			p, perr := plotting.Lines(c.label(), "offset d (pixels)", "k(d) / exact k(0)", []plotting.Series{an, mc}, plotting.Options{})
+			p, perr := lines(c.label(), "offset d (pixels)", "k(d) / exact k(0)", []plotting.Series{an, mc}, plotting.Options{})
 			if perr != nil {
 				return perr
 			}
@@ -417,7 +417,7 @@ func runChengEncDec(e *env) error {
 			}
 		}
 		nsRows = append(nsRows, nsRow)
-		p, err := plotting.Lines(fmt.Sprintf("input smoothing sigma = %g", s), "offset d (pixels)", "phase-averaged k(d) / exact k(0)", series, plotting.Options{})
+		p, err := lines(fmt.Sprintf("input smoothing sigma = %g", s), "offset d (pixels)", "phase-averaged k(d) / exact k(0)", series, plotting.Options{})
 		if err != nil {
 			return err
 		}

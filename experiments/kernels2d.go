@@ -155,11 +155,11 @@ func runPriorSamples(e *env) error {
 			header = append(header, fmt.Sprintf("%s_gp%d", pa.name, i+1), fmt.Sprintf("%s_net%d", pa.name, i+1))
 			cols = append(cols, gpd[i], netd[i])
 		}
-		pg, err := plotting.Lines(pa.name+": GP draws", "position (pixels)", "output", gs, plotting.Options{})
+		pg, err := lines(pa.name+": GP draws", "position (pixels)", "output", gs, plotting.Options{})
 		if err != nil {
 			return err
 		}
-		pn, err := plotting.Lines(pa.name+": random networks", "position (pixels)", "output", ns, plotting.Options{})
+		pn, err := lines(pa.name+": random networks", "position (pixels)", "output", ns, plotting.Options{})
 		if err != nil {
 			return err
 		}
@@ -410,11 +410,11 @@ func (e *env) spectraFigure(name, caption string, rows []kernelRow, keys []strin
 		header = append(header, keys[i]+"_freq", keys[i]+"_nngp", keys[i]+"_ntk", keys[i]+"_nngp_raw", keys[i]+"_ntk_raw")
 		cols = append(cols, xk, yk, yt, r.radK.Mean, r.radT.Mean)
 	}
-	pk, err := plotting.Lines("NNGP (prior covariance)", "frequency (cycles/pixel)", "eigenvalue / lowest-frequency eigenvalue", sk, plotting.Options{LogX: true, LogY: true, LegendLeft: true, LegendBottom: true})
+	pk, err := lines("NNGP (prior covariance)", "frequency (cycles/pixel)", "eigenvalue / lowest-frequency eigenvalue", sk, plotting.Options{LogX: true, LogY: true})
 	if err != nil {
 		return err
 	}
-	pt, err := plotting.Lines("NTK (gradient-descent kernel)", "frequency (cycles/pixel)", "eigenvalue / lowest-frequency eigenvalue", st, plotting.Options{LogX: true, LogY: true, LegendLeft: true, LegendBottom: true})
+	pt, err := lines("NTK (gradient-descent kernel)", "frequency (cycles/pixel)", "eigenvalue / lowest-frequency eigenvalue", st, plotting.Options{LogX: true, LogY: true})
 	if err != nil {
 		return err
 	}
@@ -435,7 +435,7 @@ func (e *env) spectraFigure(name, caption string, rows []kernelRow, keys []strin
 	if err := e.csv(name, header, data); err != nil {
 		return err
 	}
-	return e.grid(name, caption, [][]*plot.Plot{{pk, pt}}, 2*panelW, 1.1*panelH)
+	return e.grid(name, caption, [][]*plot.Plot{{pk, pt}}, 2*6*vg.Inch, 5*vg.Inch)
 }
 
 func runDIPKernel2D(e *env) error {
@@ -661,7 +661,7 @@ func runArchSweep(e *env) error {
 		return err
 	}
 	if len(series) > 0 {
-		p, err := plotting.Lines("Predicted fitting time (gradient descent on the NTK)", "frequency (cycles/pixel)", "half-fit iteration (step 1/lambda_max)", series, plotting.Options{LogX: true, LogY: true, LegendLeft: true})
+		p, err := lines("Predicted fitting time (gradient descent on the NTK)", "frequency (cycles/pixel)", "half-fit iteration (step 1/lambda_max)", series, plotting.Options{LogX: true, LogY: true, LegendLeft: true})
 		if err != nil {
 			return err
 		}

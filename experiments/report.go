@@ -306,3 +306,30 @@ func f2(v float64) string {
 	}
 	return strconv.FormatFloat(v, 'f', 2, 64)
 }
+
+// lines is plotting.Lines with tick labels rounded to 6 significant
+// digits, so that logarithmic axes read 1e-05 rather than the float64
+// rounding 9.999999999999999e-05.
+func lines(title, xlabel, ylabel string, series []plotting.Series, opts plotting.Options) (*plot.Plot, error) {
+	p, err := plotting.Lines(title, xlabel, ylabel, series, opts)
+	if err != nil {
+		return nil, err
+	}
+	p.X.Tick.Marker = relabel{p.X.Tick.Marker}
+	p.Y.Tick.Marker = relabel{p.Y.Tick.Marker}
+	return p, nil
+}
+
+// relabel rounds the labels of another ticker.
+type relabel struct{ inner plot.Ticker }
+
+// Ticks implements plot.Ticker.
+func (r relabel) Ticks(min, max float64) []plot.Tick {
+	ts := r.inner.Ticks(min, max)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 6, 64)
+		}
+	}
+	return ts
+}
