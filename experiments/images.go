@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/internal/imageio"
@@ -32,7 +33,7 @@ func (e *env) testImage(file string, side, channels int) (imageio.Image, string,
 	}
 	if err != nil {
 		if e.cfg.Mode == Full {
-			return imageio.Image{}, "", fmt.Errorf("test image %s not found in %q (%v): give --images DIR with the papers' test images (%s is in the dipgp data set), or run --quick, which falls back to a synthetic image", file, e.cfg.Images, err, file)
+			return imageio.Image{}, "", fmt.Errorf("test image %s not found in %q (%v): give --images DIR, the folder holding the papers' test images (%s), or run --quick, which falls back to a synthetic image", file, e.cfg.Images, err, strings.Join(e.x.Images, ", "))
 		}
 		s := side
 		if s == 0 {

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dipgp/dipgp/experiments"
+)
+
+// captureReproduce runs the command line and returns its exit code and
+// what the reproduce command printed.
+func captureReproduce(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var b bytes.Buffer
+	old := reproduceOut
+	reproduceOut = &b
+	defer func() { reproduceOut = old }()
+	return run(args), b.String()
+}
+
+func TestReproduceList(t *testing.T) {
+	code, out := captureReproduce(t, "reproduce", "--list")
+	if code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	for _, x := range experiments.List() {
+		if !strings.Contains(out, x.Name) || !strings.Contains(out, x.QuickCost) || !strings.Contains(out, x.FullCost) {
+			t.Errorf("--list does not show %s with its quick and full costs", x.Name)
+		}
+	}
+}
+
+func TestReproduceRuns(t *testing.T) {
+	out := t.TempDir()
+	// An image folder that does not exist: tiny mode falls back to the
+	// synthetic image and says so.
+	code, printed := captureReproduce(t, "-q", "reproduce", "gp-inpaint", "cheng-kernels-1d", "--tiny", "--out", out, "--images", filepath.Join(out, "no-images"), "--seed", "3")
+	if code != 0 {
+		t.Fatalf("exit code %d; printed:\n%s", code, printed)
+	}
+	for _, name := range []string{"gp-inpaint", "cheng-kernels-1d"} {
+		rep, err := os.ReadFile(filepath.Join(out, name, "report.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(rep), "--seed 3") || !strings.Contains(string(rep), "Status:** complete") {
+			t.Errorf("%s report lacks the command or status:\n%s", name, rep)
+		}
+		b, err := os.ReadFile(filepath.Join(out, name, "numbers.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var nums map[string]float64
+		if err := json.Unmarshal(b, &nums); err != nil || len(nums) == 0 {
+			t.Errorf("%s numbers.json: %v, %d numbers", name, err, len(nums))
+		}
+	}
+	rep, _ := os.ReadFile(filepath.Join(out, "gp-inpaint", "report.md"))
+	if !strings.Contains(string(rep), "synthetic") {
+		t.Error("gp-inpaint report does not say it used a synthetic image")
+	}
+	// arch-sweep with architectures from the command line (commas inside
+	// a spec must survive).
+	code, printed = captureReproduce(t, "-q", "reproduce", "arch-sweep", "--tiny", "--out", out,
+		"--arch", "conv-stack:depth=2,sigma=1", "--arch", "conv-stack:dims=1,depth=3")
+	if code != 0 {
+		t.Fatalf("arch-sweep exit code %d; printed:\n%s", code, printed)
+	}
+	rep, _ = os.ReadFile(filepath.Join(out, "arch-sweep", "report.md"))
+	if !strings.Contains(string(rep), "conv-stack:depth=2,sigma=1") || !strings.Contains(string(rep), "conv-stack:dims=1,depth=3") {
+		t.Errorf("arch-sweep report does not name the given architectures:\n%s", rep)
+	}
+}
+
+func TestReproduceErrors(t *testing.T) {
+	out := t.TempDir()
+	for _, args := range [][]string{
+		{"reproduce"},
+		{"reproduce", "no-such-experiment", "--tiny", "--out", out},
+		{"reproduce", "cheng-kernels-1d", "--quick", "--tiny", "--out", out},
+		{"reproduce", "cheng-kernels-1d", "--tiny", "--arch", "dip-skip", "--out", out},
+		// Full mode needs the real image.
+		{"-q", "reproduce", "gp-inpaint", "--out", out, "--images", filepath.Join(out, "missing")},
+	} {
+		if code, _ := captureReproduce(t, args...); code == 0 {
+			t.Errorf("%v: exit code 0, want an error", args)
+		}
+	}
+}
