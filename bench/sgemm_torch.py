@@ -2,7 +2,7 @@
 """Time PyTorch float32 a @ b for a square size (default 1024) on 2 threads.
 
 Reference for internal/sgemm (BenchmarkGemm1024). Run:
-    OMP_NUM_THREADS=2 /usr/bin/python3 bench/sgemm_torch.py [n] [repeats]
+    OMP_NUM_THREADS=2 /usr/bin/python3 bench/sgemm_torch.py [n] [repeats] [threads]
 Prints the best and median GFLOP/s over `repeats` timed batches of about
 2 GFLOP each, and the BLAS library torch loaded. Debian's python3-torch calls
 whatever libblas.so.3 is installed (the netlib reference BLAS by default); to
@@ -20,7 +20,8 @@ import torch
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1024
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 10
-    torch.set_num_threads(2)
+    threads = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+    torch.set_num_threads(threads)
     g = torch.Generator().manual_seed(0)
     a = torch.rand(n, n, generator=g, dtype=torch.float32) * 2 - 1
     b = torch.rand(n, n, generator=g, dtype=torch.float32) * 2 - 1
