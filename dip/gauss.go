@@ -81,39 +81,38 @@ func (g *gauss) uniform() float64 {
 }
 
 // addNoise sets d[i] = s[i] + sd * N(0, 1) for every i, with the
-// ziggurat's fast path inlined (two draws per 64 random bits). It draws
-// exactly the values of len(s) calls of norm.
+// ziggurat's fast path inlined for pairs of draws from one 64-bit word. It
+// draws exactly the values of len(s) calls of norm: a pair that misses the
+// fast path is replayed through norm.
 func (g *gauss) addNoise(d, s []float32, sd float32) {
 	d = d[:len(s)]
+	st := g.s
 	for i := 0; i < len(s); {
-		if g.have {
+		if g.have || i+1 == len(s) {
+			g.s = st
 			d[i] = s[i] + sd*g.norm()
+			st = g.s
 			i++
 			continue
 		}
-		v := g.u64()
-		j := int32(uint32(v))
-		if idx := j & 127; abs32(j) < zigK[idx] {
-			d[i] = s[i] + sd*(float32(j)*zigW[idx])
-		} else {
-			g.spare, g.have = uint32(v>>32), true
-			d[i] = s[i] + sd*g.finish(j)
-			i++
+		next := st + 0xa0761d6478bd642f
+		hi, lo := bits.Mul64(next, next^0xe7037ed1a0b428db)
+		v := hi ^ lo
+		j0, j1 := int32(uint32(v)), int32(uint32(v>>32))
+		k0, k1 := j0&127, j1&127
+		if abs32(j0) < zigK[k0] && abs32(j1) < zigK[k1] {
+			d[i] = s[i] + sd*(float32(j0)*zigW[k0])
+			d[i+1] = s[i+1] + sd*(float32(j1)*zigW[k1])
+			st = next
+			i += 2
 			continue
 		}
-		i++
-		if i == len(s) {
-			g.spare, g.have = uint32(v>>32), true
-			break
-		}
-		j = int32(uint32(v >> 32))
-		if idx := j & 127; abs32(j) < zigK[idx] {
-			d[i] = s[i] + sd*(float32(j)*zigW[idx])
-		} else {
-			d[i] = s[i] + sd*g.finish(j)
-		}
+		g.s = st
+		d[i] = s[i] + sd*g.norm()
+		st = g.s
 		i++
 	}
+	g.s = st
 }
 
 func abs32(j int32) uint32 {
