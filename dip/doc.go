@@ -22,8 +22,9 @@
 // (DIP's reg_noise_std, 1/30 by default for Adam); the loss is DIP's
 // mean squared error over all values, L = mean((m*(f - y))^2), whose
 // gradient with respect to the output is 2 m (f - y) / n. Optimizers: plain
-// gradient descent, Adam (both as PyTorch defines them, through nn), and
-// stochastic gradient Langevin dynamics in two forms:
+// gradient descent (nn.SGD), Adam (torch.optim.Adam: the same float32
+// operations as nn.Adam, bit for bit, with the moments exposed for
+// checkpoints), and stochastic gradient Langevin dynamics in two forms:
 //
 //   - sgld-cheng (Cheng et al., CVPR 2019): an Adam step with weight decay
 //     (L2 added to the gradient, as torch.optim.Adam's weight_decay), then
@@ -37,8 +38,9 @@
 //
 // Every random draw (network, input, input perturbation, Langevin noise,
 // task noise and mask) comes from an explicit seed; perturbations of step t
-// use their own stream derived from (seed, t), so a resumed run draws
-// exactly what an uninterrupted run draws.
+// use their own streams derived from (seed, t) (and the channel for the
+// input, drawn in parallel with a ziggurat), so a resumed run draws exactly
+// what an uninterrupted run draws, at any thread count.
 //
 // # Measurements
 //
@@ -52,13 +54,35 @@
 //
 // # Comparison with the kernel
 //
-// Compare takes the measurements of a run and the NTK of the same
-// architecture (from package kernel, spectra and predicted dynamics from
-// package gp) and reports, per radial bin, the observed and predicted
-// half-fit iterations and their Spearman rank correlation, and per FBC
-// band the RMS gap between the observed and the predicted curves. For
-// optimizers without a fixed step (Adam, sgld-cheng) it fits one time
-// scale (an effective step) and says so.
+// NewKernel computes the NTK Theta of the run's architecture (package
+// kernel, NTK parameterization, through the final activation in the
+// mean-field sense) and diagonalizes it (gp.NewPrior: exactly, through the
+// coupled Fourier blocks, when it is cyclostationary). Compare predicts
+// the run's measurements from its own start f_0: for fit and denoise the
+// residual r_t = (1 - eta_eff Theta)^t r_0 per channel with eta_eff =
+// EffectiveStep (2 LR / n for DIP's mean squared error over n values; the
+// drift LR / (2 s^2) for textbook SGLD), computed with gp.Prior.Apply; for
+// inpaint r_{t+1} = r_t - eta_eff Theta (M r_t) is iterated. The predicted
+// outputs y + r_t are measured exactly as the observed ones. It reports
+// (Agreement), per radial bin, the observed and predicted half-fit
+// iterations (HalfFit), their Spearman rank correlation, per FBC band the
+// RMS gap between the curves, and the best stopping iteration predicted by
+// gp.Predict (expected PSNR over the noise). It also fits one time scale c
+// (kernel time per iteration, gradient flow exp(-c t Theta)) to the
+// observed half-fit iterations; for optimizers without a fixed step (Adam,
+// sgld-cheng) the predicted curves use that fitted flow and the Agreement
+// says so. PredictDistance is the kernel's trajectory distance between two
+// runs.
+//
+// # Checkpoints
+//
+// With Config.Checkpoint set, Train writes a folder holding the parameters
+// (nn's .npy layout), the optimizer state (Adam's moments as
+// <param>.exp_avg / .exp_avg_sq), f_0, the last output, the averages, the
+// best output and the metrics table; a run resumed from it (Config.Resume)
+// continues bit for bit as the uninterrupted run, and a finished run can be
+// extended by raising Iters. Cancelling ctx writes the checkpoint and
+// returns valid outputs.
 //
 // dip imports arch, nn, kernel, gp and internal packages of dipgp; it must
 // not import netinit, experiments or cmd.
