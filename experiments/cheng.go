@@ -292,7 +292,7 @@ func runChengMC(e *env) error {
 	m := e.cfg.Mode
 	n := pick(m, 64, 512, 1024)
 	width := pick(m, 16, 128, 256)
-	samples := pick(m, 16, 200, 10000)
+	samples := e.samples(16, 200, 10000)
 	maxOff := pick(m, 32, 128, 128)
 	cases := chengCases()
 	e.steps(len(cases))
@@ -364,7 +364,7 @@ func runChengEncDec(e *env) error {
 	m := e.cfg.Mode
 	n := pick(m, 128, 512, 1024)
 	width := pick(m, 8, 128, 256)
-	samples := pick(m, 8, 200, 10000)
+	samples := e.samples(8, 200, 10000)
 	maxOff := pick(m, 64, 128, 256)
 	sigmas := []float64{0, 20, 60, 120}
 	if m == Tiny {

@@ -83,6 +83,13 @@ type Config struct {
 	// Archs are the architectures of arch-sweep (preset strings or
 	// YAML/JSON files); nil selects the four presets.
 	Archs []string
+	// Samples, when positive, replaces the mode's number of random
+	// networks per curve of the Monte Carlo experiments (cheng-mc-1d,
+	// cheng-encdec-1d): an intermediate setting between Quick and Full.
+	Samples int
+	// Iters, when positive, replaces the mode's number of iterations per
+	// run of the training experiments.
+	Iters int
 	// Workers bounds the goroutines of kernel computations and Monte Carlo
 	// sampling (0 = all cores). Results do not depend on it.
 	Workers int

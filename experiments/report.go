@@ -215,6 +215,12 @@ func (e *env) command() string {
 	case Tiny:
 		s += " --tiny"
 	}
+	if e.cfg.Samples > 0 {
+		s += fmt.Sprintf(" --samples %d", e.cfg.Samples)
+	}
+	if e.cfg.Iters > 0 {
+		s += fmt.Sprintf(" --iters %d", e.cfg.Iters)
+	}
 	s += fmt.Sprintf(" --seed %d --out %s", e.cfg.Seed, e.cfg.Out)
 	if e.cfg.Images != "" && len(e.x.Images) > 0 {
 		s += " --images " + e.cfg.Images
@@ -225,6 +231,15 @@ func (e *env) command() string {
 		}
 	}
 	return s
+}
+
+// samples returns the number of networks per curve: the override, or the
+// mode's.
+func (e *env) samples(tiny, quick, full int) int {
+	if e.cfg.Samples > 0 {
+		return e.cfg.Samples
+	}
+	return pick(e.cfg.Mode, tiny, quick, full)
 }
 
 // finish writes numbers.json and report.md.

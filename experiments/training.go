@@ -82,6 +82,9 @@ func (e *env) trainSetting(iters [3]int, channels int) trainSetting {
 		iters:       pick(m, iters[0], iters[1], iters[2]),
 		measurement: pick(m, 10, 100, 150),
 	}
+	if e.cfg.Iters > 0 {
+		s.iters = e.cfg.Iters
+	}
 	return s
 }
 
@@ -400,6 +403,7 @@ func runSpectralOrder(e *env) error {
 		if err != nil {
 			return err
 		}
+		pf.Y.Min, pf.Y.Max = 0, 1
 		fbcPanels = append(fbcPanels, pf)
 		// Order of fitting, observed and predicted.
 		k, err := dip.NewKernel(e.ctx, a, []int{st.side, st.side})
@@ -794,6 +798,7 @@ func runFBC(e *env) error {
 			if err != nil {
 				return err
 			}
+			pl.Y.Min, pl.Y.Max = 0, 1
 			bandPanels = append(bandPanels, pl)
 			header = append(header, fmt.Sprintf("band%d_observed", b+1), fmt.Sprintf("band%d_predicted", b+1))
 			cols = append(cols, field(cmp.Observed, func(m dip.Measurement) float64 { return m.FBC[b] }), field(cmp.Predicted, func(m dip.Measurement) float64 { return m.FBC[b] }))
@@ -843,7 +848,7 @@ func runFBC(e *env) error {
 	}
 	h = append(h, "c / eta_eff")
 	e.table(h, rows)
-	e.md("'not reached' means the band stays below 0.5 within the run. Low bands rise first: the spectral bias. " +
+	e.md("0 means the band is above 0.5 from the start; 'not reached' means it stays below 0.5 within the run. Low bands rise first: the spectral bias. " +
 		"c / eta_eff is the fitted kernel time per iteration over gradient descent's step (1: the kernel's clock; n/a for Adam).")
 	return e.step("figures")
 }

@@ -29,6 +29,8 @@ type reproduceCmd struct {
 	Seed    uint64   `help:"Seed of every random draw." default:"1"`
 	Images  string   `help:"Folder with the papers' test images (cameraman256.png, house256rgb.png, triangle-0.2.png, ...). Quick and tiny runs fall back to a synthetic image when one is missing; full runs stop with an error." default:"../shared/images"`
 	Arch    []string `help:"Architecture for arch-sweep (preset PRESET:key=value,... or YAML/JSON file); repeat the flag for several. Default: the four presets." sep:"none"`
+	Samples int      `help:"Random networks per curve for cheng-mc-1d and cheng-encdec-1d, replacing the mode's (an intermediate setting)."`
+	Iters   int      `help:"Iterations per training run for denoise-sgld, spectral-order, spectral-lowpass and fbc, replacing the mode's."`
 	Workers int      `help:"Goroutines for kernels and Monte Carlo (0 = all cores). Results do not depend on it."`
 }
 
@@ -94,7 +96,7 @@ func (c *reproduceCmd) runOne(ctx context.Context, g *Globals, x experiments.Exp
 	prog := newProgress(g)
 	bar := prog.Bar(x.Name, 0)
 	fn := bar.Func()
-	cfg := experiments.Config{Out: c.Out, Mode: mode, Seed: c.Seed, Images: c.Images, Archs: c.Arch, Workers: c.Workers,
+	cfg := experiments.Config{Out: c.Out, Mode: mode, Seed: c.Seed, Images: c.Images, Archs: c.Arch, Samples: c.Samples, Iters: c.Iters, Workers: c.Workers,
 		Progress: func(done, total int, msg string) { fn.Report(done, total, msg) }}
 	if !g.Quiet {
 		cfg.Log = os.Stderr
