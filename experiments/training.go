@@ -641,7 +641,8 @@ func runSpectralLowpass(e *env) error {
 			if err != nil {
 				return err
 			}
-			if !math.IsInf(gap, 0) {
+			// At t = 0 the prediction is f_0 itself.
+			if m.Iter > 0 && !math.IsInf(gap, 0) {
 				cx, cy = append(cx, float64(m.Iter)), append(cy, gap)
 			}
 			ox, oy = append(ox, float64(m.Iter)), append(oy, m.PSNR)
@@ -697,7 +698,9 @@ func runSpectralLowpass(e *env) error {
 		e.num("best_iter_predicted_"+c.key, float64(predBest.Iter))
 		e.num("best_psnr_predicted_"+c.key, predBest.PSNR)
 		e.num("psnr_observed_vs_predicted_at_best_"+c.key, closeAtBest)
-		e.num("time_ratio_"+c.key, float64(ag.TimeRatio))
+		if c.opt.Kind.FixedStep() {
+			e.num("time_ratio_"+c.key, float64(ag.TimeRatio))
+		}
 		e.num("psnr_rms_gap_"+c.key, float64(ag.PSNRRMS))
 		rows = append(rows, []string{c.label, fmt.Sprintf("%s (iteration %d)", f2(r.res.Best.PSNR), r.res.Best.Iter),
 			fmt.Sprintf("%s (iteration %d, %s)", f2(predBest.PSNR), predBest.Iter, predKind), f2(closeAtBest), fg(float64(ag.TimeScale), 3),
