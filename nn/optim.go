@@ -42,6 +42,7 @@ func (o *SGD) Step() error {
 	if err := checkGrads(o.params); err != nil {
 		return err
 	}
+	first := o.bufs == nil // PyTorch: the buffer starts as the first gradient
 	if o.Momentum != 0 && o.bufs == nil {
 		o.bufs = make([][]float32, len(o.params))
 		for i, p := range o.params {
@@ -49,7 +50,6 @@ func (o *SGD) Step() error {
 		}
 	}
 	lr, mom, damp, wd := float32(o.LR), float32(o.Momentum), float32(1-o.Dampening), float32(o.WeightDecay)
-	first := o.steps == 0
 	for i, p := range o.params {
 		var buf []float32
 		if o.bufs != nil {
