@@ -35,7 +35,7 @@ func init() {
 	})
 	register(Experiment{
 		Name:    "cheng-encdec-1d",
-		Summary: "1-D encoder-decoders (DIP's encdec without batch norm) with input smoothing sigma in {0, 20, 60, 120} and 3 to 6 scales: the exact (cyclostationary) kernel and Monte Carlo estimates together.",
+		Summary: "1-D encoder-decoders (Cheng et al.'s skip1D without skip channels: nearest up-sampling, batch norm) with input smoothing sigma in {0, 20, 60, 120} and 3 to 6 scales: the exact (cyclostationary) kernel and Monte Carlo estimates together.",
 		Paper: "Cheng et al. (CVPR 2019), the 1-D encoder-decoder priors, which they only estimated " +
 			"empirically; dipgp adds the exact kernel",
 		TinyCost:  "about 2 s: N = 128, width 8, 8 networks per curve, sigma divided by 8",
@@ -357,7 +357,7 @@ type encdecCase struct {
 }
 
 func (c encdecCase) spec(width int) string {
-	return fmt.Sprintf("encdec:dims=1,scales=%d,sigma=%g,channels=%d,out_channels=1,out_act=identity,bn=false,pad=circular", c.scales, c.sigma, width)
+	return fmt.Sprintf("encdec:dims=1,scales=%d,sigma=%g,channels=%d,out_channels=1,out_act=identity,up=nearest,pad=circular", c.scales, c.sigma, width)
 }
 
 func runChengEncDec(e *env) error {
@@ -376,15 +376,18 @@ func runChengEncDec(e *env) error {
 	scales := []int{3, 4, 5, 6}
 	e.steps(len(sigmas) * len(scales))
 	spec := encdecCase{0, 3}.spec(width)
-	e.md("## Setting\n\nDIP's encoder-decoder in 1-D without skip connections and without batch norm "+
-		"(`%s` with scales = 3..6 and sigma = 0, 20, 60, 120): per scale a 3-tap stride-2 conv, LeakyReLU(0.2), a "+
-		"3-tap conv, LeakyReLU, then after the deeper levels a bilinear x2 up-sampling, a 3-tap and a 1-tap conv with "+
-		"LeakyReLU; PyTorch's default initialization, circular padding, 32 input channels of uniform noise on [0, 0.1) "+
-		"smoothed with a Gaussian of std sigma; the output is the pre-activation of the last 1x1 conv. %d-point signals; "+
-		"%d random networks of width %d per curve (`netinit.Check`, seed %d + curve index).\n\n"+
-		"Up-sampling makes the exact kernel cyclostationary with period 2^scales (theory.md section 2). The curves "+
-		"below are phase averages (the best stationary approximation), divided by the exact mean variance; "+
-		"the agreement table compares every phase.", spec, n, samples, width, e.seed(100))
+	e.md("## Setting\n\nDIP's encoder-decoder in 1-D without skip connections, as Cheng et al.'s `skip1D` with its "+
+		"defaults (nearest up-sampling, batch norm, LeakyReLU(0.2), stride-2 down-sampling) and no skip channels: `%s` with "+
+		"scales = 3..6 and sigma = 0, 20, 60, 120. Per scale a 3-tap stride-2 conv, batch norm, LeakyReLU, a 3-tap conv, batch "+
+		"norm, LeakyReLU, then after the deeper levels a nearest x2 up-sampling, a 3-tap and a 1-tap conv each with batch norm "+
+		"and LeakyReLU; PyTorch's default initialization, circular padding (Cheng et al. pad with zeros), 32 input channels "+
+		"of uniform noise on [0, 0.1) smoothed with a Gaussian of std sigma; the output is the last 1x1 conv before the "+
+		"output non-linearity (Cheng et al.: tanh). %d-point signals; %d random networks of width %d per curve "+
+		"(`netinit.Check`, seed %d + curve index).\n\n"+
+		"Up-sampling makes the exact kernel cyclostationary with period 2^scales (theory.md section 2). Batch norm enters "+
+		"the exact kernel through its infinite-width mean-field rule, an approximation that this comparison tests. The "+
+		"curves below are phase averages (the best stationary approximation), divided by the exact mean variance; the "+
+		"agreement table compares every phase.", spec, n, samples, width, e.seed(100))
 	if len(sigmas) > 0 && maxOff > n/2 {
 		maxOff = n / 2
 	}
