@@ -26,7 +26,7 @@ func init() {
 		Summary:   "Samples from the prior of conv-stack, encdec and dip-skip in 1-D and 2-D: draws from the exact infinite-width GP next to outputs of random finite networks of the same architecture.",
 		Paper:     "Cheng et al. (CVPR 2019), the prior samples of the 1-D toy and of the DIP architectures (Figures 1 and 3)",
 		TinyCost:  "about 2 s: N = 64 and 32x32, width 8",
-		QuickCost: "about 30 s: N = 256 and 64x64, width 64",
+		QuickCost: "about 5 s: N = 256 and 64x64, width 64",
 		FullCost:  "about 3 min: N = 1024 and 256x256, width 128 (DIP's)",
 		run:       runPriorSamples,
 	})
@@ -36,7 +36,7 @@ func init() {
 		Paper: "Cheng et al. (CVPR 2019), the DIP kernel; Chakrabarty and Maji (2019), the spectral decay behind the spectral bias; " +
 			"dipgp's extension to the exact NTK and to the cyclostationary effect of up-sampling",
 		TinyCost:  "about 2 s: 32x32",
-		QuickCost: "about 20 s: 64x64",
+		QuickCost: "about 5 s: 64x64",
 		FullCost:  "about 5 min: 256x256",
 		run:       runDIPKernel2D,
 	})
@@ -45,7 +45,7 @@ func init() {
 		Summary:   "For a list of architectures (--arch, repeatable; default the four presets), the exact NNGP and NTK spectra, their slopes and half-power frequencies, and the fitting time per frequency that gradient descent on the NTK predicts.",
 		Paper:     "Computing kernel spectra for new architectures: the analysis of dip-kernel-2d for any architecture",
 		TinyCost:  "about 2 s: 32x32 (N = 256 for 1-D architectures)",
-		QuickCost: "about 15 s for the four presets: 64x64 (N = 1024 in 1-D)",
+		QuickCost: "about 2 s for the four presets: 64x64 (N = 1024 in 1-D)",
 		FullCost:  "about 4 min for the four presets: 256x256 (N = 4096 in 1-D)",
 		run:       runArchSweep,
 	})
@@ -124,8 +124,9 @@ func runPriorSamples(e *env) error {
 	e.md("## Setting\n\nFor each architecture: %d draws from the zero-mean GP whose covariance is the exact infinite-width "+
 		"NNGP of the output (`kernel.Compute`, then `gp.Prior.Sample`), and the outputs of %d random finite networks of "+
 		"width %d (`nn.Build` + `nn.Infer`, each with its own weights and input noise). All use circular padding, so that "+
-		"the finite networks are the model the kernel describes; encdec and dip-skip are shown before their output "+
-		"sigmoid, with batch norm (whose kernel is the mean-field approximation of theory.md section 3). 1-D: N = %d "+
+		"the finite networks are the model the kernel describes. Every network is shown before its last non-linearity "+
+		"(conv-stack before its last ReLU, encdec and dip-skip without output sigmoid), the Gaussian field of the "+
+		"theory (after a ReLU the outputs are not Gaussian); encdec and dip-skip have batch norm (whose kernel is the mean-field approximation of theory.md section 3). 1-D: N = %d "+
 		"(%d scales); 2-D: %dx%d (%d scales). conv-stack is Cheng et al.'s toy (4 conv-ReLU layers, input smoothed with "+
 		"sigma = 2).", draws, draws, width, n1, scales1, s2, s2, scales2)
 	var rows [][]string
@@ -139,7 +140,7 @@ func runPriorSamples(e *env) error {
 		if err != nil {
 			return err
 		}
-		gpd, netd, row, err := e.priorDraws(a, size, pa.name+" 1-D", draws, 10*k)
+		gpd, netd, row, err := e.priorDraws(a.PreActivation(), size, pa.name+" 1-D", draws, 10*k)
 		if err != nil {
 			return err
 		}
@@ -191,7 +192,7 @@ func runPriorSamples(e *env) error {
 		if err != nil {
 			return err
 		}
-		gpd, netd, row, err := e.priorDraws(a, size, pa.name+" 2-D", draws, 100+10*k)
+		gpd, netd, row, err := e.priorDraws(a.PreActivation(), size, pa.name+" 2-D", draws, 100+10*k)
 		if err != nil {
 			return err
 		}
