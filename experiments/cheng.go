@@ -374,7 +374,7 @@ func runChengEncDec(e *env) error {
 		e.note("tiny mode: sigma divided by 8 (0, 2.5, 7.5, 15) to fit the 128-point signal")
 	}
 	scales := []int{3, 4, 5, 6}
-	e.steps(len(sigmas) * len(scales))
+	e.steps(len(sigmas)*len(scales) + 2)
 	spec := encdecCase{0, 3}.spec(width)
 	e.md("## Setting\n\nDIP's encoder-decoder in 1-D without skip connections, as Cheng et al.'s `skip1D` with its "+
 		"defaults (nearest up-sampling, batch norm, LeakyReLU(0.2), stride-2 down-sampling) and no skip channels: `%s` with "+
@@ -426,10 +426,38 @@ func runChengEncDec(e *env) error {
 		}
 		panels = append(panels, p)
 	}
+	// Controls: the same networks without batch norm (whose kernel rule is
+	// the mean-field approximation), with weights N(0, 2/fan_in) and biases
+	// N(0, 0.01) so that the signal neither dies nor explodes with depth.
+	ctlSigma := sigmas[2]
+	var ctl []plotting.Series
+	var ctlCurves []mcCurve
+	for _, sc := range []int{scales[0], scales[len(scales)-1]} {
+		c := encdecCase{ctlSigma, sc}
+		label := fmt.Sprintf("no batch norm: sigma=%g, %d scales", ctlSigma, sc)
+		key := fmt.Sprintf("nobn_sigma%g_scales%d", ctlSigma, sc)
+		r, err := e.check(c.spec(width)+",bn=false,init=normal,sw=1.4142135623730951,sb=0.1", []int{n}, samples, e.seed(200+sc))
+		if r.Samples >= 2 {
+			ctlCurves = append(ctlCurves, mcCurve{label, key, r})
+			an, mc := mcSeries(r, maxOff, fmt.Sprintf("%d scales", sc))
+			ctl = append(ctl, an, mc)
+		}
+		if err != nil {
+			return err
+		}
+		if err := e.step(label); err != nil {
+			return err
+		}
+	}
+	curves = append(curves, ctlCurves...)
+	pc, err := lines(fmt.Sprintf("control without batch norm, sigma = %g", ctlSigma), "offset d (pixels)", "phase-averaged k(d) / exact k(0)", ctl, plotting.Options{})
+	if err != nil {
+		return err
+	}
 	if err := e.mcReport(curves, maxOff, "encdec_mc"); err != nil {
 		return err
 	}
-	if err := e.grid("encdec_kernels", "1-D encoder-decoders: exact phase-averaged kernels (solid) and Monte Carlo estimates (dashed, ±2 SE shaded), one panel per input smoothing, one colour pair per depth", [][]*plot.Plot{panels[:2], panels[2:]}, 2*6*vg.Inch, 2*4.5*vg.Inch); err != nil {
+	if err := e.grid("encdec_kernels", "1-D encoder-decoders: exact phase-averaged kernels (solid) and Monte Carlo estimates (dashed, ±2 SE shaded), one panel per input smoothing; bottom left: the control without batch norm", [][]*plot.Plot{panels[:2], panels[2:], {pc, nil}}, 2*6*vg.Inch, 3*4.5*vg.Inch); err != nil {
 		return err
 	}
 	h := []string{"input"}
@@ -445,8 +473,11 @@ func runChengEncDec(e *env) error {
 		}
 	}
 	e.num("curves_shape_consistent", float64(agree))
-	e.md("The shapes agree within sampling error for %d of %d curves. Deeper networks and smoother inputs give longer-range "+
-		"correlations; without a skip connection the up-sampling leaves a periodic (cyclostationary) pattern whose size is "+
-		"the non-stationarity above.", agree, len(curves))
+	e.md("The shapes agree within sampling error for %d of %d curves (the last %d are the controls without batch norm). "+
+		"Batch norm normalizes each network's channels by their spatial statistics; the exact kernel treats that "+
+		"normalization at its infinite-width mean-field value (theory.md section 3), which is exact only when the "+
+		"spatial statistics concentrate, i.e. when the grid holds many correlation lengths. Smooth inputs and coarse "+
+		"deep levels make those statistics random from network to network; the controls without batch norm show "+
+		"whether the rest of the kernel (convolutions, activations, up-sampling) is exact.", agree, len(curves), len(ctlCurves))
 	return nil
 }
