@@ -117,9 +117,9 @@ func (c *reproduceCmd) runOne(ctx context.Context, g *Globals, x experiments.Exp
 
 func (c *reproduceCmd) list() error {
 	w := tabwriter.NewWriter(reproduceOut, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tWHAT\tQUICK\tFULL")
+	fmt.Fprintln(w, "NAME\tQUICK\tFULL\tWHAT")
 	for _, x := range experiments.List() {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", x.Name, oneLine(x.Summary, 70), oneLine(x.QuickCost, 40), oneLine(x.FullCost, 40))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", x.Name, costTime(x.QuickCost), costTime(x.FullCost), oneLine(x.Summary, 80))
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -132,6 +132,13 @@ func (c *reproduceCmd) list() error {
 		}
 	}
 	return nil
+}
+
+// costTime returns the time part of a cost ("about 2 min: N = 512, ..."
+// gives "about 2 min").
+func costTime(s string) string {
+	t, _, _ := strings.Cut(s, ":")
+	return t
 }
 
 // oneLine shortens s to n characters at a word boundary.
