@@ -13,14 +13,20 @@
 # shared, so the minimum is the least disturbed measurement) and the
 # largest peak RSS.
 #
+# With CLOCK=cpu both sides report process CPU seconds instead of wall
+# seconds (bench/torch_dip_cpu.py, nnbench -clock cpu): use it with
+# THREADS=1 on a busy machine, where wall times mostly measure the other
+# processes (OpenMP's spinning threads suffer most).
+#
 # Usage: bench/torch_compare.sh [SIZES...]     (default: 64 128 256)
-# Environment: THREADS (2), CHANNELS (128), REPEATS (3),
+# Environment: THREADS (2), CHANNELS (128), REPEATS (3), CLOCK (wall),
 #              TORCH_BENCH (../shared/bench/torch_dip.py), PYTHON (/usr/bin/python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${THREADS:-2}
 CHANNELS=${CHANNELS:-128}
 REPEATS=${REPEATS:-3}
+CLOCK=${CLOCK:-wall}
 PYTHON=${PYTHON:-/usr/bin/python3}
 TORCH_BENCH=${TORCH_BENCH:-../shared/bench/torch_dip.py}
 SIZES=("$@")
@@ -48,12 +54,19 @@ run() {
 	"$PYTHON" -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); print(d["forward_s"], d["train_iter_s"], sys.argv[2])' "$tmp/out" "$rss" >>"$tmp/$name.$size"
 }
 
-echo "# dip-skip, $CHANNELS channels, $THREADS threads, best of $REPEATS; $(date -u +%FT%TZ); load $(cut -d' ' -f1-3 /proc/loadavg)"
+torch_cmd=("$PYTHON" "$TORCH_BENCH")
+case $CLOCK in
+wall) ;;
+cpu) torch_cmd=(env TORCH_BENCH="$(realpath "$TORCH_BENCH")" "$PYTHON" bench/torch_dip_cpu.py) ;;
+*) echo "torch_compare.sh: CLOCK=$CLOCK; use wall or cpu" >&2; exit 1 ;;
+esac
+
+echo "# dip-skip, $CHANNELS channels, $THREADS threads, $CLOCK clock, best of $REPEATS; $(date -u +%FT%TZ); load $(cut -d' ' -f1-3 /proc/loadavg); gemm $("$tmp/nnbench" -only none 64 8 1 | sed 's/.*"gemm":"\([a-z0-9]*\)".*/\1/')"
 for size in "${SIZES[@]}"; do
 	it=$(iters "$size")
 	for ((r = 0; r < REPEATS; r++)); do
-		OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS run torch "$size" "$PYTHON" "$TORCH_BENCH" "$size" "$CHANNELS" "$it"
-		run nn "$size" "$tmp/nnbench" -threads "$THREADS" "$size" "$CHANNELS" "$it"
+		OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS run torch "$size" "${torch_cmd[@]}" "$size" "$CHANNELS" "$it"
+		run nn "$size" "$tmp/nnbench" -threads "$THREADS" -clock "$CLOCK" "$size" "$CHANNELS" "$it"
 	done
 done
 

@@ -4,7 +4,7 @@
 // pass without what backward needs (Infer), for one image. It prints one
 // JSON line with the same keys as torch_dip.py. Used by bench/torch_compare.sh.
 //
-//	nnbench [-arch dip-skip] [-threads 2] [-cpuprofile f] SIZE CHANNELS ITERS
+//	nnbench [-arch dip-skip] [-threads 2] [-clock wall|cpu] [-cpuprofile f] SIZE CHANNELS ITERS
 package main
 
 import (
@@ -16,6 +16,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/dipgp/dipgp/arch"
@@ -28,7 +29,8 @@ func main() {
 	spec := flag.String("arch", "dip-skip", "preset; channels=CHANNELS is appended")
 	threads := flag.Int("threads", 2, "threads")
 	prof := flag.String("cpuprofile", "", "write a CPU profile")
-	only := flag.String("only", "", "time only 'step' or 'forward'")
+	only := flag.String("only", "", "time only 'step' or 'forward' ('none': just report)")
+	clock := flag.String("clock", "wall", "wall, or cpu: process CPU time (user+system), a proxy for work on a busy machine")
 	flag.Parse()
 	args := flag.Args()
 	size, ch, iters := 256, 128, 5
@@ -101,26 +103,34 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	now := func() float64 { return float64(time.Now().UnixNano()) / 1e9 }
+	if *clock == "cpu" {
+		now = func() float64 {
+			var ru syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+			return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+		}
+	}
 	var it, fw float64
-	if *only != "forward" {
+	if *only == "" || *only == "step" {
 		step()
-		t := time.Now()
+		t := now()
 		for i := 0; i < iters; i++ {
 			step()
 		}
-		it = time.Since(t).Seconds() / float64(iters)
+		it = (now() - t) / float64(iters)
 	}
-	if *only != "step" {
+	if *only == "" || *only == "forward" {
 		if _, err := net.Infer(z); err != nil {
 			log.Fatal(err)
 		}
-		t := time.Now()
+		t := now()
 		for i := 0; i < iters; i++ {
 			if _, err := net.Infer(z); err != nil {
 				log.Fatal(err)
 			}
 		}
-		fw = time.Since(t).Seconds() / float64(iters)
+		fw = (now() - t) / float64(iters)
 	}
 	js, _ := json.Marshal(map[string]any{"size": size, "channels": ch, "params": net.NumParams(), "threads": nn.Threads(),
 		"gemm": sgemm.Impl(), "train_iter_s": it, "forward_s": fw, "loss": loss})
