@@ -544,7 +544,7 @@ var defaultSweep = []string{
 	"dip-skip:out_channels=1,pad=circular",
 	"encdec:out_channels=1,pad=circular",
 	"deep-decoder:out_channels=1",
-	"conv-stack:depth=4",
+	"conv-stack:depth=4,sigma=2",
 }
 
 // tinySweep is defaultSweep with 4 scales, for 32x32 grids.
@@ -552,7 +552,7 @@ var tinySweep = []string{
 	"dip-skip:out_channels=1,pad=circular,scales=4",
 	"encdec:out_channels=1,pad=circular,scales=4",
 	"deep-decoder:out_channels=1,scales=4",
-	"conv-stack:depth=4",
+	"conv-stack:depth=4,sigma=2",
 }
 
 func runArchSweep(e *env) error {
