@@ -25,7 +25,16 @@ type checkCmd struct {
 	Merge checkMergeCmd `cmd:"" help:"Merge the outputs of 'dipgp check --shard i/n' runs into the result of one run with all samples."`
 }
 
-const defaultCheckArch = "dip-skip:scales=2,channels=128,bn=false,pad=circular,init=normal,sw=1.4,sb=0.1,input=gaussian,in_scale=1"
+// defaultCheckArch is the architecture of a bare 'dipgp check': DIP's skip
+// net with two scales, but with the choices under which the infinite-width
+// limit is informative and reached at width 128 (see README): no batch
+// norm (its rule is a mean-field approximation), variance-preserving normal
+// init (PyTorch's default init without batch norm shrinks the signal until
+// the output is a constant), a zero-mean Gaussian input (DIP's
+// uniform [0, 0.1) input is 96% mean, which makes the kernel nearly flat)
+// and no output sigmoid (after it, a finite-width bias of order
+// depth/width shows in the kernel's level).
+const defaultCheckArch = "dip-skip:scales=2,channels=128,bn=false,pad=circular,init=normal,sw=1.4,sb=0.1,input=gaussian,in_scale=1,out_act=identity"
 
 type checkRunCmd struct {
 	Arch          string `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file." default:"${check_arch}"`
