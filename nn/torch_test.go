@@ -280,3 +280,60 @@ func biasBeforeBN(n *Net) map[string]bool {
 	}
 	return m
 }
+
+// TestTorchToNN saves a network initialized by PyTorch (torch_net.py save),
+// loads it with Load and compares the forward pass with PyTorch's.
+func TestTorchToNN(t *testing.T) {
+	needTorch(t)
+	script := torchScript(t)
+	a, err := arch.ParsePreset("dip-skip:scales=2,channels=8,pad=circular")
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := []int{16, 16}
+	dir := t.TempDir()
+	archPath := writeArch(t, a, dir)
+	params := filepath.Join(dir, "params")
+	cmd := exec.Command(python, script, "save", archPath, params, "5")
+	cmd.Env = append(os.Environ(), "OMP_NUM_THREADS=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("torch_net.py save: %v\n%s", err, out)
+	}
+	n, err := Load(a, size, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := NewInput(a, size, 1, 8)
+	y, err := n.Forward(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := npy.WriteFloat32(filepath.Join(dir, "x.npy"), n.InputShape(1), x.Data().([]float32)); err != nil {
+		t.Fatal(err)
+	}
+	if err := npy.WriteFloat32(filepath.Join(dir, "dy.npy"), n.OutputShape(1), y.Data().([]float32)); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	cmd = exec.Command(python, script, "check", archPath, params, filepath.Join(dir, "x.npy"), filepath.Join(dir, "dy.npy"), out)
+	cmd.Env = append(os.Environ(), "OMP_NUM_THREADS=1")
+	if o, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("torch_net.py check: %v\n%s", err, o)
+	}
+	_, want := readNpy(t, filepath.Join(out, "output.npy"))
+	if e := relErr(y.Data().([]float32), want); e > 1e-5 {
+		t.Errorf("output of the PyTorch-initialized network: relative error %.3g vs torch", e)
+	}
+	// PyTorch's initialization: conv weights within +-1/sqrt(fan_in).
+	for _, p := range n.Params() {
+		if p.Kind != ConvWeight {
+			continue
+		}
+		bound := 1 / math.Sqrt(float64(p.FanIn))
+		for _, v := range p.Data {
+			if math.Abs(float64(v)) > bound {
+				t.Fatalf("%s: %g beyond PyTorch's bound %g", p.Name, v, bound)
+			}
+		}
+	}
+}
