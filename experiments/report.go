@@ -270,6 +270,12 @@ func (e *env) finish(runErr error) error {
 	fmt.Fprintf(&r, "# %s\n\n%s\n\n", x.Name, x.Summary)
 	fmt.Fprintf(&r, "- **Reproduces:** %s\n", x.Paper)
 	fmt.Fprintf(&r, "- **Mode:** %s (%s)\n", e.cfg.Mode, x.Cost(e.cfg.Mode))
+	if e.cfg.Samples > 0 {
+		fmt.Fprintf(&r, "- **Override:** %d random networks per curve instead of the mode's\n", e.cfg.Samples)
+	}
+	if e.cfg.Iters > 0 {
+		fmt.Fprintf(&r, "- **Override:** %d iterations per training run instead of the mode's\n", e.cfg.Iters)
+	}
 	fmt.Fprintf(&r, "- **Seed:** %d\n", e.cfg.Seed)
 	fmt.Fprintf(&r, "- **Command:** `%s`\n", e.command())
 	fmt.Fprintf(&r, "- **Wall time:** %s\n", time.Duration(e.res.Seconds*float64(time.Second)).Round(100*time.Millisecond))

@@ -101,7 +101,14 @@ func (c *reproduceCmd) runOne(ctx context.Context, g *Globals, x experiments.Exp
 	if !g.Quiet {
 		cfg.Log = os.Stderr
 	}
-	fmt.Fprintf(reproduceOut, "%s (%s mode: %s)\n", x.Name, mode, x.Cost(mode))
+	over := ""
+	if c.Samples > 0 {
+		over += fmt.Sprintf("; --samples %d", c.Samples)
+	}
+	if c.Iters > 0 {
+		over += fmt.Sprintf("; --iters %d", c.Iters)
+	}
+	fmt.Fprintf(reproduceOut, "%s (%s mode: %s%s)\n", x.Name, mode, x.Cost(mode), over)
 	res, err := x.Run(ctx, cfg)
 	bar.Done()
 	prog.Wait()
