@@ -190,6 +190,7 @@ func rescale(c Comparison, v float64) Comparison {
 	c.RMSRelError *= f
 	c.BiasRelError *= f
 	c.MeanStderr *= f
+	c.ExcessRMS *= f
 	c.Variance = v
 	return c
 }

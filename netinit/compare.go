@@ -24,6 +24,10 @@ type Comparison struct {
 	// MeanStderr is the mean standard error / Variance: the sampling noise
 	// level the errors should be compared with.
 	MeanStderr float64 `json:"mean_rel_stderr"`
+	// ExcessRMS is the part of the RMS error that sampling noise does not
+	// explain: sqrt(max(0, RMS^2 - mean stderr^2)) / Variance, an estimate
+	// of the RMS bias (the finite-width error).
+	ExcessRMS float64 `json:"excess_rms_rel_error"`
 	// Within2, Within3: share of entries within 2 and 3 standard errors.
 	Within2 float64 `json:"within_2se"`
 	Within3 float64 `json:"within_3se"`
@@ -63,7 +67,7 @@ func Compare(analytic, empirical, stderr kernel.Map) (Comparison, error) {
 	if !(c.Variance > 0) {
 		return c, fmt.Errorf("netinit: the analytic variance is %v; nothing to compare", c.Variance)
 	}
-	var sum, sum2, se float64
+	var sum, sum2, se, se2 float64
 	var in2, in3 int
 	for i, e := range empirical.Data {
 		if math.IsNaN(e) {
@@ -76,6 +80,7 @@ func Compare(analytic, empirical, stderr kernel.Map) (Comparison, error) {
 		c.MaxRelError = math.Max(c.MaxRelError, math.Abs(d))
 		s := stderr.Data[i]
 		se += s / c.Variance
+		se2 += (s / c.Variance) * (s / c.Variance)
 		z := math.Inf(1)
 		if s > 0 {
 			z = math.Abs(e-analytic.Data[i]) / s
@@ -97,6 +102,7 @@ func Compare(analytic, empirical, stderr kernel.Map) (Comparison, error) {
 	c.RMSRelError = math.Sqrt(sum2 / n)
 	c.BiasRelError = sum / n
 	c.MeanStderr = se / n
+	c.ExcessRMS = math.Sqrt(math.Max(0, sum2/n-se2/n))
 	c.Within2 = float64(in2) / n
 	c.Within3 = float64(in3) / n
 	c.Consistent = c.Within2 >= 0.9 && c.Within3 >= 0.98

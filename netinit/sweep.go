@@ -29,6 +29,11 @@ type Sweep struct {
 	Slope float64 `json:"rms_slope"`
 	// BiasSlope is the same for the absolute mean bias.
 	BiasSlope float64 `json:"bias_slope"`
+	// ShapeSlope is the slope of log(excess RMS error of the row-centered
+	// kernel) on log(width): the finite-width error of the kernel's shape
+	// once sampling noise is taken out (points where noise explains all of
+	// the error are left out).
+	ShapeSlope float64 `json:"shape_excess_slope"`
 }
 
 // RunSweep runs Check for the preset architecture a at each width (its
@@ -58,14 +63,19 @@ func RunSweep(ctx context.Context, cfg CheckConfig, widths []int, each func(Swee
 
 // Fit returns the sweep with its slopes fitted to its points.
 func Fit(s Sweep) Sweep {
-	var xs, ys, bs []float64
+	var xs, ys, bs, sx, sy []float64
 	for _, p := range s.Points {
 		xs = append(xs, math.Log(float64(p.Width)))
 		ys = append(ys, math.Log(p.Result.Comparison.RMSRelError))
 		bs = append(bs, math.Log(math.Abs(p.Result.Comparison.BiasRelError)))
+		if e := p.Result.Shape.ExcessRMS; e > 0 {
+			sx = append(sx, math.Log(float64(p.Width)))
+			sy = append(sy, math.Log(e))
+		}
 	}
 	s.Slope = slope(xs, ys)
 	s.BiasSlope = slope(xs, bs)
+	s.ShapeSlope = slope(sx, sy)
 	return s
 }
 
@@ -96,14 +106,20 @@ func WriteSweep(dir string, s Sweep) error {
 		return err
 	}
 	w := csv.NewWriter(f)
-	w.Write([]string{"width", "samples", "rms_rel_error", "max_rel_error", "bias_rel_error", "mean_rel_stderr", "within_2se", "within_3se", "consistent"})
+	w.Write([]string{"width", "samples", "rms_rel_error", "max_rel_error", "bias_rel_error", "mean_rel_stderr", "within_2se", "within_3se",
+		"shape_rms_rel_error", "shape_excess_rms", "shape_mean_rel_stderr", "shape_within_2se", "consistent"})
 	ff := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
-	var x, rms, bias, se []float64
+	var x, rms, bias, se, shx, shape, shse []float64
 	for _, p := range s.Points {
-		c := p.Result.Comparison
-		w.Write([]string{strconv.Itoa(p.Width), strconv.Itoa(p.Result.Samples), ff(c.RMSRelError), ff(c.MaxRelError), ff(c.BiasRelError), ff(c.MeanStderr), ff(c.Within2), ff(c.Within3), strconv.FormatBool(c.Consistent)})
+		c, sh := p.Result.Comparison, p.Result.Shape
+		w.Write([]string{strconv.Itoa(p.Width), strconv.Itoa(p.Result.Samples), ff(c.RMSRelError), ff(c.MaxRelError), ff(c.BiasRelError), ff(c.MeanStderr), ff(c.Within2), ff(c.Within3),
+			ff(sh.RMSRelError), ff(sh.ExcessRMS), ff(sh.MeanStderr), ff(sh.Within2), strconv.FormatBool(c.Consistent && sh.Consistent)})
 		x = append(x, float64(p.Width))
 		rms, bias, se = append(rms, c.RMSRelError), append(bias, math.Abs(c.BiasRelError)), append(se, c.MeanStderr)
+		shse = append(shse, sh.MeanStderr)
+		if sh.ExcessRMS > 0 {
+			shx, shape = append(shx, float64(p.Width)), append(shape, sh.ExcessRMS)
+		}
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -121,7 +137,9 @@ func WriteSweep(dir string, s Sweep) error {
 			{Name: fmt.Sprintf("RMS error (slope %.2f)", s.Slope), X: x, Y: rms},
 			{Name: fmt.Sprintf("|mean bias| (slope %.2f)", s.BiasSlope), X: x, Y: bias},
 			{Name: "mean standard error", X: x, Y: se, Dashed: true},
-		}, plotting.Options{LogX: true, LogY: true, Markers: true})
+			{Name: fmt.Sprintf("shape: excess RMS error (slope %.2f)", s.ShapeSlope), X: shx, Y: shape},
+			{Name: "shape: mean standard error", X: x, Y: shse, Dashed: true},
+		}, plotting.Options{LogX: true, LogY: true, Markers: true, LegendBottom: true, LegendLeft: true})
 	if err != nil {
 		return err
 	}

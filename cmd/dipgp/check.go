@@ -174,6 +174,7 @@ func (c *checkRunCmd) print(r netinit.CheckResult) {
 	fmt.Fprintf(tw, "RMS error / var\t%.3g\t%.3g\n", cm.RMSRelError, sh.RMSRelError)
 	fmt.Fprintf(tw, "mean bias / var\t%+.3g\t\n", cm.BiasRelError)
 	fmt.Fprintf(tw, "mean stderr / var\t%.3g\t%.3g\n", cm.MeanStderr, sh.MeanStderr)
+	fmt.Fprintf(tw, "excess RMS / var\t%.3g\t%.3g\n", cm.ExcessRMS, sh.ExcessRMS)
 	fmt.Fprintf(tw, "within 2 SE / 3 SE\t%.1f%% / %.1f%%\t%.1f%% / %.1f%%\n", 100*cm.Within2, 100*cm.Within3, 100*sh.Within2, 100*sh.Within3)
 	fmt.Fprintf(tw, "entries compared\t%d\t%d\n", cm.Entries, sh.Entries)
 	fmt.Fprintf(tw, "time\tkernel %.2f s, sampling %.1f s (%.1f networks/s)\n", r.KernelSeconds, r.SampleSeconds, r.NetsPerSecond)
@@ -201,9 +202,9 @@ func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckCo
 		widths = append(widths, w)
 	}
 	var s netinit.Sweep
-	const rowFmt = "%6v %9v %12v %12v %10v %11v %14v %13v %17v  %v\n"
+	const rowFmt = "%6v %9v %12v %10v %11v %14v %13v %13v %17v  %v\n"
 	if !c.JSON {
-		fmt.Printf(rowFmt, "width", "networks", "RMS err/var", "max err/var", "bias/var", "stderr/var", "shape RMS err", "shape stderr", "shape within 2SE", "verdict")
+		fmt.Printf(rowFmt, "width", "networks", "RMS err/var", "bias/var", "stderr/var", "shape RMS err", "shape excess", "shape stderr", "shape within 2SE", "verdict")
 	}
 	for _, w := range widths {
 		a, err := arch.WithPresetKey(cfg.Arch, "channels", strconv.Itoa(w))
@@ -221,7 +222,7 @@ func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckCo
 		if !c.JSON {
 			sh := r.Shape
 			g := func(x float64) string { return fmt.Sprintf("%.3g", x) }
-			fmt.Printf(rowFmt, w, r.Samples, g(cm.RMSRelError), g(cm.MaxRelError), fmt.Sprintf("%+.3g", cm.BiasRelError), g(cm.MeanStderr), g(sh.RMSRelError), g(sh.MeanStderr), fmt.Sprintf("%.1f%%", 100*sh.Within2), map[bool]string{true: "agree", false: "differ"}[cm.Consistent && sh.Consistent])
+			fmt.Printf(rowFmt, w, r.Samples, g(cm.RMSRelError), fmt.Sprintf("%+.3g", cm.BiasRelError), g(cm.MeanStderr), g(sh.RMSRelError), g(sh.ExcessRMS), g(sh.MeanStderr), fmt.Sprintf("%.1f%%", 100*sh.Within2), map[bool]string{true: "agree", false: "differ"}[cm.Consistent && sh.Consistent])
 		}
 		s = netinit.Fit(s)
 		if err := netinit.WriteSweep(c.Out, s); err != nil {
@@ -232,7 +233,7 @@ func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckCo
 		b, _ := json.MarshalIndent(s, "", "  ")
 		fmt.Println(string(b))
 	} else {
-		fmt.Printf("fitted slope of log RMS error on log width: %.2f (|bias|: %.2f); the theory expects -1 once sampling noise is below the bias\n", s.Slope, s.BiasSlope)
+		fmt.Printf("fitted slopes on log width: log RMS error %.2f, log |bias| %.2f, log shape excess error %.2f; the theory expects -1 where the error is above the sampling noise\n", s.Slope, s.BiasSlope, s.ShapeSlope)
 	}
 	return nil
 }
