@@ -13,7 +13,9 @@
 # shared, so the minimum is the least disturbed measurement) and the
 # largest peak RSS.
 #
-# With CLOCK=cpu both sides report process CPU seconds instead of wall
+# On a busy machine PyTorch's OpenMP threads spin-wait for each other and
+# its wall times explode; OMP_WAIT_POLICY=passive (passed through to torch)
+# makes them sleep instead, a fairer comparison there. With CLOCK=cpu both sides report process CPU seconds instead of wall
 # seconds (bench/torch_dip_cpu.py, nnbench -clock cpu): use it with
 # THREADS=1 on a busy machine, where wall times mostly measure the other
 # processes (OpenMP's spinning threads suffer most).
@@ -61,7 +63,7 @@ cpu) torch_cmd=(env TORCH_BENCH="$(realpath "$TORCH_BENCH")" "$PYTHON" bench/tor
 *) echo "torch_compare.sh: CLOCK=$CLOCK; use wall or cpu" >&2; exit 1 ;;
 esac
 
-echo "# dip-skip, $CHANNELS channels, $THREADS threads, $CLOCK clock, best of $REPEATS; $(date -u +%FT%TZ); load $(cut -d' ' -f1-3 /proc/loadavg); gemm $("$tmp/nnbench" -only none 64 8 1 | sed 's/.*"gemm":"\([a-z0-9]*\)".*/\1/')"
+echo "# dip-skip, $CHANNELS channels, $THREADS threads, $CLOCK clock, OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-default}, best of $REPEATS; $(date -u +%FT%TZ); load $(cut -d' ' -f1-3 /proc/loadavg); gemm $("$tmp/nnbench" -only none 64 8 1 | sed 's/.*"gemm":"\([a-z0-9]*\)".*/\1/')"
 for size in "${SIZES[@]}"; do
 	it=$(iters "$size")
 	for ((r = 0; r < REPEATS; r++)); do
