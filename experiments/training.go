@@ -376,6 +376,9 @@ func runSpectralOrder(e *env) error {
 			xs = append(xs, float64(m.Iter))
 			ys = append(ys, d)
 		}
+		if len(ys) == 0 {
+			return fmt.Errorf("%s: the two runs have no common measured iteration", name)
+		}
 		sse = append(sse, plotting.Series{Name: name, X: xs, Y: ys})
 		data := make([][]float64, len(xs))
 		for i := range xs {
