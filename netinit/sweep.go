@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/internal/atomicfile"
@@ -132,7 +133,16 @@ func WriteSweep(dir string, s Sweep) error {
 	if len(s.Points) == 0 {
 		return nil
 	}
-	p, err := plotting.Lines(fmt.Sprintf("%s: error against width", s.Points[0].Result.Arch), "width (channels)", "error / variance",
+	name := s.Points[0].Result.Arch
+	if i := strings.Index(name, "channels="); i >= 0 {
+		j := strings.IndexByte(name[i:], ',')
+		if j < 0 {
+			name = strings.TrimRight(name[:i], ",:")
+		} else {
+			name = name[:i] + name[i+j+1:]
+		}
+	}
+	p, err := plotting.Lines(fmt.Sprintf("%s: error against width", name), "width (channels)", "error / variance",
 		[]plotting.Series{
 			{Name: fmt.Sprintf("RMS error (slope %.2f)", s.Slope), X: x, Y: rms},
 			{Name: fmt.Sprintf("|mean bias| (slope %.2f)", s.BiasSlope), X: x, Y: bias},
