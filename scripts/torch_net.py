@@ -150,7 +150,7 @@ class Net(nn.Module):
         super().__init__()
         self.a = a
         self.dims = a["dims"]
-        self.layers = self._build(a["layers"], a["input"]["channels"], {})
+        self.layers, _ = self._build(a["layers"], a["input"]["channels"], {})
 
     def _build(self, specs, c, saved):
         mods = nn.ModuleList()
@@ -173,17 +173,13 @@ class Net(nn.Module):
                 m = Save(spec["name"])
                 saved[spec["name"]] = c
             elif kind == "concat":
-                br = self._build(spec.get("branch") or [], saved[spec["from"]], saved)
-                cb = saved[spec["from"]]
-                for b in br:
-                    if isinstance(b, Conv):
-                        cb = b.weight.shape[0]
+                br, cb = self._build(spec.get("branch") or [], saved[spec["from"]], saved)
                 m = Concat(spec["from"], br)
                 c = cb + c
             else:
                 raise ValueError("unknown layer kind %r" % kind)
             mods.append(m)
-        return mods
+        return mods, c
 
     def _run(self, mods, x, saved):
         for m in mods:
