@@ -28,7 +28,7 @@ func init() {
 		Summary:  "The kernels of cheng-kernels-1d against Monte Carlo estimates from random finite networks, with ±2 standard-error bands and the check's verdict.",
 		Paper:    "Cheng et al. (CVPR 2019), Figure 3: analytic against numerical kernels of the 1-D conv-ReLU toy (width 256)",
 		TinyCost: "about 2 s: N = 64, width 16, 16 networks per curve",
-		QuickCost: "about 2 min: N = 512, width 128, 200 networks per curve (8 curves); " +
+		QuickCost: "about 30 s: N = 512, width 128, 200 networks per curve (8 curves); " +
 			"error bars about 7 times wider than full mode's, finite-width bias twice as large",
 		FullCost: "about 2 h: N = 1024, width 256, 10,000 networks per curve (8 curves)",
 		run:      runChengMC,
@@ -39,7 +39,7 @@ func init() {
 		Paper: "Cheng et al. (CVPR 2019), the 1-D encoder-decoder priors, which they only estimated " +
 			"empirically; dipgp adds the exact kernel",
 		TinyCost:  "about 2 s: N = 128, width 8, 8 networks per curve, sigma divided by 8",
-		QuickCost: "about 2 min: N = 512, width 128, 200 networks per curve (16 curves and 2 controls)",
+		QuickCost: "about 1 min: N = 512, width 128, 200 networks per curve (16 curves and 2 controls)",
 		FullCost:  "about 2.5 h: N = 1024, width 256, 10,000 networks per curve (16 curves and 2 controls)",
 		run:       runChengEncDec,
 	})

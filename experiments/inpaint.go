@@ -17,8 +17,8 @@ func init() {
 		Paper:     "Cheng et al. (CVPR 2019), GP inpainting with the DIP kernel against an RBF kernel (their GP_DIP_Inpainting and GP_RBF_Inpainting notebooks)",
 		Images:    []string{"cameraman256.png"},
 		TinyCost:  "about 3 s: 32x32 crop, small fit windows",
-		QuickCost: "about 2 min: 64x64 crop and 256x256",
-		FullCost:  "about 8 min: 64x64 crop and 256x256, with Monte Carlo posterior variance maps",
+		QuickCost: "about 1 min: 64x64 crop and 256x256",
+		FullCost:  "about 5 min: 64x64 crop and 256x256, with Monte Carlo posterior variance maps",
 		run:       runGPInpaint,
 	})
 }

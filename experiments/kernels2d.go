@@ -26,7 +26,7 @@ func init() {
 		Summary:   "Samples from the prior of conv-stack, encdec and dip-skip in 1-D and 2-D: draws from the exact infinite-width GP next to outputs of random finite networks of the same architecture.",
 		Paper:     "Cheng et al. (CVPR 2019), the prior samples of the 1-D toy and of the DIP architectures (Figures 1 and 3)",
 		TinyCost:  "about 2 s: N = 64 and 32x32, width 8",
-		QuickCost: "about 5 s: N = 256 and 64x64, width 64",
+		QuickCost: "about 2 s: N = 256 and 64x64, width 64",
 		FullCost:  "about 30 s: N = 1024 and 256x256, width 128 (DIP's)",
 		run:       runPriorSamples,
 	})
@@ -45,7 +45,7 @@ func init() {
 		Summary:   "For a list of architectures (--arch, repeatable; default the four presets), the exact NNGP and NTK spectra, their slopes and half-power frequencies, and the fitting time per frequency that gradient descent on the NTK predicts.",
 		Paper:     "Computing kernel spectra for new architectures: the analysis of dip-kernel-2d for any architecture",
 		TinyCost:  "about 2 s: 32x32 (N = 256 for 1-D architectures)",
-		QuickCost: "about 2 s for the four presets: 64x64 (N = 1024 in 1-D)",
+		QuickCost: "about 1 s for the four presets: 64x64 (N = 1024 in 1-D)",
 		FullCost:  "about 1 min for the four presets: 256x256 (N = 4096 in 1-D)",
 		run:       runArchSweep,
 	})

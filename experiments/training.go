@@ -25,7 +25,7 @@ func init() {
 		Paper:     "Cheng et al. (CVPR 2019), the denoising curves (PSNR against iterations for the SGD variants and SGLD)",
 		Images:    []string{"house256rgb.png"},
 		TinyCost:  "about 2 s: 16x16, a 2-scale skip net of 8 channels, 40 iterations per run",
-		QuickCost: "about 4 min: 64x64 centre crop, 5-scale skip net of 64 channels, 1000 iterations per run (5 runs)",
+		QuickCost: "about 3 min: 64x64 centre crop, 5-scale skip net of 64 channels, 1000 iterations per run (5 runs)",
 		FullCost:  "about 30 h: 256x256, DIP's skip net (128 channels), 5000 iterations per run (5 runs)",
 		run:       runDenoiseSGLD,
 	})
@@ -37,7 +37,7 @@ func init() {
 		Paper:     "Chakrabarty and Maji (2019), the triangle experiments (trajectory distance, low frequencies first)",
 		Images:    []string{"triangle-0.2.png", "triangle-0.9.png"},
 		TinyCost:  "about 2 s: 16x16, 30 iterations per run",
-		QuickCost: "about 2.5 min: 64x64 centre crops, skip net of 64 channels, 600 iterations per run (4 runs)",
+		QuickCost: "about 1.5 min: 64x64 centre crops, skip net of 64 channels, 600 iterations per run (4 runs)",
 		FullCost:  "about 14 h: 256x256, DIP's skip net, 3000 iterations per run (4 runs)",
 		run:       runSpectralOrder,
 	})
@@ -49,7 +49,7 @@ func init() {
 		Paper:     "Chakrabarty and Maji (2019): early stopping acts as a low-pass filter; dipgp's NTK prediction of it",
 		Images:    []string{"cameraman256.png"},
 		TinyCost:  "about 2 s: 16x16, 40 iterations per run",
-		QuickCost: "about 1.5 min: 64x64 centre crop, skip net of 64 channels (NTK parameterization for gd), 800 iterations per run (2 runs)",
+		QuickCost: "about 1 min: 64x64 centre crop, skip net of 64 channels (NTK parameterization for gd), 800 iterations per run (2 runs)",
 		FullCost:  "about 8 h: 256x256, DIP's skip net, 3000 iterations per run (2 runs)",
 		run:       runSpectralLowpass,
 	})
@@ -60,7 +60,7 @@ func init() {
 		Paper:     "Shi et al. (IJCV 2022), the FBC curves of DIP denoising (5 bands)",
 		Images:    []string{"house256rgb.png"},
 		TinyCost:  "about 2 s: 16x16, 40 iterations per run",
-		QuickCost: "about 2 min: 64x64 centre crop, skip net of 64 channels, 1000 iterations per run (2 runs)",
+		QuickCost: "about 1.5 min: 64x64 centre crop, skip net of 64 channels, 1000 iterations per run (2 runs)",
 		FullCost:  "about 8 h: 256x256, DIP's skip net, 3000 iterations per run (2 runs)",
 		run:       runFBC,
 	})
