@@ -26,7 +26,7 @@ func init() {
 		Images:    []string{"house256rgb.png"},
 		TinyCost:  "about 2 s: 16x16, a 2-scale skip net of 8 channels, 40 iterations per run",
 		QuickCost: "about 3 min: 64x64 centre crop, 5-scale skip net of 64 channels, 1000 iterations per run (5 runs)",
-		FullCost:  "about 30 h: 256x256, DIP's skip net (128 channels), 5000 iterations per run (5 runs)",
+		FullCost:  "about 15 h (estimated): 256x256, DIP's skip net (128 channels), 5000 iterations per run (5 runs)",
 		run:       runDenoiseSGLD,
 	})
 	register(Experiment{
@@ -38,7 +38,7 @@ func init() {
 		Images:    []string{"triangle-0.2.png", "triangle-0.9.png"},
 		TinyCost:  "about 2 s: 16x16, 30 iterations per run",
 		QuickCost: "about 1.5 min: 64x64 centre crops, skip net of 64 channels, 600 iterations per run (4 runs)",
-		FullCost:  "about 14 h: 256x256, DIP's skip net, 3000 iterations per run (4 runs)",
+		FullCost:  "about 8 h (estimated): 256x256, DIP's skip net, 3000 iterations per run (4 runs)",
 		run:       runSpectralOrder,
 	})
 	register(Experiment{
@@ -50,7 +50,7 @@ func init() {
 		Images:    []string{"cameraman256.png"},
 		TinyCost:  "about 2 s: 16x16, 40 iterations per run",
 		QuickCost: "about 1 min: 64x64 centre crop, skip net of 64 channels (NTK parameterization for gd), 800 iterations per run (2 runs)",
-		FullCost:  "about 8 h: 256x256, DIP's skip net, 3000 iterations per run (2 runs)",
+		FullCost:  "about 4 h (estimated): 256x256, DIP's skip net, 3000 iterations per run (2 runs)",
 		run:       runSpectralLowpass,
 	})
 	register(Experiment{
@@ -61,7 +61,7 @@ func init() {
 		Images:    []string{"house256rgb.png"},
 		TinyCost:  "about 2 s: 16x16, 40 iterations per run",
 		QuickCost: "about 1.5 min: 64x64 centre crop, skip net of 64 channels, 1000 iterations per run (2 runs)",
-		FullCost:  "about 8 h: 256x256, DIP's skip net, 3000 iterations per run (2 runs)",
+		FullCost:  "about 4 h (estimated): 256x256, DIP's skip net, 3000 iterations per run (2 runs)",
 		run:       runFBC,
 	})
 }
