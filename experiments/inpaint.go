@@ -18,7 +18,7 @@ func init() {
 		Images:    []string{"cameraman256.png"},
 		TinyCost:  "about 3 s: 32x32 crop, small fit windows",
 		QuickCost: "about 1 min: 64x64 crop and 256x256",
-		FullCost:  "about 5 min: 64x64 crop and 256x256, with Monte Carlo posterior variance maps",
+		FullCost:  "about 4 min: 64x64 crop and 256x256, with Monte Carlo posterior variance maps",
 		run:       runGPInpaint,
 	})
 }

@@ -27,7 +27,7 @@ func init() {
 		Paper:     "Cheng et al. (CVPR 2019), the prior samples of the 1-D toy and of the DIP architectures (Figures 1 and 3)",
 		TinyCost:  "about 2 s: N = 64 and 32x32, width 8",
 		QuickCost: "about 2 s: N = 256 and 64x64, width 64",
-		FullCost:  "about 30 s: N = 1024 and 256x256, width 128 (DIP's)",
+		FullCost:  "about 20 s: N = 1024 and 256x256, width 128 (DIP's)",
 		run:       runPriorSamples,
 	})
 	register(Experiment{
@@ -46,7 +46,7 @@ func init() {
 		Paper:     "Computing kernel spectra for new architectures: the analysis of dip-kernel-2d for any architecture",
 		TinyCost:  "about 2 s: 32x32 (N = 256 for 1-D architectures)",
 		QuickCost: "about 1 s for the four presets: 64x64 (N = 1024 in 1-D)",
-		FullCost:  "about 1 min for the four presets: 256x256 (N = 4096 in 1-D)",
+		FullCost:  "about 20 s for the four presets: 256x256 (N = 4096 in 1-D)",
 		run:       runArchSweep,
 	})
 }
