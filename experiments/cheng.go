@@ -427,8 +427,10 @@ func runChengEncDec(e *env) error {
 		panels = append(panels, p)
 	}
 	// Controls: the same networks without batch norm (whose kernel rule is
-	// the mean-field approximation), with weights N(0, 2/fan_in) and biases
-	// N(0, 0.01) so that the signal neither dies nor explodes with depth.
+	// the mean-field approximation), with weights N(0, 2/fan_in), no bias
+	// and zero-mean Gaussian input noise, so that the signal neither dies
+	// nor is swamped by a constant (with DIP's uniform input or with biases
+	// the kernel of a deep network without batch norm is flat).
 	ctlSigma := sigmas[2]
 	var ctl []plotting.Series
 	var ctlCurves []mcCurve
@@ -436,7 +438,7 @@ func runChengEncDec(e *env) error {
 		c := encdecCase{ctlSigma, sc}
 		label := fmt.Sprintf("no batch norm: sigma=%g, %d scales", ctlSigma, sc)
 		key := fmt.Sprintf("nobn_sigma%g_scales%d", ctlSigma, sc)
-		r, err := e.check(c.spec(width)+",bn=false,init=normal,sw=1.4142135623730951,sb=0.1", []int{n}, samples, e.seed(200+sc))
+		r, err := e.check(c.spec(width)+",bn=false,init=normal,sw=1.4142135623730951,sb=0,input=gaussian,in_scale=1", []int{n}, samples, e.seed(200+sc))
 		if r.Samples >= 2 {
 			ctlCurves = append(ctlCurves, mcCurve{label, key, r})
 			an, mc := mcSeries(r, maxOff, fmt.Sprintf("%d scales", sc))
@@ -478,6 +480,8 @@ func runChengEncDec(e *env) error {
 		"normalization at its infinite-width mean-field value (theory.md section 3), which is exact only when the "+
 		"spatial statistics concentrate, i.e. when the grid holds many correlation lengths. Smooth inputs and coarse "+
 		"deep levels make those statistics random from network to network; the controls without batch norm show "+
-		"whether the rest of the kernel (convolutions, activations, up-sampling) is exact.", agree, len(curves), len(ctlCurves))
+		"whether the rest of the kernel (convolutions, activations, up-sampling) is exact. The controls differ in more "+
+		"than batch norm: weights N(0, 2/fan_in), no biases and Gaussian N(0, 1) input noise, without which the kernel "+
+		"of a deep network without batch norm is flat (a constant field).", agree, len(curves), len(ctlCurves))
 	return nil
 }
