@@ -133,23 +133,12 @@ func (o *Adam) Step() error {
 	t := float64(o.steps)
 	bc1 := 1 - math.Pow(o.Beta1, t)
 	bc2 := 1 - math.Pow(o.Beta2, t)
-	stepSize := float32(o.LR / bc1)
-	bc2s := float32(math.Sqrt(bc2))
-	b1, b2 := float32(o.Beta1), float32(o.Beta2)
-	eps, wd := float32(o.Eps), float32(o.WeightDecay)
+	c := [8]float32{float32(o.WeightDecay), float32(o.Beta1), float32(1 - o.Beta1), float32(o.Beta2), float32(1 - o.Beta2),
+		float32(math.Sqrt(bc2)), float32(o.Eps), float32(o.LR / bc1)}
 	for i, p := range o.params {
 		m, v, data, grad := o.m[i], o.v[i], p.Data, p.Grad
 		parallelFor(len(data), 8, func(lo, hi int) {
-			for j := lo; j < hi; j++ {
-				g := grad[j]
-				if wd != 0 {
-					g += wd * data[j]
-				}
-				m[j] = b1*m[j] + (1-b1)*g
-				v[j] = b2*v[j] + (1-b2)*g*g
-				den := float32(math.Sqrt(float64(v[j])))/bc2s + eps
-				data[j] -= stepSize * m[j] / den
-			}
+			adamUpdate(data[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], &c)
 		})
 	}
 	return nil
@@ -157,6 +146,9 @@ func (o *Adam) Step() error {
 
 func checkGrads(ps []*Param) error {
 	for _, p := range ps {
+		if finite(p.Grad) {
+			continue
+		}
 		for _, g := range p.Grad {
 			if math.IsNaN(float64(g)) || math.IsInf(float64(g), 0) {
 				return fmt.Errorf("nn: the gradient of %s holds %v; the loss diverged (lower the learning rate) or the input is not finite", p.Name, g)

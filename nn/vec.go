@@ -1,5 +1,7 @@
 package nn
 
+import "math"
+
 // Vector kernels of the elementwise layers. Each has a pure-Go version and,
 // on amd64 with AVX2, an assembly version (vec_amd64.s) used on whole
 // blocks of 8 values; the Go code handles the tail. The Go versions mirror
@@ -244,4 +246,44 @@ func upRowT(g, d []float32) {
 	for ; i < n-1; i++ {
 		d[i] += float32(0.75*(g[2*i]+g[2*i+1])) + float32(0.25*(g[2*i-1]+g[2*i+2]))
 	}
+}
+
+// adamUpdate applies one Adam step to p with gradient g and moments m, v;
+// c = {wd, b1, 1-b1, b2, 1-b2, sqrt(1-b2^t), eps, lr/(1-b1^t)}:
+//
+//	g' = g + wd p, m = b1 m + (1-b1) g', v = b2 v + (1-b2) (g' g'),
+//	p = p - step (m / (sqrt(v)/sqrt(1-b2^t) + eps))
+func adamUpdate(p, g, m, v []float32, c *[8]float32) {
+	n := len(p)
+	g, m, v = g[:n], m[:n], v[:n]
+	n8 := 0
+	if useAVX && n >= 8 {
+		n8 = n &^ 7
+		adamAVX(&p[0], &g[0], &m[0], &v[0], n8, c)
+	}
+	wd, b1, omb1, b2, omb2, bc2s, eps, step := c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]
+	for i := n8; i < n; i++ {
+		gi := float32(wd*p[i]) + g[i]
+		mi := float32(b1*m[i]) + float32(omb1*gi)
+		vi := float32(b2*v[i]) + float32(omb2*float32(gi*gi))
+		m[i], v[i] = mi, vi
+		den := float32(float32(math.Sqrt(float64(vi)))/bc2s) + eps
+		p[i] -= float32(step * float32(mi/den))
+	}
+}
+
+// finite reports whether every value of s is finite.
+func finite(s []float32) bool {
+	var a0, a1, a2, a3 float32
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		a0 += s[i] * 0
+		a1 += s[i+1] * 0
+		a2 += s[i+2] * 0
+		a3 += s[i+3] * 0
+	}
+	for ; i < len(s); i++ {
+		a0 += s[i] * 0
+	}
+	return a0+a1+a2+a3 == 0
 }

@@ -34,3 +34,6 @@ func upRowAVX(x, y *float32, blocks int)
 
 //go:noescape
 func upRowTAVX(gr, d *float32, blocks int)
+
+//go:noescape
+func adamAVX(p, gr, m, v *float32, n int, c *[8]float32)

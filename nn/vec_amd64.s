@@ -337,3 +337,53 @@ uptloop:
 	JNZ     uptloop
 	VZEROUPPER
 	RET
+
+// func adamAVX(p, gr, m, v *float32, n int, c *[8]float32)
+// c = {wd, b1, 1-b1, b2, 1-b2, bc2s, eps, step}:
+// g' = g + wd p; m = b1 m + (1-b1) g'; v = b2 v + (1-b2) (g' g');
+// p = p - step (m / (sqrt(v) / bc2s + eps)).
+TEXT ·adamAVX(SB), NOSPLIT, $0-48
+	MOVQ         p+0(FP), DI
+	MOVQ         gr+8(FP), SI
+	MOVQ         m+16(FP), BX
+	MOVQ         v+24(FP), DX
+	MOVQ         n+32(FP), CX
+	MOVQ         c+40(FP), AX
+	VBROADCASTSS 0(AX), Y8
+	VBROADCASTSS 4(AX), Y9
+	VBROADCASTSS 8(AX), Y10
+	VBROADCASTSS 12(AX), Y11
+	VBROADCASTSS 16(AX), Y12
+	VBROADCASTSS 20(AX), Y13
+	VBROADCASTSS 24(AX), Y14
+	VBROADCASTSS 28(AX), Y15
+	SHRQ         $3, CX
+
+adamloop:
+	VMOVUPS (DI), Y0     // p
+	VMULPS  Y8, Y0, Y1
+	VADDPS  (SI), Y1, Y1 // g' = wd p + g
+	VMULPS  (BX), Y9, Y2 // b1 m
+	VMULPS  Y10, Y1, Y3  // (1-b1) g'
+	VADDPS  Y3, Y2, Y2   // m
+	VMOVUPS Y2, (BX)
+	VMULPS  Y1, Y1, Y3   // g' g'
+	VMULPS  Y12, Y3, Y3  // (1-b2) g'g'
+	VMULPS  (DX), Y11, Y4
+	VADDPS  Y3, Y4, Y4   // v
+	VMOVUPS Y4, (DX)
+	VSQRTPS Y4, Y4
+	VDIVPS  Y13, Y4, Y4
+	VADDPS  Y14, Y4, Y4  // denominator
+	VDIVPS  Y4, Y2, Y2   // m / den
+	VMULPS  Y15, Y2, Y2
+	VSUBPS  Y2, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, BX
+	ADDQ    $32, DX
+	DECQ    CX
+	JNZ     adamloop
+	VZEROUPPER
+	RET

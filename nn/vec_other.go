@@ -18,3 +18,5 @@ func addAVX(d, s *float32, n int)                                    { panic("nn
 func axpbyAVX(x, y, z *float32, n int, a, b float32) { panic("nn: no assembly") }
 func upRowAVX(x, y *float32, blocks int)             { panic("nn: no assembly") }
 func upRowTAVX(gr, d *float32, blocks int)           { panic("nn: no assembly") }
+
+func adamAVX(p, gr, m, v *float32, n int, c *[8]float32) { panic("nn: no assembly") }
