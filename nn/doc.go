@@ -84,7 +84,8 @@
 // been consumed; Backward releases activations and gradients as it goes.
 // A batch norm followed by a ReLU or LeakyReLU (slope >= 0) runs as one
 // fused layer that never stores the pre-activation. The elementwise passes
-// (batch norm, activations, bias, bilinear up-sampling rows) have AVX2
+// (batch norm, activations, bias, bilinear up-sampling rows, the Adam
+// update) have AVX2
 // assembly kernels on amd64 with pure-Go versions that round identically
 // (build tag purego, or a CPU without AVX2, selects them).
 // Infer is a forward pass that keeps nothing for Backward and does not
