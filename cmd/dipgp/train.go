@@ -131,36 +131,7 @@ type dipSetup struct {
 }
 
 func (f *dipRunFlags) loadImage(a arch.Arch) (imageio.Image, string, error) {
-	var img imageio.Image
-	name := f.Image
-	if f.Image == "" {
-		size, err := parseSize(f.Size, 2)
-		if err != nil {
-			return img, "", err
-		}
-		img = imageio.Synthetic(size[1], size[0], 3)
-		name = fmt.Sprintf("synthetic %dx%d", size[0], size[1])
-	} else {
-		var err error
-		if img, err = imageio.Load(f.Image); err != nil {
-			return img, "", err
-		}
-	}
-	if f.Gray {
-		img = img.ToGray()
-	}
-	if err := a.Validate([]int{img.H, img.W}); err != nil {
-		d := a.Divisor()
-		w, h := img.W/d*d, img.H/d*d
-		if !f.Crop || w == 0 || h == 0 {
-			return img, "", fmt.Errorf("image %s is %dx%d: %w\nuse --crop to take the largest centred crop the architecture accepts (%dx%d), or resize the image to multiples of %d", name, img.H, img.W, err, h, w, d)
-		}
-		if img, err = imageio.CenterCrop(img, w, h); err != nil {
-			return img, "", err
-		}
-		name += fmt.Sprintf(" (cropped to %dx%d)", h, w)
-	}
-	return img, name, nil
+	return imageFlags{Image: f.Image, Size: f.Size, Gray: f.Gray, Crop: f.Crop}.load(a, true)
 }
 
 // setup parses the flags into a training configuration, computing the
