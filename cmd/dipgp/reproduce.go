@@ -78,7 +78,7 @@ func (c *reproduceCmd) Run(ctx context.Context, g *Globals) error {
 			break
 		}
 		err := c.runOne(ctx, g, x, mode)
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			fmt.Fprintf(os.Stderr, "dipgp: %v\n", err)
 			errs = append(errs, err)
 		}
