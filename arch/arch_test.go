@@ -125,12 +125,16 @@ func TestValidateErrors(t *testing.T) {
 		{"pad", func(a *Arch) { a.Pad = "mirror" }, nil, `pad "mirror"`},
 		{"dims", func(a *Arch) { a.Dims = 3 }, nil, "dims is 3"},
 		{"reflect", nil, []int{4, 4}, "reflect padding"},
+		{"bn1x1", nil, []int{4, 4}, "1-pixel grid"},
 	}
 	for _, c := range cases {
 		a := base
 		a.Layers = append([]Layer(nil), base.Layers...)
 		if c.edit != nil {
 			c.edit(&a)
+		}
+		if c.name == "bn1x1" {
+			a, _ = Parse("dip-skip:scales=2,pad=circular")
 		}
 		if c.name == "reflect" {
 			a, _ = Parse("dip-skip:scales=2,k=5")

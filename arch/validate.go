@@ -200,6 +200,15 @@ func (t *tracer) layer(l Layer, x Tensor, where, path string) (Tensor, error) {
 		if !finite(l.Eps) || l.Eps < 0 {
 			return x, fmt.Errorf("arch: %s: eps %v must be a finite number >= 0 (PyTorch uses 1e-5)", where, l.Eps)
 		}
+		if x.Size != nil {
+			n := 1
+			for _, s := range x.Size {
+				n *= s
+			}
+			if n == 1 {
+				return x, fmt.Errorf("arch: %s: batch norm over a 1-pixel grid has nothing to normalize (its output is the constant beta; PyTorch refuses it too); use a larger image or fewer scales", where)
+			}
+		}
 	case Save:
 		if l.Name == "" {
 			return x, fmt.Errorf("arch: %s: name is empty; give the saved tensor a name for a later concat", where)

@@ -179,18 +179,19 @@ func (a *adamState) step(step int) error {
 	stepSize := float32(a.o.LR / bc1)
 	bc2s := float32(math.Sqrt(bc2))
 	b1, b2 := float32(a.o.Beta1), float32(a.o.Beta2)
+	omb1, omb2 := float32(1-a.o.Beta1), float32(1-a.o.Beta2)
 	eps, wd := float32(a.o.Eps), float32(a.o.WeightDecay)
 	for i, p := range a.params {
 		m, v, data, grad := a.m[i], a.v[i], p.Data, p.Grad
 		for j := range data {
-			g := grad[j]
-			if wd != 0 {
-				g += wd * data[j]
-			}
-			m[j] = b1*m[j] + (1-b1)*g
-			v[j] = b2*v[j] + (1-b2)*g*g
-			den := float32(math.Sqrt(float64(v[j])))/bc2s + eps
-			data[j] -= stepSize * m[j] / den
+			// The same float32 operations, in the same order, as nn.Adam
+			// (PyTorch's), each product rounded before the sum.
+			g := float32(wd*data[j]) + grad[j]
+			mj := float32(b1*m[j]) + float32(omb1*g)
+			vj := float32(b2*v[j]) + float32(omb2*float32(g*g))
+			m[j], v[j] = mj, vj
+			den := float32(float32(math.Sqrt(float64(vj)))/bc2s) + eps
+			data[j] -= float32(stepSize * float32(mj/den))
 		}
 	}
 	if a.noise > 0 {
