@@ -166,11 +166,10 @@ func (r *CheckResult) finish(stats *Stats) error {
 	}
 	ca := a.Clone()
 	CenterRows(ca.Data, a.Data, stats.Valid, a.Points())
-	if r.Shape, err = Compare(ca, cm, cse); err != nil {
+	// Errors of the shape are relative to the same variance as the rest.
+	if r.Shape, err = CompareScaled(ca, cm, cse, r.Comparison.Variance); err != nil {
 		return err
 	}
-	// Errors of the shape are relative to the same variance as the rest.
-	r.Shape = rescale(r.Shape, r.Comparison.Variance)
 	switch {
 	case r.Comparison.Consistent && r.Shape.Consistent:
 		r.Verdict = fmt.Sprintf("AGREE: analytic and empirical kernels match within sampling error, in level and in shape (%.1f%% and %.1f%% of entries within 2 SE; max error %.2g of the variance)", 100*r.Comparison.Within2, 100*r.Shape.Within2, math.Max(r.Comparison.MaxRelError, r.Shape.MaxRelError))
@@ -180,19 +179,6 @@ func (r *CheckResult) finish(stats *Stats) error {
 		r.Verdict = fmt.Sprintf("DIFFER: the empirical kernel departs beyond sampling error (level: %.1f%% within 2 SE, mean bias %+.2g of the variance; shape: %.1f%% within 2 SE, max error %.2g)", 100*r.Comparison.Within2, r.Comparison.BiasRelError, 100*r.Shape.Within2, r.Shape.MaxRelError)
 	}
 	return nil
-}
-
-// rescale expresses a comparison's errors relative to variance v instead
-// of its own.
-func rescale(c Comparison, v float64) Comparison {
-	f := c.Variance / v
-	c.MaxRelError *= f
-	c.RMSRelError *= f
-	c.BiasRelError *= f
-	c.MeanStderr *= f
-	c.ExcessRMS *= f
-	c.Variance = v
-	return c
 }
 
 // statsMeta is what a shard writes next to its sums (stats.json).

@@ -45,6 +45,14 @@ type Comparison struct {
 // (which must be a multiple of it); NaN entries of the empirical map (no
 // data) are skipped.
 func Compare(analytic, empirical, stderr kernel.Map) (Comparison, error) {
+	return CompareScaled(analytic, empirical, stderr, 0)
+}
+
+// CompareScaled is Compare with errors relative to scale instead of the
+// analytic mean variance (scale <= 0: the mean variance). The shape
+// comparison uses it, since a row-centered map has no variance of its own
+// to normalize by (a constant kernel centers to zero).
+func CompareScaled(analytic, empirical, stderr kernel.Map, scale float64) (Comparison, error) {
 	var c Comparison
 	if analytic.Period != empirical.Period {
 		a, err := analytic.WithPeriod(empirical.Period)
@@ -56,13 +64,9 @@ func Compare(analytic, empirical, stderr kernel.Map) (Comparison, error) {
 	if len(analytic.Data) != len(empirical.Data) || len(stderr.Data) != len(empirical.Data) {
 		return c, fmt.Errorf("netinit: maps of different shapes: analytic %v, empirical %v", analytic.Shape(), empirical.Shape())
 	}
-	c.Variance = analytic.MeanVariance()
-	if c.Variance <= 0 {
-		// A row-centered map may have a small variance; normalize by the
-		// largest magnitude instead.
-		for _, v := range analytic.Data {
-			c.Variance = math.Max(c.Variance, math.Abs(v))
-		}
+	c.Variance = scale
+	if scale <= 0 {
+		c.Variance = analytic.MeanVariance()
 	}
 	if !(c.Variance > 0) {
 		return c, fmt.Errorf("netinit: the analytic variance is %v; nothing to compare", c.Variance)
