@@ -164,31 +164,50 @@ func (e *env) metricsCSV(name string, r *run) error {
 	return nil
 }
 
+// denoiseCase is the set-up shared by the denoising experiments: the
+// house image with seeded Gaussian noise, the skip net in the standard and
+// the NTK parameterization, and the NTK of the latter.
+type denoiseCase struct {
+	st              trainSetting
+	clean           imageio.Image
+	src             string
+	prob            dip.Problem
+	n               int
+	aSP, aNTK       arch.Arch
+	specSP, specNTK string
+	k               *dip.Kernel
+}
+
+func (e *env) denoiseCase(iters [3]int, sigma float64, steps int) (denoiseCase, error) {
+	var d denoiseCase
+	d.st = e.trainSetting(iters, 64)
+	var err error
+	if d.clean, d.src, err = e.testImage("house256rgb.png", d.st.side, 3); err != nil {
+		return d, err
+	}
+	if d.prob, err = dip.NewProblem(d.clean, dip.TaskOptions{Task: dip.Denoise, Sigma: sigma, Seed: e.seed(1)}); err != nil {
+		return d, err
+	}
+	d.n = len(d.prob.Target.Pix)
+	e.steps(steps)
+	if d.aSP, d.specSP, err = d.st.archFor(d.clean.C, arch.Standard); err != nil {
+		return d, err
+	}
+	if d.aNTK, d.specNTK, err = d.st.archFor(d.clean.C, arch.NTK); err != nil {
+		return d, err
+	}
+	d.k, err = dip.NewKernel(e.ctx, d.aNTK, []int{d.st.side, d.st.side})
+	return d, err
+}
+
 func runDenoiseSGLD(e *env) error {
-	st := e.trainSetting([3]int{40, 1000, 5000}, 64)
 	const sigma = 25.0
-	clean, src, err := e.testImage("house256rgb.png", st.side, 3)
+	d, err := e.denoiseCase([3]int{40, 1000, 5000}, sigma, 6)
 	if err != nil {
 		return err
 	}
-	prob, err := dip.NewProblem(clean, dip.TaskOptions{Task: dip.Denoise, Sigma: sigma, Seed: e.seed(1)})
-	if err != nil {
-		return err
-	}
-	n := len(prob.Target.Pix)
-	e.steps(6)
-	aSP, specSP, err := st.archFor(clean.C, arch.Standard)
-	if err != nil {
-		return err
-	}
-	aNTK, specNTK, err := st.archFor(clean.C, arch.NTK)
-	if err != nil {
-		return err
-	}
-	k, err := dip.NewKernel(e.ctx, aNTK, []int{st.side, st.side})
-	if err != nil {
-		return err
-	}
+	st, src, prob, n, k := d.st, d.src, d.prob, d.n, d.k
+	aSP, specSP, aNTK, specNTK := d.aSP, d.specSP, d.aNTK, d.specNTK
 	lmax := k.Prior.MaxEigenvalue()
 	gdLR := 0.5 * k.StableLR(n)
 	s := sigma / 255
@@ -736,33 +755,13 @@ func m2psnr(ms []dip.Measurement, t int) float64 {
 }
 
 func runFBC(e *env) error {
-	st := e.trainSetting([3]int{40, 1000, 3000}, 64)
 	const sigma = 25.0
-	clean, src, err := e.testImage("house256rgb.png", st.side, 3)
+	d, err := e.denoiseCase([3]int{40, 1000, 3000}, sigma, 4)
 	if err != nil {
 		return err
 	}
-	prob, err := dip.NewProblem(clean, dip.TaskOptions{Task: dip.Denoise, Sigma: sigma, Seed: e.seed(1)})
-	if err != nil {
-		return err
-	}
-	n := len(prob.Target.Pix)
-	e.steps(4)
-	aNTK, specNTK, err := st.archFor(clean.C, arch.NTK)
-	if err != nil {
-		return err
-	}
-	aSP, specSP, err := st.archFor(clean.C, arch.Standard)
-	if err != nil {
-		return err
-	}
-	k, err := dip.NewKernel(e.ctx, aNTK, []int{st.side, st.side})
-	if err != nil {
-		return err
-	}
-	if err := e.step("kernel"); err != nil {
-		return err
-	}
+	st, src, prob, n, k := d.st, d.src, d.prob, d.n, d.k
+	aSP, specSP, aNTK, specNTK := d.aSP, d.specSP, d.aNTK, d.specNTK
 	gdLR := 0.5 * k.StableLR(n)
 	e.md("## Setting\n\nImage: %s with Gaussian noise of std %g/255 (seed %d). FBC (`dip.FBC`, theory.md section 6): "+
 		"the grey output's Fourier magnitude over the noisy target's, clipped to [0, 1], averaged over 5 radial bands "+
