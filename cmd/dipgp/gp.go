@@ -134,7 +134,10 @@ func (f imageFlags) load(a arch.Arch, check bool) (imageio.Image, string, error)
 	if err := a.Validate(size); err != nil {
 		d := a.Divisor()
 		w, h := img.W/d*d, img.H/d*d
-		if !f.Crop || w == 0 || h == 0 {
+		if w == 0 || h == 0 {
+			return img, "", fmt.Errorf("image %s is %dx%d: %w\nthe image is smaller than %d pixels, the least this architecture takes: use a larger image or fewer scales", name, img.H, img.W, err, d)
+		}
+		if !f.Crop {
 			return img, "", fmt.Errorf("image %s is %dx%d: %w\nuse --crop to take the largest centred crop the architecture accepts (%dx%d), or resize the image to multiples of %d", name, img.H, img.W, err, h, w, d)
 		}
 		if img, err = imageio.CenterCrop(img, w, h); err != nil {
