@@ -36,7 +36,7 @@ type Layer interface {
 	isLayer()
 }
 
-// Param is a parameterization of the weights (theory.md section 1).
+// Param is a parameterization of the weights (docs/theory.md section 1).
 type Param string
 
 // Parameterizations.

@@ -217,7 +217,7 @@ var (
 	keyInit  = PresetKey{"init", "pytorch", "pytorch (PyTorch's default: uniform, weight and bias variance 1/(3 fan_in)) or normal (weights N(0, sw^2/fan_in), biases N(0, sb^2))"}
 	keySW    = PresetKey{"sw", "1", "weight scale s_w for init=normal"}
 	keySB    = PresetKey{"sb", "0", "bias scale s_b for init=normal"}
-	keyParam = PresetKey{"param", "standard", "parameterization: standard or ntk (theory.md section 1)"}
+	keyParam = PresetKey{"param", "standard", "parameterization: standard or ntk (docs/theory.md section 1)"}
 	keyDims  = PresetKey{"dims", "2", "1 for signals, 2 for images"}
 	keySlope = PresetKey{"slope", "0.2", "negative slope of leakyrelu"}
 )

@@ -147,7 +147,7 @@ type Agreement struct {
 	// Best is the observed best PSNR of the output (clipped to [0, 1]).
 	Best Best `json:"best"`
 	// PredictedBest is the kernel's best stopping iteration for the
-	// expected PSNR over the noise (gp.Predict, theory.md section 5;
+	// expected PSNR over the noise (gp.Predict, docs/theory.md section 5;
 	// gd and sgld on fit and denoise, searched up to 100 times the run;
 	// iteration -1 otherwise). PredictedBestRealized is the best of the
 	// predicted outputs for this very target (unclipped PSNR from

@@ -1,7 +1,7 @@
 // Package dip trains the deep image prior with dipgp's finite network engine
 // (nn) and measures, frequency by frequency, what the network fits, so that
 // real training can be compared with the dynamics the neural tangent kernel
-// predicts (theory.md sections 5 and 6).
+// predicts (docs/theory.md sections 5 and 6).
 //
 // # Tasks
 //
@@ -47,7 +47,7 @@
 // Every Every steps Train records the loss; the PSNR against the clean
 // image of the output, of DIP's exponential average of the outputs and of
 // the average after burn-in (the SGLD posterior mean); the frequency-band
-// correspondence (FBC) of Shi et al. exactly as theory.md section 6 defines
+// correspondence (FBC) of Shi et al. exactly as docs/theory.md section 6 defines
 // it (FBC); and the per-frequency residual ratio |F(f_t - y)| / |F(f_0 - y)|
 // in radial bins (RatioBins). Trajectory distance (Chakrabarty and Maji)
 // between two runs is SSE.

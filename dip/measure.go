@@ -126,7 +126,7 @@ func (m *Meter) check(f imageio.Image) error {
 }
 
 // FBC returns the frequency-band correspondence H_b, b = 1..5, of the
-// output f against the meter's (degraded) target y, as theory.md section 6
+// output f against the meter's (degraded) target y, as docs/theory.md section 6
 // and Shi et al.'s code define it: both images in grey (0.2989 R +
 // 0.5870 G + 0.1140 B), m(u) = clip(|F(f)(u)| / (|F(y)(u)| + 1e-8), 0, 1),
 // H_b the mean of m over band b = {r_{b-1} < d(u) <= r_b}, r_b =
@@ -218,7 +218,7 @@ func (m *Meter) Bin() []int { return append([]int(nil), m.bin...) }
 
 // Ratios returns, per radial bin, the mean over the bin's modes (every
 // channel, every frequency with radius in the bin) of the residual ratio
-// |F(f - y)(w)| / |F(f_0 - y)(w)| (theory.md section 6). Empty bins give
+// |F(f - y)(w)| / |F(f_0 - y)(w)| (docs/theory.md section 6). Empty bins give
 // NaN. SetStart must have been called.
 func (m *Meter) Ratios(f imageio.Image) ([]float64, error) {
 	if m.r0 == nil {

@@ -17,7 +17,7 @@ func init() {
 		Name:    "cheng-kernels-1d",
 		Summary: "Exact normalized NNGP kernels of 1-D conv-ReLU stacks against offset: the input smoothing sigma in {0, 10, 15, 60} at depth 2, and depth 1 to 4 at sigma = 2.",
 		Paper: "Cheng et al. (CVPR 2019), the analytic kernels of the 1-D toy (their 1D_toy_example notebook, " +
-			"Figure 3 of the paper), and theory.md section 7",
+			"Figure 3 of the paper), and docs/theory.md section 7",
 		TinyCost:  "< 1 s: N = 256",
 		QuickCost: "< 1 s: N = 1024 (the same as full: the analytic kernels cost nothing)",
 		FullCost:  "< 1 s: N = 1024",
@@ -82,7 +82,7 @@ func profile(m kernel.Map, maxOff int, norm float64) (x, y []float64) {
 	return x, y
 }
 
-// theory.md section 7: the normalized kernel of four ReLU layers on input
+// docs/theory.md section 7: the normalized kernel of four ReLU layers on input
 // smoothed with exp(-d^2/(4 sigma^2)), sigma = 2, at these offsets, and the
 // white-noise value of two ReLU layers at any non-zero offset.
 var (
@@ -110,7 +110,7 @@ func runChengKernels(e *env) error {
 		"ReLU) on %d-point periodic signals of Gaussian white noise smoothed with a normalized Gaussian filter of std sigma "+
 		"(the discrete filter of `arch.Input.SmoothFilter`, applied circularly). The exact infinite-width NNGP of the output "+
 		"(`kernel.Compute`), divided by its variance, is plotted against the offset d. A stride-1 convolution does not change "+
-		"a stationary kernel's shape (theory.md section 3), so the curves depend only on sigma and the number of ReLUs, "+
+		"a stationary kernel's shape (docs/theory.md section 3), so the curves depend only on sigma and the number of ReLUs, "+
 		"not on the filter size or the width.", n)
 	var series [2][]plotting.Series
 	cols := [][]float64{}
@@ -172,8 +172,8 @@ func runChengKernels(e *env) error {
 		return err
 	}
 
-	// theory.md section 7.
-	e.md("## Check against theory.md section 7\n\nThe reference values were computed from the continuous input " +
+	// docs/theory.md section 7.
+	e.md("## Check against docs/theory.md section 7\n\nThe reference values were computed from the continuous input " +
 		"correlation exp(-d^2/(4 sigma^2)) (Cheng et al.'s notebook formula); dipgp uses the autocorrelation of the " +
 		"actual discrete filter. The reference is given to 3 decimals (4 for the white-noise value), so " +
 		"differences up to 5e-4 (5e-5) are its rounding.")
@@ -191,7 +191,7 @@ func runChengKernels(e *env) error {
 	white := prof[chengCase{0, 2, 0}.key()]
 	wd := white[1] - refWhite2
 	rrows = append(rrows, []string{"white noise, depth 2, d=1", fg(refWhite2, 4), fg(white[1], 4), fg(wd, 2)})
-	e.table([]string{"value", "theory.md", "dipgp", "difference"}, rrows)
+	e.table([]string{"value", "docs/theory.md", "dipgp", "difference"}, rrows)
 	e.num("ref_max_abs_diff_sigma2_depth4", maxDiff)
 	e.num("ref_abs_diff_white_depth2", math.Abs(wd))
 	e.md("Largest difference from the sigma = 2 row: %s; white noise: %s.", fg(maxDiff, 2), fg(math.Abs(wd), 2))
@@ -384,7 +384,7 @@ func runChengEncDec(e *env) error {
 		"of uniform noise on [0, 0.1) smoothed with a Gaussian of std sigma; the output is the last 1x1 conv before the "+
 		"output non-linearity (Cheng et al.: tanh). %d-point signals; %d random networks of width %d per curve "+
 		"(`netinit.Check`, seed %d + curve index).\n\n"+
-		"Up-sampling makes the exact kernel cyclostationary with period 2^scales (theory.md section 2). Batch norm enters "+
+		"Up-sampling makes the exact kernel cyclostationary with period 2^scales (docs/theory.md section 2). Batch norm enters "+
 		"the exact kernel through its infinite-width mean-field rule, an approximation that this comparison tests. The "+
 		"curves below are phase averages (the best stationary approximation), divided by the exact mean variance; the "+
 		"agreement table compares every phase.", spec, n, samples, width, e.seed(100))
@@ -477,7 +477,7 @@ func runChengEncDec(e *env) error {
 	e.num("curves_shape_consistent", float64(agree))
 	e.md("The shapes agree within sampling error for %d of %d curves (the last %d are the controls without batch norm). "+
 		"Batch norm normalizes each network's channels by their spatial statistics; the exact kernel treats that "+
-		"normalization at its infinite-width mean-field value (theory.md section 3), which is exact only when the "+
+		"normalization at its infinite-width mean-field value (docs/theory.md section 3), which is exact only when the "+
 		"spatial statistics concentrate, i.e. when the grid holds many correlation lengths. Smooth inputs and coarse "+
 		"deep levels make those statistics random from network to network; the controls without batch norm show "+
 		"whether the rest of the kernel (convolutions, activations, up-sampling) is exact. The controls differ in more "+

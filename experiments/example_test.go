@@ -34,7 +34,7 @@ func ExampleExperiment_Run() {
 		log.Fatal(err)
 	}
 	// Two ReLU layers on white noise: the normalized kernel at any
-	// non-zero offset (theory.md section 7).
+	// non-zero offset (docs/theory.md section 7).
 	fmt.Printf("%.4f\n", res.Numbers["k_sigma0_depth2_d1"])
 	_, err = os.Stat(res.Report)
 	fmt.Println("report written:", err == nil)

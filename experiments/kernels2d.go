@@ -126,7 +126,7 @@ func runPriorSamples(e *env) error {
 		"width %d (`nn.Build` + `nn.Infer`, each with its own weights and input noise). All use circular padding, so that "+
 		"the finite networks are the model the kernel describes. Every network is shown before its last non-linearity "+
 		"(conv-stack before its last ReLU, encdec and dip-skip without output sigmoid), the Gaussian field of the "+
-		"theory (after a ReLU the outputs are not Gaussian); encdec and dip-skip have batch norm (whose kernel is the mean-field approximation of theory.md section 3). 1-D: N = %d "+
+		"theory (after a ReLU the outputs are not Gaussian); encdec and dip-skip have batch norm (whose kernel is the mean-field approximation of docs/theory.md section 3). 1-D: N = %d "+
 		"(%d scales); 2-D: %dx%d (%d scales). conv-stack is Cheng et al.'s toy (4 conv-ReLU layers, input smoothed with "+
 		"sigma = 2).", draws, draws, width, n1, scales1, s2, s2, scales2)
 	var rows [][]string
@@ -463,7 +463,7 @@ func runDIPKernel2D(e *env) error {
 		"stride-2 down-sampling, 32 input channels of uniform noise on [0, 0.1), PyTorch's initialization) with one output "+
 		"channel, and variants that change one thing. The exact NNGP and NTK (`kernel.Compute`, NTK parameterization for "+
 		"Theta) of the output before the final sigmoid on a %dx%d periodic grid, and their spectra (`gp.Spectrum`). "+
-		"Batch norm enters through its infinite-width mean-field rule (theory.md section 3). The kernel is always that of "+
+		"Batch norm enters through its infinite-width mean-field rule (docs/theory.md section 3). The kernel is always that of "+
 		"the periodic grid, so the specs say pad=circular; DIP's reflection padding only changes the finite network "+
 		"near the border.", s, s)
 	var rows []kernelRow
@@ -525,7 +525,7 @@ func runDIPKernel2D(e *env) error {
 	def := rows[0]
 	e.md("## Reading\n\nThe default network's NNGP falls with slope %s and its NTK with slope %s over %g..%g cycles/pixel; "+
 		"the NTK's half-power frequency is %s cycles/pixel. A decaying NTK spectrum is the spectral bias: gradient descent "+
-		"fits low frequencies first (theory.md section 5).",
+		"fits low frequencies first (docs/theory.md section 5).",
 		fg(def.sumK.Slope, 3), fg(def.sumT.Slope, 3), gp.DefaultFitLo, gp.DefaultFitHi, halfPower(def.sumT))
 	return e.step("figures")
 }
@@ -642,7 +642,7 @@ func runArchSweep(e *env) error {
 		e.num("half_iter_f0.5_"+keys[i], at(0.5))
 	}
 	e.md("## Predicted fitting time per frequency\n\nIterations of gradient descent (step 1/lambda_max) at which the residual " +
-		"at a frequency is halved, by the NTK (linearized dynamics, theory.md section 5):")
+		"at a frequency is halved, by the NTK (linearized dynamics, docs/theory.md section 5):")
 	e.table([]string{"architecture", "lambda_max", "half-fit iteration at 1/16 cycles/pixel", "at 1/4", "at 1/2 (Nyquist)"}, t)
 	long := 0
 	for _, c := range cols {

@@ -597,7 +597,7 @@ func runSpectralLowpass(e *env) error {
 		"%s) and DIP's Adam (LR 0.01, no input noise, no averaging) on `%s`. The NTK is the exact infinite-width kernel of "+
 		"the architecture (`dip.NewKernel`, %s).\n\n"+
 		"The kernel's prediction of the output at iteration t is the target's low-pass filtered version "+
-		"f_t = y + g_t(Theta)(f_0 - y) with the run's own start f_0 (theory.md section 5): g_t(lambda) = (1 - eta_eff lambda)^t "+
+		"f_t = y + g_t(Theta)(f_0 - y) with the run's own start f_0 (docs/theory.md section 5): g_t(lambda) = (1 - eta_eff lambda)^t "+
 		"for gd (nothing fitted), and exp(-c t lambda) for Adam with the time scale c fitted by `dip.Compare` to the "+
 		"observed half-fit iterations. The images are applied in the kernel's modes (`gp.Prior.Apply`).",
 		src, sigma, e.seed(1), st.iters, st.every(), specNTK, fg(gdLR, 3), specSP, k.Prior.Note())
@@ -763,7 +763,7 @@ func runFBC(e *env) error {
 	st, src, prob, n, k := d.st, d.src, d.prob, d.n, d.k
 	aSP, specSP, aNTK, specNTK := d.aSP, d.specSP, d.aNTK, d.specNTK
 	gdLR := 0.5 * k.StableLR(n)
-	e.md("## Setting\n\nImage: %s with Gaussian noise of std %g/255 (seed %d). FBC (`dip.FBC`, theory.md section 6): "+
+	e.md("## Setting\n\nImage: %s with Gaussian noise of std %g/255 (seed %d). FBC (`dip.FBC`, docs/theory.md section 6): "+
 		"the grey output's Fourier magnitude over the noisy target's, clipped to [0, 1], averaged over 5 radial bands "+
 		"(band 1: lowest frequencies). Runs of %d iterations measured every %d: DIP's Adam (LR 0.01, input noise 1/30) "+
 		"on `%s`, and gradient descent on `%s` (NTK parameterization, LR %s = 0.5 x the step at which "+

@@ -1,6 +1,6 @@
 // Package gp turns a kernel map (kernel.Map, the exact infinite-width NNGP or
 // NTK of an architecture on the periodic grid) into the answers researchers
-// ask for (theory.md sections 4 to 6):
+// ask for (docs/theory.md sections 4 to 6):
 //
 //   - Spectrum: the eigenvalues of the covariance, by FFT for stationary maps
 //     and from the coupled P^2 x P^2 Fourier blocks for cyclostationary ones,
@@ -23,7 +23,7 @@
 // NewPrior. A stationary map is diagonal in the Fourier basis. A map of
 // period P couples frequency w only with w + M m (M = N / P, m in Z_P per
 // axis), so the covariance is block diagonal in the Fourier basis with
-// blocks of P^d frequencies (theory.md section 4). Each block is Hermitian;
+// blocks of P^d frequencies (docs/theory.md section 4). Each block is Hermitian;
 // it is diagonalized through its real symmetric form [[Re B, -Im B],
 // [Im B, Re B]], which has the same eigenvalues, each twice, and whose
 // functions g(R) are the real forms of g(B). A block and its mirror block at

@@ -32,7 +32,7 @@ type PredictOptions struct {
 
 // Prediction holds the training dynamics that gradient descent with step
 // eta on L = 1/2 ||f - y||^2, linearized around initialization, follows
-// with the Prior's kernel as the NTK (theory.md section 5):
+// with the Prior's kernel as the NTK (docs/theory.md section 5):
 // f_t = y - (I - eta Theta)^t (y - f_0).
 type Prediction struct {
 	// Iters are the reported iterations.
@@ -51,18 +51,18 @@ type Prediction struct {
 	// lambda is half fitted: ln 2 / -ln|1 - eta lambda|.
 	HalfIter []float64
 	// Residual[i][k] is the ring mean of the predicted per-frequency
-	// residual ratio |F(f_t - y)(w)| / |F(f_0 - y)(w)| (theory.md section 6)
+	// residual ratio |F(f_t - y)(w)| / |F(f_0 - y)(w)| (docs/theory.md section 6)
 	// of the grayscale images, exact also for cyclostationary kernels;
 	// frequencies where F(f_0 - y) vanishes are left out.
 	Residual [][]float64
 	// FBC[i][b] is the predicted frequency-band correspondence H_b(t) of
-	// Shi et al. for the 5 bands (theory.md section 6), on the grayscale
+	// Shi et al. for the 5 bands (docs/theory.md section 6), on the grayscale
 	// images, with y the (degraded) target.
 	FBC [][]float64
 	// PSNRExpected[i] is the PSNR (dB) against Clean of f_t averaged over
 	// the noise: the error per mode is
 	// (1 - eta lambda)^(2t) |x - f_0|^2 + (1 - (1 - eta lambda)^t)^2 Noise^2
-	// (theory.md section 5). PSNRRealized[i] is the PSNR of f_t for the
+	// (docs/theory.md section 5). PSNRRealized[i] is the PSNR of f_t for the
 	// given target y. Both nil without Clean.
 	PSNRExpected, PSNRRealized []float64
 	// BestIter and BestPSNR are the iteration in [0, Iters] with the

@@ -99,7 +99,7 @@ func denseModulated(size []int, period int, seed uint64) []float64 {
 }
 
 // upBilinear returns the dense bilinear x2 up-sampling matrix (2n x n) of
-// theory.md section 3 on the periodic grid of n points.
+// docs/theory.md section 3 on the periodic grid of n points.
 func upBilinear(n int) []float64 {
 	a := make([]float64, 2*n*n)
 	for i := 0; i < n; i++ {

@@ -273,7 +273,7 @@ func (p *Prior) repBlocks() (bases [][2]int, self []bool) {
 }
 
 // couplings returns ghat[q][w] = P^-d sum_p g_p(w) exp(-2 pi i q.p/P),
-// g_p(w) = sum_d k[p][d] exp(2 pi i w.d/N) (theory.md section 4), for every
+// g_p(w) = sum_d k[p][d] exp(2 pi i w.d/N) (docs/theory.md section 4), for every
 // phase-frequency q and full-spectrum frequency w.
 func couplings(m kernel.Map, plan *fft2.Plan, py, px, workers int) [][]complex128 {
 	np := py * px

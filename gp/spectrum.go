@@ -13,7 +13,7 @@ import (
 	"github.com/dipgp/dipgp/kernel"
 )
 
-// Spec is the spectrum of a kernel map (theory.md section 4).
+// Spec is the spectrum of a kernel map (docs/theory.md section 4).
 type Spec struct {
 	// Size is the grid size and Period the map's period.
 	Size   []int

@@ -11,7 +11,7 @@ import (
 	"github.com/dipgp/dipgp/arch"
 )
 
-// Activation rule (theory.md section 3). A pointwise activation phi maps a
+// Activation rule (docs/theory.md section 3). A pointwise activation phi maps a
 // zero-mean Gaussian field with covariance K and NTK T to
 //
 //	M'(x, x') = Q(x, x') = E[phi(u) phi(u')],   T' = Qdot ⊙ T,

@@ -6,7 +6,7 @@ import (
 	"github.com/dipgp/dipgp/arch"
 )
 
-// Batch normalization rule (theory.md section 3, infinite-width mean
+// Batch normalization rule (docs/theory.md section 3, infinite-width mean
 // field). Every channel is normalized by its own mean and standard
 // deviation over the grid (one image). Centering is linear and exact:
 //
@@ -17,7 +17,7 @@ import (
 //
 //	K_bn = K_c / (v + eps),
 //
-// where eps is the layer's Eps (PyTorch adds it to the variance; theory.md
+// where eps is the layer's Eps (PyTorch adds it to the variance; docs/theory.md
 // writes the eps = 0 case). The NTK is centred the same way and divided by
 // the same v + eps; with Affine, gamma (starting at 1) and beta (at 0) add
 // their own contributions K_bn and 1. After a concatenation the rule

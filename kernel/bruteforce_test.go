@@ -2,7 +2,7 @@ package kernel_test
 
 // A brute-force reference: it propagates the full (HW) x (HW) second-moment
 // matrix M and NTK matrix T layer by layer with plain dense loops, each
-// layer written directly from theory.md sections 1 to 3, and shares no code
+// layer written directly from docs/theory.md sections 1 to 3, and shares no code
 // with package kernel (it reads the architecture from arch and compares
 // with kernel.Compute's maps through its own indexing).
 
@@ -243,7 +243,7 @@ func (b *brute) act(l arch.Act, p bfPart) bfPart {
 }
 
 // bfMoments returns Q and Qdot of an activation for the covariance
-// [[a, c], [c, b]]: closed forms from theory.md for relu, leakyrelu, erf
+// [[a, c], [c, b]]: closed forms from docs/theory.md for relu, leakyrelu, erf
 // and identity, plain tensor Gauss-Hermite quadrature for tanh and
 // sigmoid.
 func bfMoments(l arch.Act, a, b, c float64) (q, qd float64) {

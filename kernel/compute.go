@@ -14,7 +14,7 @@ import (
 // Options controls Compute and Memory.
 type Options struct {
 	// NTK also computes the neural tangent kernel, in the NTK
-	// parameterization (theory.md section 1).
+	// parameterization (docs/theory.md section 1).
 	NTK bool
 	// Workers is the number of goroutines; 0 means GOMAXPROCS. The result
 	// is bit-identical for every value of Workers: each output value is
@@ -70,10 +70,10 @@ func (o Options) quadrature() int {
 // of one output channel in the infinite-width limit; for the output before
 // the final activation pass a.PreActivation(). When o.NTK is false the
 // returned ntk is the zero Map. The NTK is always that of the NTK
-// parameterization (theory.md section 1), whatever a.Param says (the
+// parameterization (docs/theory.md section 1), whatever a.Param says (the
 // NNGP is the same in both; a.Param matters to finite networks only).
 //
-// The propagation follows theory.md sections 1 to 3, layer by layer, with
+// The propagation follows docs/theory.md sections 1 to 3, layer by layer, with
 // second moments (not covariances) as Maps of period P; see the files
 // input.go, conv.go, act.go, pool.go, upsample.go, batchnorm.go and
 // concat.go for the rule of each layer kind and the choices made where the

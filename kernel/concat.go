@@ -6,7 +6,7 @@ import (
 	"github.com/dipgp/dipgp/arch"
 )
 
-// Concatenation rule (theory.md section 3). A concat joins the channels of
+// Concatenation rule (docs/theory.md section 3). A concat joins the channels of
 // a branch (applied to a saved tensor) with the current tensor. The parts
 // are kept apart, each with its channel count: the layers that act per
 // channel (activations, batch norm, pooling, up-sampling) apply to each

@@ -6,7 +6,7 @@ import (
 	"github.com/dipgp/dipgp/arch"
 )
 
-// Convolution rule (theory.md section 3). A conv with k taps S, stride s
+// Convolution rule (docs/theory.md section 3). A conv with k taps S, stride s
 // and circular padding maps the second moment M of its input and the NTK T
 // to
 //

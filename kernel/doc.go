@@ -1,6 +1,6 @@
 // Package kernel computes the exact infinite-width NNGP and NTK of an
 // architecture from package arch on the periodic grid, layer by layer
-// (theory.md sections 1 to 3), as stationary or cyclostationary maps (Map).
+// (docs/theory.md sections 1 to 3), as stationary or cyclostationary maps (Map).
 //
 // Map is the one covariance type of dipgp: netinit's Monte Carlo estimates
 // are Maps too, so analytic and empirical kernels compare directly.
@@ -30,8 +30,8 @@
 // sigmoid use a Hermite (Mehler) series with a rigorous truncation bound of
 // 1e-12 (relative), cross-checked against two high-order quadratures (see
 // act.go). Tests compare with a brute-force propagation of the full (HW)^2
-// matrices written independently from theory.md (agreement to 1e-9
-// relative, NNGP and NTK, on 16x16 and length 64), with theory.md
+// matrices written independently from docs/theory.md (agreement to 1e-9
+// relative, NNGP and NTK, on 16x16 and length 64), with docs/theory.md
 // section 7's values, and with closed forms for linear networks.
 //
 // # Performance

@@ -10,7 +10,7 @@ import (
 )
 
 // Cheng et al.'s 1-D toy: four conv + ReLU layers on white noise smoothed
-// with sigma = 2 (theory.md section 7). The NNGP is stationary (period 1);
+// with sigma = 2 (docs/theory.md section 7). The NNGP is stationary (period 1);
 // its normalized values decay from 1 at offset 0 to the depth-4 plateau
 // 0.681 of the ReLU kernel.
 func ExampleCompute() {

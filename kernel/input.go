@@ -2,7 +2,7 @@ package kernel
 
 import "github.com/dipgp/dipgp/arch"
 
-// Input rule (theory.md section 1). The input has C_0 channels of i.i.d.
+// Input rule (docs/theory.md section 1). The input has C_0 channels of i.i.d.
 // noise with mean m and variance v (arch.Input.Moments), optionally
 // smoothed circularly, per channel, by the filter g of
 // arch.Input.SmoothFilter (g[ty] g[tx] in 2-D). Its second moment is

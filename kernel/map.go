@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// Map is a cyclostationary covariance on the periodic grid (theory.md
+// Map is a cyclostationary covariance on the periodic grid (docs/theory.md
 // section 2): K(x, x+d) = Data at [p][d] with p = x mod Period per axis and
 // the offset d wrapped on the grid (d = 0 at index 0). Period 1 means
 // stationary.

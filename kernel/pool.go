@@ -2,7 +2,7 @@ package kernel
 
 import "github.com/dipgp/dipgp/arch"
 
-// Pooling rules (theory.md section 3), linear maps A K A^T applied alike to
+// Pooling rules (docs/theory.md section 3), linear maps A K A^T applied alike to
 // the second moment and the NTK. Per axis, for an input of period P:
 //
 //	decimation: y reads 2y, so k'[p][d] = k[2p mod P][2d];

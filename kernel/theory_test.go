@@ -28,7 +28,7 @@ func mustCompute(t testing.TB, a arch.Arch, size []int, o kernel.Options) (kerne
 	return k, th
 }
 
-// theory.md section 7: normalized ReLU kernel of a conv-ReLU stack on white
+// docs/theory.md section 7: normalized ReLU kernel of a conv-ReLU stack on white
 // noise, at any non-zero offset.
 func TestTheoryConvStackReLU(t *testing.T) {
 	want := []float64{0.3183, 0.4937, 0.6048, 0.6810, 0.7359, 0.7772}
@@ -68,7 +68,7 @@ func TestTheorySmoothed1D(t *testing.T) {
 	n := k.Normalized()
 	for i, d := range offs {
 		got := n.At([]int{0}, []int{d})
-		t.Logf("offset %d: %.6f (theory.md %.3f)", d, got, want[i])
+		t.Logf("offset %d: %.6f (docs/theory.md %.3f)", d, got, want[i])
 		if math.Abs(got-want[i]) > 5e-4 {
 			t.Errorf("offset %d: %.6f, want %.3f", d, got, want[i])
 		}

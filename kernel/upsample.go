@@ -2,7 +2,7 @@ package kernel
 
 import "github.com/dipgp/dipgp/arch"
 
-// Up-sampling rules (theory.md section 3), linear maps A K A^T applied
+// Up-sampling rules (docs/theory.md section 3), linear maps A K A^T applied
 // alike to the second moment and the NTK; the period doubles. Per axis,
 // output y = 2i + e (e = 0, 1) and, for an output phase p' < 2P, i has
 // phase floor(p'/2) and e = p' mod 2. An output offset d' from y reaches

@@ -2,7 +2,7 @@
 // many randomly initialized finite networks (package nn), estimates the
 // covariance of their outputs as a kernel.Map with standard errors, and
 // compares it with the analytic infinite-width kernel of package kernel
-// (theory.md sections 1, 2 and 6).
+// (docs/theory.md sections 1, 2 and 6).
 //
 // Estimates are built from sufficient statistics (Stats) that merge exactly,
 // so a run can be split into shards on many machines and combined.

@@ -16,7 +16,7 @@ import (
 // where R is the region used: the whole periodic grid, or an interior
 // region that keeps a margin from the border (for zero or reflection
 // padding). Averaged over samples it is an unbiased estimate of the
-// second moment E[f(x) f(x+d)] for x of phase p (theory.md section 6).
+// second moment E[f(x) f(x+d)] for x of phase p (docs/theory.md section 6).
 //
 // A Field is not safe for concurrent use; make one per goroutine with
 // Clone.

@@ -43,7 +43,7 @@
 // # Parameterizations
 //
 // arch.Init chooses the distribution, arch.Param where its scale lives
-// (theory.md section 1). With fan_in = C_in * taps and (sw2, sb2) =
+// (docs/theory.md section 1). With fan_in = C_in * taps and (sw2, sb2) =
 // a.Init.Variances(fan_in):
 //
 //   - standard, pytorch: w, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)),

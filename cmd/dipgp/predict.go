@@ -34,7 +34,7 @@ type predictCmd struct {
 
 func (c *predictCmd) Help() string {
 	return "Linearized plain gradient descent on 1/2 ||f - y||^2 with step eta and the NTK Theta of the architecture's pre-activation output " +
-		"(NTK parameterization, without the final activation): f_t = y - (I - eta Theta)^t (y - f_0), y = clean + noise (theory.md section 5). " +
+		"(NTK parameterization, without the final activation): f_t = y - (I - eta Theta)^t (y - f_0), y = clean + noise (docs/theory.md section 5). " +
 		"Writes psnr.csv (iteration, expected PSNR: the noise-averaged error per mode (1 - eta lambda)^(2t) |x - f_0|^2 + (1 - (1 - eta lambda)^t)^2 sigma^2; " +
 		"realized PSNR: the seeded noise realization), fbc.csv (FBC bands H_1..H_5 of Shi et al. on the grayscale images), residual.csv " +
 		"(predicted |F(f_t - y)| / |F(f_0 - y)| per radial ring), decay.csv ((1 - eta lambda)^t per ring), rings.csv (ring frequency, mean " +
