@@ -76,7 +76,8 @@ type Config struct {
 	// files.
 	Seed uint64
 	// Images is the folder with the papers' test images (cameraman256.png,
-	// house256rgb.png, triangle-0.2.png, ...). When an image is missing,
+	// house256rgb.png, triangle-0.2.png, ...); empty means the images
+	// embedded in package data (data/images). When an image is missing,
 	// Tiny and Quick fall back to imageio.Synthetic and say so in the
 	// report; Full fails with an error naming the file.
 	Images string

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dipgp/dipgp/data"
 )
 
 // sane lists, per experiment, headline numbers that must be there and the
@@ -32,19 +34,21 @@ var sane = map[string][]struct {
 
 func TestTinyAll(t *testing.T) {
 	out := t.TempDir()
-	images := filepath.Join("..", "..", "shared", "images")
-	if _, err := os.Stat(images); err != nil {
-		images = ""
-	}
 	for _, x := range List() {
 		t.Run(x.Name, func(t *testing.T) {
 			t0 := time.Now()
-			res, err := x.Run(context.Background(), Config{Out: out, Mode: Tiny, Seed: 1, Images: images})
+			res, err := x.Run(context.Background(), Config{Out: out, Mode: Tiny, Seed: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("%s: %.1f s, %d files, %d numbers", x.Name, time.Since(t0).Seconds(), len(res.Files), len(res.Numbers))
 			checkFiles(t, res)
+			// Config.Images is empty: the embedded images must be found.
+			for _, n := range res.Notes {
+				if strings.Contains(n, "imageio.Synthetic") {
+					t.Errorf("an embedded test image was not found: %s", n)
+				}
+			}
 			for _, c := range sane[x.Name] {
 				v, ok := res.Numbers[c.key]
 				if !ok {
@@ -93,5 +97,37 @@ func checkFiles(t *testing.T, res *Result) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			t.Errorf("%s = %v", k, v)
 		}
+	}
+}
+
+// TestLoadTestImage reads an image from the embedded set and the same
+// bytes from a folder given as Config.Images.
+func TestLoadTestImage(t *testing.T) {
+	emb, where, err := loadTestImage("", "cameraman256.png")
+	if err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	dir := t.TempDir()
+	b, err := data.ReadImage("cameraman256.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cameraman256.png"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := loadTestImage(dir, "cameraman256.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.W != 256 || got.H != 256 || got.C != 1 || len(got.Pix) != len(emb.Pix) {
+		t.Fatalf("from the folder: %dx%dx%d", got.W, got.H, got.C)
+	}
+	for i := range got.Pix {
+		if got.Pix[i] != emb.Pix[i] {
+			t.Fatalf("pixel %d: folder %v, embedded %v", i, got.Pix[i], emb.Pix[i])
+		}
+	}
+	if _, where, err := loadTestImage(dir, "house256rgb.png"); err == nil || !strings.Contains(where, dir) {
+		t.Errorf("a file missing from the folder: err %v, where %q", err, where)
 	}
 }

@@ -4,42 +4,32 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/dipgp/dipgp/arch"
+	"github.com/dipgp/dipgp/data"
 	"github.com/dipgp/dipgp/internal/imageio"
 )
 
-// testImage returns the test image file from Config.Images with the given
-// number of channels (1: converted to grey), centre-cropped to side x side
-// (0: the whole image). When the file is missing, Tiny and Quick use
-// imageio.Synthetic of the same size (256 when side is 0) and note it; Full
-// fails. It also returns a description of the source for the report.
+// testImage returns the test image file with the given number of channels
+// (1: converted to grey), centre-cropped to side x side (0: the whole
+// image). It reads the file from the folder Config.Images or, when that is
+// empty, from the images embedded in package data. When the file is
+// missing, Tiny and Quick use imageio.Synthetic of the same size (256 when
+// side is 0) and note it; Full fails. It also returns a description of the
+// source for the report.
 func (e *env) testImage(file string, side, channels int) (imageio.Image, string, error) {
-	path := filepath.Join(e.cfg.Images, file)
-	if e.cfg.Images == "" {
-		path = ""
-	}
-	var img imageio.Image
-	var err error
-	if path != "" {
-		if _, serr := os.Stat(path); serr != nil {
-			err = serr
-		} else {
-			img, err = imageio.Load(path)
-		}
-	} else {
-		err = fmt.Errorf("no image folder given")
-	}
+	img, where, err := loadTestImage(e.cfg.Images, file)
 	if err != nil {
 		if e.cfg.Mode == Full {
-			return imageio.Image{}, "", fmt.Errorf("test image %s not found in %q (%v): give --images DIR, the folder holding the papers' test images (%s), or run --quick, which falls back to a synthetic image", file, e.cfg.Images, err, strings.Join(e.x.Images, ", "))
+			return imageio.Image{}, "", fmt.Errorf("test image %s not found in %s (%v): give --images DIR, the folder holding the papers' test images (%s), leave --images out to use the embedded set, or run --quick, which falls back to a synthetic image", file, where, err, strings.Join(e.x.Images, ", "))
 		}
 		s := side
 		if s == 0 {
 			s = 256
 		}
-		e.note("test image %s not found in %q (%v): using imageio.Synthetic(%d, %d, %d) instead; numbers are not comparable with the paper's", file, e.cfg.Images, err, s, s, channels)
+		e.note("test image %s not found in %s (%v): using imageio.Synthetic(%d, %d, %d) instead; numbers are not comparable with the paper's", file, where, err, s, s, channels)
 		return imageio.Synthetic(s, s, channels), fmt.Sprintf("synthetic %dx%d test image (imageio.Synthetic; %s was not found)", s, s, file), nil
 	}
 	src := file
@@ -58,6 +48,23 @@ func (e *env) testImage(file string, side, channels int) (imageio.Image, string,
 		src = fmt.Sprintf("%s, centre %dx%d crop", src, side, side)
 	}
 	return img, src, nil
+}
+
+// loadTestImage reads file from the folder dir, or from the embedded
+// images of package data when dir is empty. where describes the source for
+// messages.
+func loadTestImage(dir, file string) (img imageio.Image, where string, err error) {
+	if dir == "" {
+		img, err = imageio.LoadFS(data.Images, file)
+		return img, "the embedded test images (data/images)", err
+	}
+	where = strconv.Quote(dir)
+	path := filepath.Join(dir, file)
+	if _, err := os.Stat(path); err != nil {
+		return img, where, err
+	}
+	img, err = imageio.Load(path)
+	return img, where, err
 }
 
 // parseArch parses an architecture spec and validates it for the size.

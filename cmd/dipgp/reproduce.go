@@ -27,7 +27,7 @@ type reproduceCmd struct {
 	Tiny    bool     `help:"Toy sizes: seconds per experiment, to check that everything runs (the numbers mean nothing)."`
 	Out     string   `help:"Output folder: each experiment writes OUT/NAME/report.md, CSV data and PNG + SVG figures." default:"out/reproduce"`
 	Seed    uint64   `help:"Seed of every random draw." default:"1"`
-	Images  string   `help:"Folder with the papers' test images (cameraman256.png, house256rgb.png, triangle-0.2.png, ...). Quick and tiny runs fall back to a synthetic image when one is missing; full runs stop with an error." default:"../shared/images"`
+	Images  string   `help:"Folder with the papers' test images (cameraman256.png, house256rgb.png, triangle-0.2.png, ...) to use instead of the set embedded in dipgp (data/images of the repository). Quick and tiny runs fall back to a synthetic image when one is missing; full runs stop with an error." placeholder:"DIR"`
 	Arch    []string `help:"Architecture for arch-sweep (preset PRESET:key=value,... or YAML/JSON file); repeat the flag for several. Default: the four presets." sep:"none"`
 	Samples int      `help:"Random networks per curve for cheng-mc-1d and cheng-encdec-1d, replacing the mode's (an intermediate setting)."`
 	Iters   int      `help:"Iterations per training run for denoise-sgld, spectral-order, spectral-lowpass and fbc, replacing the mode's."`

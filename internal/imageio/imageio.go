@@ -8,6 +8,7 @@ import (
 	"image/color"
 	_ "image/jpeg" // register the JPEG decoder
 	"image/png"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -101,6 +102,21 @@ func Load(path string) (Image, error) {
 	if err != nil {
 		return Image{}, fmt.Errorf("imageio: %w", err)
 	}
+	return decode(b, path)
+}
+
+// LoadFS is Load for the file name of the file system fsys (for example
+// the test images embedded by package data).
+func LoadFS(fsys fs.FS, name string) (Image, error) {
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return Image{}, fmt.Errorf("imageio: %w", err)
+	}
+	return decode(b, name)
+}
+
+// decode decodes the bytes b of the file path.
+func decode(b []byte, path string) (Image, error) {
 	m, format, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
 		if errors.Is(err, image.ErrFormat) {

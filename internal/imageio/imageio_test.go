@@ -9,19 +9,46 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dipgp/dipgp/data"
 )
 
-const shared = "/work/shared/images"
-
+// needFile writes the embedded test image name (package data) to a
+// temporary file and returns its path, so that the file-based functions
+// (Load, LoadMask) are tested on the real images.
 func needFile(t *testing.T, name string) string {
 	t.Helper()
-	p := filepath.Join(shared, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared test image %s not available: %v", p, err)
+	b, err := data.ReadImage(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), filepath.Base(name))
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	return p
+}
+
+func TestLoadFSMatchesLoad(t *testing.T) {
+	for _, name := range []string{"cameraman256.png", "house256rgb.png", "denoising9/kodim01.png"} {
+		a, err := LoadFS(data.Images, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Load(needFile(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.W != b.W || a.H != b.H || a.C != b.C || !slices.Equal(a.Pix, b.Pix) {
+			t.Errorf("%s: LoadFS gives %dx%dx%d, Load %dx%dx%d (or different pixels)", name, a.W, a.H, a.C, b.W, b.H, b.C)
+		}
+	}
+	if _, err := LoadFS(data.Images, "missing.png"); err == nil {
+		t.Error("LoadFS of a missing file gave no error")
+	}
 }
 
 func writePNG(t *testing.T, m image.Image) string {
