@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compare the dipgp nn engine with PyTorch on the DIP skip network
-# (dip-skip defaults = ../shared/bench/torch_dip.py's Skip: 5 scales, 128
+# (dip-skip defaults = bench/torch_dip.py's Skip: 5 scales, 128
 # channels, skip 4, 32 input channels, reflect padding, bilinear
 # up-sampling, batch norm after every conv and after each concatenation).
 #
@@ -22,7 +22,7 @@
 #
 # Usage: bench/torch_compare.sh [SIZES...]     (default: 64 128 256)
 # Environment: THREADS (2), CHANNELS (128), REPEATS (3), CLOCK (wall),
-#              TORCH_BENCH (../shared/bench/torch_dip.py), PYTHON (/usr/bin/python3)
+#              TORCH_BENCH (bench/torch_dip.py), PYTHON (/usr/bin/python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${THREADS:-2}
@@ -30,7 +30,7 @@ CHANNELS=${CHANNELS:-128}
 REPEATS=${REPEATS:-3}
 CLOCK=${CLOCK:-wall}
 PYTHON=${PYTHON:-/usr/bin/python3}
-TORCH_BENCH=${TORCH_BENCH:-../shared/bench/torch_dip.py}
+TORCH_BENCH=${TORCH_BENCH:-bench/torch_dip.py}
 SIZES=("$@")
 [ ${#SIZES[@]} -eq 0 ] && SIZES=(64 128 256)
 
