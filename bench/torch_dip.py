@@ -5,7 +5,7 @@ channels, skip 4, 32 input channels, reflect padding, bilinear up-sampling,
 batch norm after every conv and after each concatenation, output sigmoid;
 Adam, MSE loss, input uniform on [0, 0.1).
 
-    /usr/bin/python3 bench/torch_dip.py [SIZE [CHANNELS [ITERS]]]
+    /usr/bin/python3 bench/torch_dip.py [SIZE [CHANNELS [ITERS]]]   (SIZE >= 64: 5 scales)
 
 prints one JSON line: size, channels, params, threads, train_iter_s (one full
 training step: zero grad, forward, MSE, backward, Adam step) and forward_s (a
