@@ -158,4 +158,3 @@ func (b *planner) walk(ls []Layer, x int, path string, index []int) int {
 	}
 	return x
 }
-
