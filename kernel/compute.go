@@ -85,7 +85,7 @@ func (o Options) quadrature() int {
 // kernels; the result is then their channel-weighted mean.
 func Compute(ctx context.Context, a arch.Arch, size []int, o Options) (nngp, ntk Map, err error) {
 	if err := a.Validate(size); err != nil {
-		return Map{}, Map{}, fmt.Errorf("kernel: %w", err)
+		return Map{}, Map{}, err
 	}
 	if o.MaxBytes > 0 {
 		need, err := Memory(a, size, o)
@@ -107,9 +107,6 @@ func Compute(ctx context.Context, a arch.Arch, size []int, o Options) (nngp, ntk
 // runtime. It runs the propagation without data, so it follows exactly the
 // allocations Compute makes.
 func Memory(a arch.Arch, size []int, o Options) (int64, error) {
-	if err := a.Validate(size); err != nil {
-		return 0, fmt.Errorf("kernel: %w", err)
-	}
 	r := newRun(context.Background(), a, o, true)
 	if _, _, err := r.compute(size); err != nil {
 		return 0, err
@@ -121,9 +118,6 @@ func Memory(a arch.Arch, size []int, o Options) (int64, error) {
 // OutputPeriod returns the period P of the output maps Compute returns for
 // the given output size (without computing them).
 func OutputPeriod(a arch.Arch, size []int) (int, error) {
-	if err := a.Validate(size); err != nil {
-		return 0, fmt.Errorf("kernel: %w", err)
-	}
 	r := newRun(context.Background(), a, Options{}, true)
 	if _, _, err := r.compute(size); err != nil {
 		return 0, err
@@ -336,8 +330,9 @@ type run struct {
 	note      string // remark on the last layer for the progress message
 	done      int
 	total     int
-	uses      map[string]int   // remaining concats that read each saved tensor
-	saved     map[string]state // saved tensors
+	in        state   // the input, until the first layer takes it
+	vals      []state // output of each plan node, until its last reader takes it
+	left      []int   // readers of each node's output still to come
 }
 
 func newRun(ctx context.Context, a arch.Arch, o Options, dry bool) *run {
@@ -368,41 +363,18 @@ func (r *run) progress(msg string) {
 	}
 }
 
-func countLayers(ls []arch.Layer) int {
-	n := 0
-	for _, l := range ls {
-		n++
-		if c, ok := l.(arch.Concat); ok {
-			n += countLayers(c.Branch)
-		}
-	}
-	return n
-}
-
-func countUses(ls []arch.Layer, uses map[string]int) {
-	for _, l := range ls {
-		if c, ok := l.(arch.Concat); ok {
-			uses[c.From]++
-			countUses(c.Branch, uses)
-		}
-	}
-}
-
 func (r *run) compute(size []int) (Map, Map, error) {
-	in, err := r.a.InputSize(size)
+	pl, err := r.a.Plan(size)
 	if err != nil {
-		return Map{}, Map{}, fmt.Errorf("kernel: %w", err)
+		return Map{}, Map{}, err
 	}
-	r.total = countLayers(r.a.Layers) + 1
-	r.uses = map[string]int{}
-	r.saved = map[string]state{}
-	countUses(r.a.Layers, r.uses)
-	s, err := r.input(in)
+	r.total = len(pl.Nodes) + 1
+	s, err := r.input(pl.Input.Size)
 	if err != nil {
 		return Map{}, Map{}, err
 	}
 	r.progress("input")
-	s, err = r.walk(r.a.Layers, s, "layers")
+	s, err = r.walk(pl, s)
 	if err != nil {
 		return Map{}, Map{}, err
 	}
@@ -427,40 +399,6 @@ func (r *run) compute(size []int) (Map, Map, error) {
 // toMap wraps a buffer as a Map (without copying).
 func toMap(g geom, b *buffer) Map {
 	return Map{Period: g.px, Size: g.size(), Data: b.data[:g.n()]}
-}
-
-func (r *run) walk(ls []arch.Layer, s state, path string) (state, error) {
-	for i, l := range ls {
-		if err := r.ctx.Err(); err != nil {
-			return s, err
-		}
-		where := fmt.Sprintf("%s[%d] (%s)", path, i, l.Kind())
-		var err error
-		switch l := l.(type) {
-		case arch.Conv:
-			s, err = r.conv(l, s, where)
-		case arch.Act:
-			s, err = r.act(l, s, where)
-		case arch.Pool:
-			s, err = r.pool2(l, s, where)
-		case arch.Upsample:
-			s, err = r.upsample(l, s, where)
-		case arch.BatchNorm:
-			s, err = r.batchnorm(l, s, where)
-		case arch.Save:
-			s, err = r.save(l, s)
-		case arch.Concat:
-			s, err = r.concat(l, s, fmt.Sprintf("%s[%d].concat.branch", path, i))
-		default:
-			err = fmt.Errorf("kernel: %s: unknown layer type %T", where, l)
-		}
-		if err != nil {
-			return s, err
-		}
-		r.progress(where + r.note)
-		r.note = ""
-	}
-	return s, nil
 }
 
 // parallel runs fn on chunks [lo, hi) covering [0, n) with the run's
