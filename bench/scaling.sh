@@ -33,7 +33,20 @@ echo "# $(date -u +%FT%TZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo
 tv() { # tv LABEL CMD...: runs CMD under /usr/bin/time -v, prints one line
 	local label=$1
 	shift
-	/usr/bin/time -v -o "$OUT/time.tmp" "$@" >"$OUT/cmd.tmp" 2>"$OUT/err.tmp" || { echo "$label FAILED"; tail -3 "$OUT/err.tmp"; return; }
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -v -o "$OUT/time.tmp" "$@" >"$OUT/cmd.tmp" 2>"$OUT/err.tmp" || { echo "$label FAILED"; tail -3 "$OUT/err.tmp"; return; }
+	else # the same fields from wait4's rusage
+		"$PYTHON" - "$OUT/time.tmp" "$@" >"$OUT/cmd.tmp" 2>"$OUT/err.tmp" <<'PY' || { echo "$label FAILED"; tail -3 "$OUT/err.tmp"; return; }
+import os, sys, time
+t = time.time()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, st, ru = os.wait4(pid, 0)
+open(sys.argv[1], "w").write(f"Maximum resident set size (kbytes): {ru.ru_maxrss}\nUser time (seconds): {ru.ru_utime:.2f}\nSystem time (seconds): {ru.ru_stime:.2f}\nElapsed (wall clock) time (s): {time.time()-t:.2f}\n")
+sys.exit(os.waitstatus_to_exitcode(st))
+PY
+	fi
 	awk -v l="$label" -F': ' '/Maximum resident/ {rss=$2} /User time/ {u=$2} /System time/ {s=$2} /Elapsed/ {e=$2}
 		END {printf "%s wall %s user %s sys %s peakRSS %.0f MB", l, e, u, s, rss*1024/1e6}' "$OUT/time.tmp"
 	grep -o '"estimated_bytes": [0-9]*' "$OUT/cmd.tmp" | awk '{printf " estimate %.0f MB", $2/1e6}'
