@@ -111,7 +111,7 @@ func Memory(a arch.Arch, size []int, o Options) (int64, error) {
 	if _, _, err := r.compute(size); err != nil {
 		return 0, err
 	}
-	b := r.pool.peak + r.extra
+	b := r.pool.peak + r.extra + 8*int64(r.workers)*int64(r.scratchN)
 	return b + b/20 + 32<<20, nil
 }
 
@@ -333,6 +333,10 @@ type run struct {
 	in        state   // the input, until the first layer takes it
 	vals      []state // output of each plan node, until its last reader takes it
 	left      []int   // readers of each node's output still to come
+	// scratch is per-worker scratch shared by the layers (see scratchFor);
+	// scratchN is the most values per worker any layer asked for.
+	scratch  [][]float64
+	scratchN int
 }
 
 func newRun(ctx context.Context, a arch.Arch, o Options, dry bool) *run {
@@ -405,6 +409,13 @@ func toMap(g geom, b *buffer) Map {
 // workers. The split does not affect results as long as fn computes each
 // index independently. It returns the context's error if it is cancelled.
 func (r *run) parallel(n int, fn func(lo, hi int)) error {
+	return r.parallelW(n, func(_, lo, hi int) { fn(lo, hi) })
+}
+
+// parallelW is parallel with the index w < r.workers of the goroutine that
+// runs each chunk, so that fn can use per-worker scratch (r.scratch)
+// instead of allocating per chunk.
+func (r *run) parallelW(n int, fn func(w, lo, hi int)) error {
 	if n <= 0 {
 		return nil
 	}
@@ -417,13 +428,13 @@ func (r *run) parallel(n int, fn func(lo, hi int)) error {
 			if err := r.ctx.Err(); err != nil {
 				return err
 			}
-			fn(lo, min(lo+step, n))
+			fn(0, lo, min(lo+step, n))
 		}
 		return r.ctx.Err()
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(w, chunks) {
+	for id := range min(w, chunks) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -433,10 +444,31 @@ func (r *run) parallel(n int, fn func(lo, hi int)) error {
 					return
 				}
 				lo := c * step
-				fn(lo, min(lo+step, n))
+				fn(id, lo, min(lo+step, n))
 			}
 		}()
 	}
 	wg.Wait()
 	return r.ctx.Err()
+}
+
+// scratchFor returns worker w's scratch slice of n values (contents
+// undefined), kept across layers so that the layers' scratch is allocated
+// once per run, not once per chunk. needScratch must have been called with
+// at least n first (it also accounts for the bytes in r.extra).
+func (r *run) scratchFor(w, n int) []float64 {
+	if len(r.scratch[w]) < n {
+		r.scratch[w] = make([]float64, n)
+	}
+	return r.scratch[w][:n]
+}
+
+// needScratch declares that a layer uses n values of scratch per worker;
+// the run keeps the largest request (r.scratchN), which Memory counts for
+// every worker.
+func (r *run) needScratch(n int) {
+	r.scratchN = max(r.scratchN, n)
+	if r.scratch == nil {
+		r.scratch = make([][]float64, r.workers)
+	}
 }
