@@ -273,16 +273,21 @@ func (r *run) resolveAll(s state) (state, error) {
 func (r *run) resolve(p part) (part, error) {
 	pd := p.pend
 	src := part{g: pd.g, m: p.m, t: p.t, ch: p.ch, gauss: true}
-	// The replay works on copies (the source is needed for the draws).
-	src.m.refs++
-	if src.t != nil {
-		src.t.refs++
+	mc, err := r.bnPlan(pd, p)
+	if err != nil {
+		return p, err
+	}
+	if mc {
+		// The replay works on copies (the source is needed for the draws).
+		src.m.refs++
+		if src.t != nil {
+			src.t.refs++
+		}
 	}
 	scales := make([]float64, len(pd.ops))
 	cur := state{parts: []part{src}}
-	var err error
 	for i, l := range pd.ops {
-		if bn, ok := l.(arch.BatchNorm); ok && !r.dry {
+		if bn, ok := l.(arch.BatchNorm); ok && mc && !r.dry {
 			cp := cur.parts[0]
 			v, err := r.spatialVariance(cp.g, cp.m.data[:cp.g.n()])
 			if err != nil {
@@ -298,14 +303,51 @@ func (r *run) resolve(p part) (part, error) {
 	out.ch = p.ch
 	out.gauss = false
 	out.pend = nil
-	if pd.hasBN() {
+	if mc {
 		if err := r.montecarlo(pd, p.m, p.t, out, scales); err != nil {
 			return p, err
 		}
+		r.pool.release(p.m)
+		r.pool.release(p.t)
 	}
-	r.pool.release(p.m)
-	r.pool.release(p.t)
 	return out, nil
+}
+
+// bnPlan decides whether a segment gets the Monte Carlo: it holds a batch
+// norm and its cost is within Options.BNMaxFlops. A segment over the limit
+// is reported as mean field, with its n_eff.
+func (r *run) bnPlan(pd *pending, p part) (bool, error) {
+	if !pd.hasBN() {
+		return false, nil
+	}
+	if r.bn == nil {
+		r.bn = &bnRun{}
+	}
+	flops, _ := mcCost(pd.g, p.g, r.o.samples(), p.t != nil)
+	if flops <= r.o.bnMaxFlops() {
+		return true, nil
+	}
+	if r.dry {
+		return false, nil
+	}
+	seg := segmentInfo(pd, flops)
+	seg.Method = "meanfield"
+	n, err := r.nEff(pd.g, p.m.data[:pd.g.n()])
+	if err != nil {
+		return false, err
+	}
+	seg.NEff = n
+	r.bn.segs = append(r.bn.segs, seg)
+	r.note += fmt.Sprintf(" (batch norm of %s: the Monte Carlo would cost %.2g flops, above the limit %.2g: mean field, relative error about 2/n_eff = %.2g)", seg.Where, flops, r.o.bnMaxFlops(), 2/n)
+	return false, nil
+}
+
+func segmentInfo(pd *pending, flops float64) BNSegment {
+	seg := BNSegment{Where: pd.where[0], Grid: pd.g.size(), Period: pd.g.period(), Flops: flops}
+	if len(pd.where) > 1 {
+		seg.Where += " .. " + pd.where[len(pd.where)-1]
+	}
+	return seg
 }
 
 // spatialVariance returns v = mean_x K_c(x, x) of a map.

@@ -39,32 +39,13 @@ func mcCost(sg, og geom, fields int, ntk bool) (flops float64, bytes int64) {
 // (srcM, srcT). scales are the mean-field 1/sqrt(v + eps) of its batch
 // norms.
 func (r *run) montecarlo(pd *pending, srcM, srcT *buffer, out part, scales []float64) error {
-	if r.bn == nil {
-		r.bn = &bnRun{}
-	}
 	sg, og := pd.g, out.g
 	ntk := srcT != nil && out.t != nil
 	S := r.o.samples()
 	dpb := max(1, (S/2+bnBatches-1)/bnBatches) // complex draws per batch
 	S = 2 * dpb * bnBatches
 	flops, bytes := mcCost(sg, og, S, ntk)
-	seg := BNSegment{Where: pd.where[0], Grid: sg.size(), Period: sg.period(), Flops: flops}
-	if len(pd.where) > 1 {
-		seg.Where += " .. " + pd.where[len(pd.where)-1]
-	}
-	if flops > r.o.bnMaxFlops() {
-		seg.Method = "meanfield"
-		if !r.dry {
-			n, err := r.nEff(sg, srcM.data[:sg.n()])
-			if err != nil {
-				return err
-			}
-			seg.NEff = n
-			r.bn.segs = append(r.bn.segs, seg)
-			r.note += fmt.Sprintf(" (batch norm of %s: Monte Carlo would cost %.2g flops, above the limit %.2g: mean field, relative error about 2/n_eff = %.2g)", seg.Where, flops, r.o.bnMaxFlops(), 2/n)
-		}
-		return nil
-	}
+	seg := segmentInfo(pd, flops)
 	r.extra = max(r.extra, bytes)
 	if r.dry {
 		return nil
