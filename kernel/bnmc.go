@@ -57,7 +57,10 @@ func (r *run) montecarlo(pd *pending, srcM, srcT *buffer, out part, scales []flo
 	}
 	seed := r.bn.count
 	r.bn.count++
-	rng := rand.New(rand.NewPCG(r.o.Seed, 0x9e3779b97f4a7c15^seed))
+	// Separate streams for the fields and the tangents, so that the NNGP
+	// does not depend on whether the NTK is computed.
+	rng := rand.New(rand.NewPCG(r.o.Seed, 0x9e3779b97f4a7c15^(2*seed)))
+	rngT := rand.New(rand.NewPCG(r.o.Seed, 0x9e3779b97f4a7c15^(2*seed+1)))
 	zs, err := r.newFieldSampler(sg, srcM.data[:sg.n()])
 	if err != nil {
 		return err
@@ -94,13 +97,15 @@ func (r *run) montecarlo(pd *pending, srcM, srcT *buffer, out part, scales []flo
 				return err
 			}
 			if ntk {
-				if err := ts.draw(r, rng, xi, work, tg[0], tg[1]); err != nil {
+				if err := ts.draw(r, rngT, xi, work, tg[0], tg[1]); err != nil {
 					return err
 				}
 			}
 			for k := 0; k < 2; k++ {
-				for i := range xg {
-					xg[i] = rng.NormFloat64()
+				if ntk {
+					for i := range xg {
+						xg[i] = rngT.NormFloat64()
+					}
 				}
 				f := chainField{g: sg, x: append([]float64(nil), z[k]...), y: append([]float64(nil), z[k]...)}
 				if ntk {

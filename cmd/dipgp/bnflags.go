@@ -11,7 +11,7 @@ import (
 type bnFlags struct {
 	BN        string `help:"Batch-norm rule of the kernel: exact (Monte Carlo over exact Gaussian fields, with error estimates; docs/batchnorm.md) or meanfield (divide by the expected variance: fast, biased on small grids)." default:"exact" enum:"exact,meanfield" name:"bn"`
 	BNSamples int    `help:"Fields drawn per batch-norm segment by the exact rule (0 = kernel.DefaultSamples)." name:"bn-samples"`
-	BNSeed    uint64 `help:"Seed of the exact batch-norm rule's Monte Carlo." default:"1" name:"bn-seed"`
+	BNSeed    uint64 `help:"Seed of the exact batch-norm rule's Monte Carlo (0, the default, is kernel.Options' default)." default:"0" name:"bn-seed"`
 }
 
 // apply sets the batch-norm fields of kernel options.
