@@ -495,7 +495,7 @@ func compareDense(t *testing.T, what string, m kernel.Map, D []float64, h, w int
 
 func checkBrute(t *testing.T, name string, a arch.Arch, size []int) {
 	t.Helper()
-	k, th, err := kernel.Compute(context.Background(), a, size, kernel.Options{NTK: true})
+	k, th, err := kernel.Compute(context.Background(), a, size, kernel.Options{NTK: true, BN: kernel.BNMeanField})
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}

@@ -44,6 +44,19 @@ type Options struct {
 	// n + n generalized Gauss-Laguerre radial nodes, which is slow and less
 	// accurate (see act.go).
 	Quadrature int
+	// BN is the batch-norm rule: BNExact (the default, also for "") or
+	// BNMeanField (see bnexact.go and docs/batchnorm.md).
+	BN BNMode
+	// Seed seeds the exact batch-norm rule's Monte Carlo: the same seed
+	// gives the same maps at any number of workers.
+	Seed uint64
+	// Samples is the number of fields drawn per batch-norm segment (rounded
+	// up to a multiple of 16); 0 means DefaultSamples.
+	Samples int
+	// BNMaxFlops is the largest estimated cost of one segment's Monte
+	// Carlo; a costlier segment uses mean field and says so in the Report.
+	// 0 means DefaultBNMaxFlops, a negative value no limit.
+	BNMaxFlops float64
 }
 
 // DefaultQuadrature is the quadrature order used when Options.Quadrature
@@ -337,6 +350,7 @@ type run struct {
 	// scratchN is the most values per worker any layer asked for.
 	scratch  [][]float64
 	scratchN int
+	bn       *bnRun // the exact batch-norm rule's state (bnexact.go)
 }
 
 func newRun(ctx context.Context, a arch.Arch, o Options, dry bool) *run {
@@ -351,6 +365,9 @@ type part struct {
 	m, t  *buffer
 	ch    int  // channels
 	gauss bool // the field is a zero-mean Gaussian field (a pre-activation)
+	// pend, when not nil, is a deferred per-channel segment (bnexact.go):
+	// m and t then hold its Gaussian input's maps, g is the output's.
+	pend *pending
 }
 
 // state is a tensor: its parts (more than one after a concatenation, until
@@ -380,6 +397,9 @@ func (r *run) compute(size []int) (Map, Map, error) {
 	r.progress("input")
 	s, err = r.walk(pl, s)
 	if err != nil {
+		return Map{}, Map{}, err
+	}
+	if s, err = r.resolveAll(s); err != nil {
 		return Map{}, Map{}, err
 	}
 	if len(s.parts) > 1 {

@@ -34,13 +34,26 @@
 // relative, NNGP and NTK, on 16x16 and length 64), with docs/theory.md
 // section 7's values, and with closed forms for linear networks.
 //
+// # Batch norm
+//
+// Batch norm over one image's grid divides by a random spatial variance.
+// The default rule (BNExact, docs/batchnorm.md) is exact at infinite
+// width: every stretch from a pre-activation to the next conv that holds a
+// batch norm is evaluated by Monte Carlo over exact draws of the Gaussian
+// pre-activation field (cyclostationary square roots per Fourier block),
+// with the mean-field rule as control variate and the NTK differentiated
+// through the statistics; ComputeReport returns the standard errors. The
+// mean-field rule (BNMeanField) divides by the expected variance; segments
+// whose Monte Carlo would cost more than Options.BNMaxFlops use it too.
+//
 // # Performance
 //
-// dip-skip with all defaults (period 32), NNGP and NTK at 256x256: about
-// 9 s of CPU time (two goroutines; about 5 s of wall time on an idle
+// dip-skip with all defaults (period 32), NNGP and NTK at 256x256, with
+// the mean-field batch-norm rule: about 9 s of CPU time (two goroutines; about 5 s of wall time on an idle
 // 2-core machine) and 1.35 GB peak resident memory (Memory estimates
 // 1.2 GiB); 512x512: about 48 s of CPU time and 5.2 GB (estimate 4.8 GiB).
-// See bench_test.go.
+// See bench_test.go. The exact batch-norm rule adds about 35 s of CPU time
+// at 256x256 (docs/batchnorm.md section 6) and no memory to the peak.
 //
 // kernel imports arch only (of dipgp's packages); it must not import gp, nn,
 // netinit, dip, experiments or cmd.

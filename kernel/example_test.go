@@ -58,3 +58,27 @@ func ExampleMemory() {
 	// period 32
 	// under 2 GiB: true
 }
+
+// The exact batch-norm rule on a small grid, where mean field errs: a
+// smooth 1-D field of 16 points, batch norm and ReLU. The report gives,
+// per segment, the method, the effective number of pixels and the Monte
+// Carlo's standard error.
+func ExampleComputeReport() {
+	a, err := arch.Parse("conv-stack:dims=1,depth=1,sigma=3")
+	if err != nil {
+		log.Fatal(err)
+	}
+	a.Layers = append(a.Layers[:1], arch.BatchNorm{Eps: 1e-5}, arch.Act{Fn: arch.ReLU})
+	_, _, rep, err := kernel.ComputeReport(context.Background(), a, []int{16}, kernel.Options{NTK: true, Seed: 1})
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := rep.BN[0]
+	fmt.Println(s.Method, s.Samples, "fields")
+	fmt.Printf("n_eff %.1f\n", s.NEff)
+	fmt.Println("NTK differs from mean field beyond 3 standard errors:", s.MeanFieldDiffNTK > 3*s.SENTK)
+	// Output:
+	// montecarlo 256 fields
+	// n_eff 2.1
+	// NTK differs from mean field beyond 3 standard errors: true
+}

@@ -22,8 +22,20 @@ func (r *run) walk(pl *arch.Plan, in state) (state, error) {
 			st.in = append(st.in, r.read(f))
 		}
 		st.where = n.String()
-		if err := arch.Visit(n.Layer, st); err != nil {
-			return state{}, err
+		handled := false
+		if len(st.in) == 1 {
+			// The exact batch-norm rule defers per-channel layers
+			// (bnexact.go) and resolves them before the next conv.
+			s, h, err := r.bnHook(n.Layer, st.in[0], st.where)
+			if err != nil {
+				return state{}, err
+			}
+			st.in[0], st.out, handled = s, s, h
+		}
+		if !handled {
+			if err := arch.Visit(n.Layer, st); err != nil {
+				return state{}, err
+			}
 		}
 		r.vals[i], r.left[i] = st.out, n.Uses
 		r.progress(st.where + r.note)

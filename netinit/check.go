@@ -20,6 +20,12 @@ type CheckConfig struct {
 	Options Options
 	// KernelWorkers is passed to kernel.Compute (0 = GOMAXPROCS).
 	KernelWorkers int
+	// BN, BNSamples and BNSeed select the kernel's batch-norm rule (see
+	// kernel.Options; the zero values mean the exact rule with its
+	// defaults).
+	BN        kernel.BNMode
+	BNSamples int
+	BNSeed    uint64
 	// Partial, if set, is called during sampling, at most every
 	// PartialEvery (default 2 s) and once at the end, with the result from
 	// the networks so far: for a running error estimate and for writing
@@ -50,8 +56,12 @@ type CheckResult struct {
 	// Verdict is the one-line conclusion from both comparisons.
 	Verdict       string  `json:"verdict"`
 	KernelSeconds float64 `json:"kernel_seconds"`
-	SampleSeconds float64 `json:"sample_seconds"`
-	NetsPerSecond float64 `json:"networks_per_second"`
+	// BN is the kernel's batch-norm rule and BNSegments how each segment
+	// was computed (with the Monte Carlo's standard errors).
+	BN            string             `json:"bn"`
+	BNSegments    []kernel.BNSegment `json:"bn_segments,omitempty"`
+	SampleSeconds float64            `json:"sample_seconds"`
+	NetsPerSecond float64            `json:"networks_per_second"`
 
 	Analytic  kernel.Map `json:"-"`
 	Empirical kernel.Map `json:"-"`
@@ -83,9 +93,14 @@ func Check(ctx context.Context, cfg CheckConfig) (CheckResult, error) {
 	r := CheckResult{Arch: cfg.Arch.String(), Size: cfg.Size, Width: Width(cfg.Arch), Seed: cfg.Options.Seed,
 		FixedInput: cfg.Options.FixedInput}
 	t0 := time.Now()
-	nngp, _, err := kernel.Compute(ctx, cfg.Arch, cfg.Size, kernel.Options{Workers: cfg.KernelWorkers})
+	ko := kernel.Options{Workers: cfg.KernelWorkers, BN: cfg.BN, Samples: cfg.BNSamples, Seed: cfg.BNSeed}
+	nngp, _, rep, err := kernel.ComputeReport(ctx, cfg.Arch, cfg.Size, ko)
 	if err != nil {
 		return r, err
+	}
+	r.BN, r.BNSegments = string(cfg.BN), rep.BN
+	if r.BN == "" {
+		r.BN = string(kernel.BNExact)
 	}
 	r.KernelSeconds = time.Since(t0).Seconds()
 	r.Analytic = nngp

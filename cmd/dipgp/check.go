@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dipgp/dipgp/arch"
+	"github.com/dipgp/dipgp/kernel"
 	"github.com/dipgp/dipgp/netinit"
 )
 
@@ -52,6 +53,7 @@ type checkRunCmd struct {
 	Shard         string `help:"Run shard i of n (i/n, i from 0): draws networks i, i+n, i+2n, ...; merge the outputs with 'dipgp check merge'."`
 	Out           string `help:"Output folder." default:"out/check"`
 	JSON          bool   `help:"Print the summary as JSON on stdout." name:"json"`
+	bnFlags
 }
 
 func (c *checkRunCmd) config() (netinit.CheckConfig, error) {
@@ -95,7 +97,7 @@ func (c *checkRunCmd) config() (netinit.CheckConfig, error) {
 		}
 		o.Shard, o.Shards = si, sn
 	}
-	return netinit.CheckConfig{Arch: a, Size: size, Options: o}, nil
+	return netinit.CheckConfig{Arch: a, Size: size, Options: o, BN: kernel.BNMode(c.BN), BNSamples: c.BNSamples, BNSeed: c.BNSeed}, nil
 }
 
 func (c *checkRunCmd) Run(ctx context.Context, g *Globals) error {

@@ -37,6 +37,7 @@ type kernelFlags struct {
 	Approx  string `help:"Cyclostationary kernels: auto (exact Fourier blocks when affordable, else the phase-averaged map), exact, or average (always the phase-averaged, stationary map)." default:"auto" enum:"auto,exact,average"`
 	MaxMem  string `help:"Refuse kernel computations whose estimated memory exceeds this (e.g. 8GB, 6GiB). Default: 75% of the machine's memory." name:"max-memory"`
 	Workers int    `help:"Goroutines (0 = all cores). Results do not depend on it."`
+	bnFlags
 }
 
 func (k kernelFlags) approx() gp.Approx {
@@ -85,10 +86,13 @@ func computeKernels(ctx context.Context, g *Globals, a arch.Arch, size []int, nt
 	}
 	prog := newProgress(g)
 	bar := prog.Bar("kernel "+a.String(), 0)
-	o := kernel.Options{NTK: ntk, Workers: k.Workers, MaxBytes: limit, Progress: bar.Func()}
-	nngp, ntkm, err = kernel.Compute(ctx, pre, size, o)
+	o := k.apply(kernel.Options{NTK: ntk, Workers: k.Workers, MaxBytes: limit, Progress: bar.Func()})
+	nngp, ntkm, rep, err := kernel.ComputeReport(ctx, pre, size, o)
 	bar.Done()
 	prog.Wait()
+	if err == nil && !g.Quiet {
+		printBN(rep)
+	}
 	return nngp, ntkm, err
 }
 

@@ -37,6 +37,7 @@ type kernelCmd struct {
 	MaxMemory     string `help:"Refuse when the estimated memory exceeds this: bytes, or with a unit (512MB, 8GB = 8e9 bytes, 8GiB or 8G = 8*2^30 bytes). Default: 75% of the machine's memory." name:"max-memory"`
 	Workers       int    `help:"Goroutines (0 = all cores). Results do not depend on it."`
 	Quadrature    int    `help:"Order of the Gauss rules for tanh and sigmoid (0 = the default, 64)."`
+	bnFlags
 }
 
 // kernelSummary is kernel.json.
@@ -50,11 +51,17 @@ type kernelSummary struct {
 	NNGP             mapSummary `json:"nngp"`
 	NTK              mapSummary `json:"ntk"`
 	Seconds          float64    `json:"seconds"`
-	PeakBytes        int64      `json:"peak_bytes"`
-	PeakSource       string     `json:"peak_bytes_source"`
-	EstimatedBytes   int64      `json:"estimated_bytes"`
-	Files            []string   `json:"files"`
-	Layout           string     `json:"layout"`
+	// BN is the batch-norm rule; BNSegments says how each segment with a
+	// batch norm was computed, with the Monte Carlo's standard errors.
+	BN             string             `json:"bn"`
+	BNSamples      int                `json:"bn_samples,omitempty"`
+	BNSeed         uint64             `json:"bn_seed"`
+	BNSegments     []kernel.BNSegment `json:"bn_segments,omitempty"`
+	PeakBytes      int64              `json:"peak_bytes"`
+	PeakSource     string             `json:"peak_bytes_source"`
+	EstimatedBytes int64              `json:"estimated_bytes"`
+	Files          []string           `json:"files"`
+	Layout         string             `json:"layout"`
 }
 
 type mapSummary struct {
@@ -96,7 +103,7 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	o := kernel.Options{NTK: true, Workers: c.Workers, Quadrature: c.Quadrature}
+	o := c.apply(kernel.Options{NTK: true, Workers: c.Workers, Quadrature: c.Quadrature})
 	need, err := kernelNeed(a, size, o)
 	if err != nil {
 		return err
@@ -116,7 +123,7 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 	bar := prog.Bar("kernel "+a.String(), 0)
 	o.Progress = bar.Func()
 	start := time.Now()
-	nngp, ntk, err := kernel.Compute(ctx, a, size, o)
+	nngp, ntk, rep, err := kernel.ComputeReport(ctx, a, size, o)
 	bar.Done()
 	prog.Wait()
 	if err != nil {
@@ -131,6 +138,7 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 	sum := kernelSummary{
 		Arch: a.String(), PreActivation: c.PreActivation, Dims: a.Dims, Size: size, Period: nngp.Period,
 		Parameterization: "ntk", NNGP: summarize(nngp), NTK: summarize(ntk), Seconds: secs, EstimatedBytes: need,
+		BN: string(o.BN), BNSamples: o.Samples, BNSeed: o.Seed, BNSegments: rep.BN,
 		Layout: "nngp.npy and ntk.npy: float64, shape (P, P, H, W) in 2-D or (P, N) in 1-D; [py][px][dy][dx] = K(x, x + d) for x = p (mod P), offsets d wrapped on the grid (d = 0 at index 0)",
 	}
 	if err := os.MkdirAll(c.Out, 0o755); err != nil {
@@ -162,6 +170,7 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	if !g.Quiet {
+		printBN(rep)
 		fmt.Fprintf(os.Stderr, "period %d, NNGP variance %.6g (non-stationarity %.3g), NTK variance %.6g; %.2f s, peak %s; wrote %s\n",
 			nngp.Period, sum.NNGP.Variance, sum.NNGP.NonStationarity, sum.NTK.Variance, secs, kernel.FormatBytes(sum.PeakBytes), c.Out)
 	}
