@@ -61,13 +61,20 @@ func dipPredictionFigure(out string, obs []dip.Measurement, cmp *dip.Comparison,
 	}
 	var ratio []*plot.Plot
 	for i, b := range picks {
-		title := fmt.Sprintf("frequency %.3f cycles/px", la.BinCenters[b])
-		p, err := dipPanel(title, "iteration", "residual ratio", curves(func(m dip.Measurement) float64 { return m.Ratio[b] }, true),
-			cmp != nil, linName, i == 0, plotting.Options{LogX: true, LegendLeft: true, LegendBottom: true})
+		title := fmt.Sprintf("radial frequency %.3f cycles/px", la.BinCenters[b])
+		cs := curves(func(m dip.Measurement) float64 { return m.Ratio[b] }, true)
+		p, err := dipPanel(title, "iteration", "residual ratio |r_t| / |r_0|", cs, cmp != nil, linName, i == 0, plotting.Options{LogX: true})
 		if err != nil {
 			return err
 		}
 		if p != nil {
+			// The same scale in every panel, from 0 to at least 1.
+			p.Y.Min, p.Y.Max = 0, 1.02
+			for _, xy := range cs {
+				for _, v := range xy[1] {
+					p.Y.Max = math.Max(p.Y.Max, 1.02*v)
+				}
+			}
 			half := plotter.NewFunction(func(float64) float64 { return 0.5 })
 			half.Color, half.Width, half.Dashes = color.Gray{0x99}, vg.Points(1), []vg.Length{vg.Points(2), vg.Points(2)}
 			p.Add(half)
@@ -82,7 +89,7 @@ func dipPredictionFigure(out string, obs []dip.Measurement, cmp *dip.Comparison,
 	if cmp != nil {
 		hc[1] = dipHalf(c, cmp.Agreement.PredictedHalf)
 	}
-	hp, err := dipPanel("Half-fit iteration", "frequency (cycles/pixel)", "iteration", hc, cmp != nil, linName, false,
+	hp, err := dipPanel("Iteration at which |r_t| / |r_0| = 1/2", "radial frequency (cycles/px)", "iteration", hc, cmp != nil, linName, false,
 		plotting.Options{LogY: true, Markers: true})
 	if err != nil {
 		return err
