@@ -49,8 +49,11 @@ IMG=()
 ARCH1="dip-skip:scales=3,param=ntk,init=normal,sw=1.4,sb=0,bn=false,pad=circular,out_act=identity,act=tanh,input=gaussian,in_scale=1"
 ARCH2_ARGS=()
 [ -n "${ARCH2:-}" ] && ARCH2_ARGS=(--arch "$ARCH2")
+mkdir -p "$OUT/widths" "$OUT/widths_lr_infinite" "$OUT/optimizer" "$OUT/figures"
 log() { echo "[$(date +%T)] $*" | tee -a "$OUT/commands.txt"; }
-run() { log "GOMAXPROCS=$GOMAXPROCS $*"; "$@"; }
+# A failed run is logged and the script goes on with the others.
+run() { log "GOMAXPROCS=$GOMAXPROCS $*"; "$@" || log "FAILED (exit $?): $*"; }
+summary() { "$OUT/linsummary" "$@" || log "summary failed: linsummary $*"; }
 
 # (i) linearized vs infinite width across widths.
 dirs=()
@@ -60,31 +63,30 @@ for s in $SEEDS; do
 		--size "$SIZE1" --task fit --iters "$ITERS1" --every "$EVERY1" --seed "$s" "${IMG[@]}" --out "$d" >"$d.txt" 2>&1
 	dirs+=("$d")
 done
-"$OUT/linsummary" widths "${dirs[@]}" | tee "$OUT/widths_summary.csv"
+summary widths "${dirs[@]}" | tee "$OUT/widths_summary.csv"
 s1=${SEEDS%% *}
 d="$OUT/widths_lr_infinite/seed$s1"
 run $DIPGP -q compare --opt gd --arch "$ARCH1" --width-keys channels,skip,in_channels --widths "$WIDTHS" --lr-from infinite \
 	--size "$SIZE1" --task fit --iters "$ITERS1" --every "$EVERY1" --seed "$s1" "${IMG[@]}" --out "$d" >"$d.txt" 2>&1
-"$OUT/linsummary" widths "$d" | tee "$OUT/widths_lr_infinite_summary.csv"
+summary widths "$d" | tee "$OUT/widths_lr_infinite_summary.csv"
 
 # (ii) infinite width, linearization or optimizer: DIP's default network.
 for s in $SEEDS; do
 	a="$OUT/optimizer/adam_seed$s" g="$OUT/optimizer/gd_seed$s"
-	mkdir -p "$OUT/optimizer"
 	run $DIPGP -q compare --opt adam --reg-noise 0 "${ARCH2_ARGS[@]}" --size "$SIZE2" --task fit --iters "$ITERS2" --every "$EVERY2" \
 		--seed "$s" "${IMG[@]}" --out "$a" >"$a.txt" 2>&1
 	run $DIPGP -q compare --opt gd "${ARCH2_ARGS[@]}" --size "$SIZE2" --task fit --iters "$ITERS2" --every "$EVERY2" \
 		--seed "$s" "${IMG[@]}" --out "$g" >"$g.txt" 2>&1
-	"$OUT/linsummary" optimizer "$a" "$g" | tee "$OUT/optimizer_summary_seed$s.csv"
+	summary optimizer "$a" "$g" | tee "$OUT/optimizer_summary_seed$s.csv"
 done
 
 # (iii) figures.
-mkdir -p "$OUT/figures"
 wmax=${WIDTHS##*,}
+w0=${WIDTHS%%,*}
 for ext in png svg; do
-	cp "$OUT/widths/seed$s1/width$wmax/predictions.$ext" "$OUT/figures/widths_width${wmax}_seed$s1.$ext"
-	cp "$OUT/widths_lr_infinite/seed$s1/width${WIDTHS%%,*}/predictions.$ext" "$OUT/figures/widths_lr_infinite_width${WIDTHS%%,*}_seed$s1.$ext"
-	cp "$OUT/optimizer/adam_seed$s1/predictions.$ext" "$OUT/figures/adam_seed$s1.$ext"
-	cp "$OUT/optimizer/gd_seed$s1/predictions.$ext" "$OUT/figures/gd_seed$s1.$ext"
+	for pair in "widths/seed$s1/width$wmax:widths_width${wmax}_seed$s1" "widths_lr_infinite/seed$s1/width$w0:widths_lr_infinite_width${w0}_seed$s1" \
+		"optimizer/adam_seed$s1:adam_seed$s1" "optimizer/gd_seed$s1:gd_seed$s1"; do
+		cp "$OUT/${pair%%:*}/predictions.$ext" "$OUT/figures/${pair##*:}.$ext" || log "no figure in ${pair%%:*}"
+	done
 done
 log "done: $OUT"

@@ -11,7 +11,9 @@
 // between pairs of models, all censored at the run's last iteration:
 // observed Adam against the NTK (fitted clock), observed Adam against the
 // linearized Adam, linearized Adam against linearized gd (the optimizer's
-// effect) and the NTK against the linearized gd (the width's effect), with
+// effect) and the linearized gd against the NTK (the width's effect: with
+// the gd step's exact clock, and its shape alone, from the NTK curve of the
+// Adam run, whose clock is fitted), with
 // the Spearman correlation, the RMS log10 ratio over the bins half fitted on
 // both sides, the clock ratio (geometric mean ratio) and the shape RMS left
 // once the clock is divided out.
@@ -226,16 +228,20 @@ func optimizer(adamDir, gdDir string) error {
 		return err
 	}
 	fmt.Println("pair,spearman,bins_both,log10_rms,clock_ratio,shape_log10_rms")
+	// The NTK's half-fit iterations come from its exact prediction, not
+	// limited by the run: they are not censored (inf).
+	inf := math.Inf(1)
 	for _, p := range []struct {
 		name         string
 		a, b         []float64
 		lastA, lastB float64
 	}{
-		{"observed_adam_vs_ntk_fitted_clock", ad.observed, ad.ntk, la, la},
+		{"observed_adam_vs_ntk_fitted_clock", ad.observed, ad.ntk, la, inf},
 		{"observed_adam_vs_linearized_adam", ad.observed, ad.lin, la, la},
 		{"linearized_adam_vs_linearized_gd", ad.lin, gd.lin, la, lg},
-		{"ntk_gd_vs_linearized_gd", gd.ntk, gd.lin, lg, lg},
-		{"observed_gd_vs_ntk_gd", gd.observed, gd.ntk, lg, lg},
+		{"linearized_gd_vs_ntk_gd_exact_clock", gd.lin, gd.ntk, lg, inf},
+		{"linearized_gd_vs_ntk_shape", gd.lin, ad.ntk, lg, inf},
+		{"observed_gd_vs_ntk_gd_exact_clock", gd.observed, gd.ntk, lg, inf},
 		{"observed_gd_vs_linearized_gd", gd.observed, gd.lin, lg, lg},
 		{"observed_adam_vs_observed_gd", ad.observed, gd.observed, la, lg},
 	} {
@@ -246,7 +252,8 @@ func optimizer(adamDir, gdDir string) error {
 }
 
 // pair compares half-fit iterations a and b per bin, each censored at its
-// run's last iteration (beyond it: +Inf, tied last): the Spearman
+// run's last iteration (beyond it: +Inf, tied last; an NTK prediction is
+// given last = +Inf): the Spearman
 // correlation, the number of bins half fitted on both sides, the RMS
 // log10(a/b) over them, the clock ratio 10^mean log10(a/b) and the RMS of
 // log10(a/b) about its mean (the shape gap once the clock is divided out).
