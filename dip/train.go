@@ -14,13 +14,6 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// DefaultRegNoise is DIP's reg_noise_std: the standard deviation of the
-// Gaussian perturbation added to the input noise at every step.
-const DefaultRegNoise = 1.0 / 30
-
-// DefaultExpAvg is the weight of DIP's exponential average of the outputs.
-const DefaultExpAvg = 0.99
-
 // Config is one training run.
 type Config struct {
 	// Arch is the network. It must be 2-D with as many output channels as
