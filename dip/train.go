@@ -360,13 +360,13 @@ func Train(ctx context.Context, cfg Config, obs Observer) (Result, error) {
 			}
 			st.samples++
 		}
-		psnr := clippedPSNR(f.Pix, cfg.Problem.Clean.Pix)
+		psnr := imageio.PSNRValues(f.Pix, cfg.Problem.Clean.Pix, true)
 		if psnr > st.best.PSNR {
 			st.best = Best{PSNR: psnr, Iter: t}
 			st.bestOut = append(st.bestOut[:0], f.Pix...)
 		}
 		if st.avg != nil {
-			if p := clippedPSNR(st.avg, cfg.Problem.Clean.Pix); p > st.bestAvg.PSNR {
+			if p := imageio.PSNRValues(st.avg, cfg.Problem.Clean.Pix, true); p > st.bestAvg.PSNR {
 				st.bestAvg = Best{PSNR: p, Iter: t}
 			}
 		}
@@ -375,16 +375,16 @@ func Train(ctx context.Context, cfg Config, obs Observer) (Result, error) {
 		if t%cfg.Every == 0 || t == cfg.Iters {
 			t1 := time.Now()
 			m := Measurement{Iter: t, Loss: loss, PSNR: psnr, PSNRAvg: math.NaN(), PSNRMean: math.NaN()}
-			m.PSNRTarget = clippedPSNR(f.Pix, target)
+			m.PSNRTarget = imageio.PSNRValues(f.Pix, target, true)
 			var ev Event
 			ev.Output = f.Clone()
 			if st.avg != nil {
 				ev.Average = avgImg()
-				m.PSNRAvg = clippedPSNR(st.avg, cfg.Problem.Clean.Pix)
+				m.PSNRAvg = imageio.PSNRValues(st.avg, cfg.Problem.Clean.Pix, true)
 			}
 			if st.samples > 0 {
 				ev.Mean = meanImg()
-				m.PSNRMean = clippedPSNR(ev.Mean.Pix, cfg.Problem.Clean.Pix)
+				m.PSNRMean = imageio.PSNRValues(ev.Mean.Pix, cfg.Problem.Clean.Pix, true)
 			}
 			if m.FBC, err = meter.FBC(f); err != nil {
 				return result(last), err
@@ -466,20 +466,4 @@ func perturb(dst, z []float32, channels int, std float64, seed uint64, t int) {
 // imageOf wraps values in an image of the target's geometry.
 func imageOf(like imageio.Image, pix []float64) imageio.Image {
 	return imageio.Image{W: like.W, H: like.H, C: like.C, Pix: pix}
-}
-
-// clippedPSNR is PSNR of f clipped to [0, 1] against x.
-func clippedPSNR(f, x []float64) float64 {
-	s := 0.0
-	x = x[:len(f)]
-	for i, v := range f {
-		if v < 0 {
-			v = 0
-		} else if v > 1 {
-			v = 1
-		}
-		d := v - x[i]
-		s += d * d
-	}
-	return 10 * math.Log10(float64(len(f))/s)
 }

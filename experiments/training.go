@@ -280,7 +280,7 @@ func (e *env) denoiseReport(runs []*run, prob dip.Problem) error {
 	if p, err = e.image("noisy", prob.Target); err != nil {
 		return err
 	}
-	pn, _ := dip.PSNR(prob.Target, prob.Clean)
+	pn, _ := imageio.ClippedPSNR(prob.Target, prob.Clean)
 	paths, labels = append(paths, p), append(labels, fmt.Sprintf("noisy: %s dB", f2(pn)))
 	e.num("psnr_noisy", pn)
 	for i, r := range runs {
@@ -326,7 +326,7 @@ func (e *env) denoiseReport(runs []*run, prob dip.Problem) error {
 		return err
 	}
 	e.table([]string{"key", "run", "best PSNR (dB)", "last PSNR (dB)", "last averaged PSNR (dB)", "posterior mean PSNR (dB)", "ms per step"}, rows)
-	e.md("PSNR is that of the output clipped to [0, 1] (`dip.PSNR`); the noisy input has %s dB. Without averaging the "+
+	e.md("PSNR is that of the output clipped to [0, 1] (`imageio.ClippedPSNR`); the noisy input has %s dB. Without averaging the "+
 		"output first improves, then fits the noise; the averages and the posterior means do not decline in the same way.", f2(pn))
 	e.md("## Images (last iteration)")
 	e.images(paths, labels)
@@ -668,7 +668,7 @@ func runSpectralLowpass(e *env) error {
 			if err != nil {
 				return err
 			}
-			pp, err := dip.PSNR(pred, clean)
+			pp, err := imageio.ClippedPSNR(pred, clean)
 			if err != nil {
 				return err
 			}
@@ -721,7 +721,7 @@ func runSpectralLowpass(e *env) error {
 			if p, err = e.image("predicted_"+c.key+"_best", pc); err != nil {
 				return err
 			}
-			pp, _ := dip.PSNR(pred, clean)
+			pp, _ := imageio.ClippedPSNR(pred, clean)
 			paths, labels = append(paths, p), append(labels, fmt.Sprintf("NTK low-pass prediction at iteration %d: %s dB", t, f2(pp)))
 		}
 		e.num("best_iter_observed_"+c.key, float64(r.res.Best.Iter))

@@ -375,7 +375,7 @@ func dipSummarize(s *dipSetup, res dip.Result, cmp *dip.Comparison) dipSummary {
 	if res.Net != nil {
 		sum.Params = res.Net.NumParams()
 	}
-	tp, _ := dip.PSNR(p.Target, p.Clean)
+	tp, _ := imageio.ClippedPSNR(p.Target, p.Clean)
 	sum.TargetPSNR = dip.Num(tp)
 	sum.FinalPSNR, sum.FinalAvgPSNR, sum.FinalMeanPSNR = dip.Num(math.NaN()), dip.Num(math.NaN()), dip.Num(math.NaN())
 	if ms := res.Measurements; len(ms) > 0 {
