@@ -23,4 +23,3 @@ type Act struct {
 
 // Kind returns "act".
 func (Act) Kind() string { return "act" }
-func (Act) isLayer()     {}

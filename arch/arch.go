@@ -29,11 +29,13 @@ type Arch struct {
 }
 
 // Layer is one layer kind: Conv, Act, Pool, Upsample, BatchNorm, Save or
-// Concat. Packages that act on layers switch on the concrete type.
+// Concat. The set is closed: packages that act on layers implement Visitor
+// (one method per kind) and walk a Plan, which lays the layers out in
+// execution order with their shapes.
 type Layer interface {
 	// Kind is the layer's name in YAML and JSON ("conv", "act", ...).
 	Kind() string
-	isLayer()
+	accept(Visitor) error
 }
 
 // Param is a parameterization of the weights (docs/theory.md section 1).
@@ -157,37 +159,24 @@ func (in Input) SmoothFilter() []float64 {
 	return g
 }
 
-// OutChannels returns the number of channels of the network's output.
+// OutChannels returns the number of channels of the network's output, or
+// 0 when the architecture is not valid.
 func (a Arch) OutChannels() int {
-	c, err := a.trace(nil)
+	p, err := a.Plan(nil)
 	if err != nil {
 		return 0
 	}
-	return c.outChannels
+	return p.Output().Channels
 }
 
 // Scale returns e such that the output grid is the input grid times 2^e
 // per axis (e = ups - downs along the main path).
 func (a Arch) Scale() int {
-	e := 0
-	for _, l := range a.Layers {
-		e += scaleOf(l)
+	p, _ := a.layout()
+	if len(p.Nodes) == 0 {
+		return 0
 	}
-	return e
-}
-
-func scaleOf(l Layer) int {
-	switch l := l.(type) {
-	case Conv:
-		if l.Stride == 2 {
-			return -1
-		}
-	case Pool:
-		return -1
-	case Upsample:
-		return 1
-	}
-	return 0
+	return p.Nodes[len(p.Nodes)-1].Scale
 }
 
 // InputSize returns the size of the noise input for an output (image) of
@@ -199,7 +188,7 @@ func (a Arch) InputSize(out []int) ([]int, error) {
 		if e >= 0 {
 			f := 1 << e
 			if n%f != 0 {
-				return nil, fmt.Errorf("arch: output size %d is not divisible by %d: the network up-samples its input by %d; use a multiple of %d", n, f, f, f)
+				return nil, errorf("output size %d is not divisible by %d: the network up-samples its input by %d; use a multiple of %d", n, f, f, f)
 			}
 			in[i] = n / f
 		} else {
@@ -259,7 +248,7 @@ func (a Arch) Upto(name string) (Arch, error) {
 		if s, ok := l.(Save); ok {
 			if s.Name == name {
 				if i == 0 {
-					return Arch{}, fmt.Errorf("arch: %q is the network input, not a layer; pick a later save", name)
+					return Arch{}, errorf("%q is the network input, not a layer; pick a later save", name)
 				}
 				b := a
 				b.Layers = a.Layers[:i:i]
@@ -270,7 +259,7 @@ func (a Arch) Upto(name string) (Arch, error) {
 		}
 	}
 	if len(names) == 0 {
-		return Arch{}, fmt.Errorf("arch: %s has no named (save) layers; add a save layer where you want to look", a)
+		return Arch{}, errorf("%s has no named (save) layers; add a save layer where you want to look", a)
 	}
-	return Arch{}, fmt.Errorf("arch: no layer is saved as %q on the main path; the names are %s", name, strings.Join(names, ", "))
+	return Arch{}, errorf("no layer is saved as %q on the main path; the names are %s", name, strings.Join(names, ", "))
 }

@@ -99,7 +99,7 @@ func TestValidateErrors(t *testing.T) {
 		want string
 	}{
 		{"size", nil, []int{18, 16}, "not divisible by 4"},
-		{"axes", nil, []int{16}, "has 1 axes"},
+		{"axes", nil, []int{16}, "has 1 axis"},
 		{"even k", func(a *Arch) { a.Layers[1] = Conv{Out: 8, K: 4, Stride: 2, Bias: true} }, []int{16, 16}, "layers[1] (conv): k is 4"},
 		{"channels", func(a *Arch) { a.Layers[1] = Conv{Out: 0, K: 3, Stride: 2} }, []int{16, 16}, "out is 0"},
 		{"stride", func(a *Arch) { a.Layers[1] = Conv{Out: 8, K: 3, Stride: 3} }, []int{16, 16}, "stride is 3"},

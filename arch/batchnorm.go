@@ -13,4 +13,3 @@ type BatchNorm struct {
 
 // Kind returns "batchnorm".
 func (BatchNorm) Kind() string { return "batchnorm" }
-func (BatchNorm) isLayer()     {}

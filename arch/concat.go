@@ -9,7 +9,6 @@ type Save struct {
 
 // Kind returns "save".
 func (Save) Kind() string { return "save" }
-func (Save) isLayer()     {}
 
 // Concat joins, along channels, the result of Branch applied to the tensor
 // saved as From with the current tensor: the output is
@@ -24,4 +23,3 @@ type Concat struct {
 
 // Kind returns "concat".
 func (Concat) Kind() string { return "concat" }
-func (Concat) isLayer()     {}

@@ -16,7 +16,6 @@ type Conv struct {
 
 // Kind returns "conv".
 func (Conv) Kind() string { return "conv" }
-func (Conv) isLayer()     {}
 
 // Taps returns the number of filter taps: K in 1-D, K*K in 2-D.
 func (c Conv) Taps(dims int) int {

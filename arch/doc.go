@@ -13,5 +13,13 @@
 // for a given image size and returns one error naming the layer and field at
 // fault and how to fix it.
 //
+// Plan validates and lays an architecture out once for an output size: its
+// layers, branches included, as a flat list of nodes in execution order,
+// each with the nodes it reads, its channels and grids, and its path
+// ("layers[3].concat.branch[0]"), the one name every message gives a layer.
+// The packages that interpret layers walk a Plan and implement Visitor, one
+// method per layer kind, so that a new layer kind does not compile until
+// each of them handles it.
+//
 // arch imports no other dipgp package.
 package arch

@@ -3,6 +3,7 @@ package arch
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -39,24 +40,25 @@ type fileArch struct {
 func toFile(ls []Layer) []fileLayer {
 	out := make([]fileLayer, len(ls))
 	for i, l := range ls {
-		switch l := l.(type) {
-		case Conv:
-			out[i].Conv = &l
-		case Act:
-			out[i].Act = &l
-		case Pool:
-			out[i].Pool = &l
-		case Upsample:
-			out[i].Upsample = &l
-		case BatchNorm:
-			out[i].BatchNorm = &l
-		case Save:
-			out[i].Save = &l
-		case Concat:
-			out[i].Concat = &fileConcat{From: l.From, Branch: toFile(l.Branch)}
+		if l != nil {
+			l.accept(fileWriter{&out[i]})
 		}
 	}
 	return out
+}
+
+// fileWriter sets the field of a fileLayer for the kind of a layer.
+type fileWriter struct{ f *fileLayer }
+
+func (w fileWriter) Conv(l Conv) error           { w.f.Conv = &l; return nil }
+func (w fileWriter) Act(l Act) error             { w.f.Act = &l; return nil }
+func (w fileWriter) Pool(l Pool) error           { w.f.Pool = &l; return nil }
+func (w fileWriter) Upsample(l Upsample) error   { w.f.Upsample = &l; return nil }
+func (w fileWriter) BatchNorm(l BatchNorm) error { w.f.BatchNorm = &l; return nil }
+func (w fileWriter) Save(l Save) error           { w.f.Save = &l; return nil }
+func (w fileWriter) Concat(l Concat) error {
+	w.f.Concat = &fileConcat{From: l.From, Branch: toFile(l.Branch)}
+	return nil
 }
 
 func fromFile(fl []fileLayer, path string) ([]Layer, error) {
@@ -90,7 +92,7 @@ func fromFile(fl []fileLayer, path string) ([]Layer, error) {
 			out[i], n = Concat{From: f.Concat.From, Branch: b}, n+1
 		}
 		if n != 1 {
-			return nil, fmt.Errorf("arch: %s: a layer must have exactly one of conv, act, pool, upsample, batchnorm, save, concat (found %d)", where, n)
+			return nil, errorf("%s: a layer must have exactly one of conv, act, pool, upsample, batchnorm, save, concat (found %d)", where, n)
 		}
 	}
 	return out, nil
@@ -127,7 +129,7 @@ func (a *Arch) UnmarshalYAML(n *yaml.Node) error {
 	dec.KnownFields(true)
 	var f fileArch
 	if err := dec.Decode(&f); err != nil {
-		return fmt.Errorf("arch: %v", err)
+		return errorf("%v", err)
 	}
 	b, err := f.arch()
 	if err != nil {
@@ -144,7 +146,7 @@ func (a *Arch) UnmarshalJSON(data []byte) error {
 	dec.DisallowUnknownFields()
 	var f fileArch
 	if err := dec.Decode(&f); err != nil {
-		return fmt.Errorf("arch: %v", err)
+		return errorf("%v", err)
 	}
 	b, err := f.arch()
 	if err != nil {
@@ -183,11 +185,11 @@ func Decode(data []byte) (Arch, error) {
 		err = dec.Decode(&a)
 	}
 	if err != nil {
-		msg := err.Error()
-		if !strings.HasPrefix(msg, "arch: ") {
-			msg = "arch: " + msg
+		var e *Error
+		if !errors.As(err, &e) {
+			err = errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
 		}
-		return Arch{}, fmt.Errorf("%s", msg)
+		return Arch{}, err
 	}
 	if err := a.Validate(nil); err != nil {
 		return Arch{}, err
@@ -200,7 +202,7 @@ func Decode(data []byte) (Arch, error) {
 func Parse(spec string) (Arch, error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "" {
-		return Arch{}, fmt.Errorf("arch: empty architecture; give a preset (see 'dipgp arch list') or a YAML/JSON file")
+		return Arch{}, errorf("empty architecture; give a preset (see 'dipgp arch list') or a YAML/JSON file")
 	}
 	name, _, _ := strings.Cut(spec, ":")
 	if _, ok := presets[name]; ok {
@@ -209,13 +211,13 @@ func Parse(spec string) (Arch, error) {
 	data, err := os.ReadFile(spec)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return Arch{}, fmt.Errorf("arch: %q is neither a preset (%s) nor an existing file", spec, strings.Join(PresetNames(), ", "))
+			return Arch{}, errorf("%q is neither a preset (%s) nor an existing file", spec, strings.Join(PresetNames(), ", "))
 		}
-		return Arch{}, fmt.Errorf("arch: %v", err)
+		return Arch{}, errorf("%v", err)
 	}
 	a, err := Decode(data)
 	if err != nil {
-		return Arch{}, fmt.Errorf("%s: %w", spec, err)
+		return Arch{}, withSource(err, spec)
 	}
 	if a.Name == "" {
 		a.Name = spec

@@ -19,4 +19,3 @@ type Pool struct {
 
 // Kind returns "pool".
 func (Pool) Kind() string { return "pool" }
-func (Pool) isLayer()     {}

@@ -1,7 +1,6 @@
 package arch
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,7 +58,7 @@ func ParsePreset(spec string) (Arch, error) {
 	name, rest, _ := strings.Cut(strings.TrimSpace(spec), ":")
 	p, ok := presets[name]
 	if !ok {
-		return Arch{}, fmt.Errorf("arch: unknown preset %q; presets are %s", name, strings.Join(PresetNames(), ", "))
+		return Arch{}, errorf("unknown preset %q; presets are %s", name, strings.Join(PresetNames(), ", "))
 	}
 	pr := &params{preset: p, vals: map[string]string{}, used: map[string]bool{}}
 	if rest = strings.TrimSpace(rest); rest != "" {
@@ -67,10 +66,10 @@ func ParsePreset(spec string) (Arch, error) {
 			k, v, ok := strings.Cut(kv, "=")
 			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 			if !ok || k == "" {
-				return Arch{}, fmt.Errorf("arch: preset %s: %q is not key=value; write e.g. %s:%s=%s", name, kv, name, p.Keys[0].Name, p.Keys[0].Default)
+				return Arch{}, errorf("preset %s: %q is not key=value; write e.g. %s:%s=%s", name, kv, name, p.Keys[0].Name, p.Keys[0].Default)
 			}
 			if _, dup := pr.vals[k]; dup {
-				return Arch{}, fmt.Errorf("arch: preset %s: key %q is given twice", name, k)
+				return Arch{}, errorf("preset %s: key %q is given twice", name, k)
 			}
 			pr.vals[k] = v
 		}
@@ -81,7 +80,7 @@ func ParsePreset(spec string) (Arch, error) {
 			for _, key := range p.Keys {
 				names = append(names, key.Name)
 			}
-			return Arch{}, fmt.Errorf("arch: preset %s has no key %q; its keys are %s (see 'dipgp arch list')", name, k, strings.Join(names, ", "))
+			return Arch{}, errorf("preset %s has no key %q; its keys are %s (see 'dipgp arch list')", name, k, strings.Join(names, ", "))
 		}
 	}
 	a, err := p.build(pr)
@@ -93,7 +92,7 @@ func ParsePreset(spec string) (Arch, error) {
 	}
 	a.Name = strings.TrimSpace(spec)
 	if err := a.Validate(nil); err != nil {
-		return Arch{}, fmt.Errorf("arch: preset %s: %w", spec, err)
+		return Arch{}, withSource(err, "preset "+spec)
 	}
 	return a, nil
 }
@@ -127,7 +126,7 @@ func (p *params) raw(k string) string {
 
 func (p *params) fail(k, v, want string) {
 	if p.err == nil {
-		p.err = fmt.Errorf("arch: preset %s: %s=%s is not valid; %s", p.preset.Name, k, v, want)
+		p.err = errorf("preset %s: %s=%s is not valid; %s", p.preset.Name, k, v, want)
 	}
 }
 
@@ -229,14 +228,14 @@ func WithPresetKey(a Arch, key, value string) (Arch, error) {
 	name, rest, _ := strings.Cut(a.Name, ":")
 	p, ok := presets[name]
 	if !ok {
-		return Arch{}, fmt.Errorf("arch: %s is not a preset, so its %s cannot be set; edit the file instead", a, key)
+		return Arch{}, errorf("%s is not a preset, so its %s cannot be set; edit the file instead", a, key)
 	}
 	found := false
 	for _, k := range p.Keys {
 		found = found || k.Name == key
 	}
 	if !found {
-		return Arch{}, fmt.Errorf("arch: preset %s has no key %q", name, key)
+		return Arch{}, errorf("preset %s has no key %q", name, key)
 	}
 	var kept []string
 	if rest != "" {

@@ -23,4 +23,3 @@ type Upsample struct {
 
 // Kind returns "upsample".
 func (Upsample) Kind() string { return "upsample" }
-func (Upsample) isLayer()     {}

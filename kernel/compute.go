@@ -85,7 +85,7 @@ func (o Options) quadrature() int {
 // kernels; the result is then their channel-weighted mean.
 func Compute(ctx context.Context, a arch.Arch, size []int, o Options) (nngp, ntk Map, err error) {
 	if err := a.Validate(size); err != nil {
-		return Map{}, Map{}, fmt.Errorf("kernel: %w", err)
+		return Map{}, Map{}, err
 	}
 	if o.MaxBytes > 0 {
 		need, err := Memory(a, size, o)
@@ -107,23 +107,17 @@ func Compute(ctx context.Context, a arch.Arch, size []int, o Options) (nngp, ntk
 // runtime. It runs the propagation without data, so it follows exactly the
 // allocations Compute makes.
 func Memory(a arch.Arch, size []int, o Options) (int64, error) {
-	if err := a.Validate(size); err != nil {
-		return 0, fmt.Errorf("kernel: %w", err)
-	}
 	r := newRun(context.Background(), a, o, true)
 	if _, _, err := r.compute(size); err != nil {
 		return 0, err
 	}
-	b := r.pool.peak + r.extra
+	b := r.pool.peak + r.extra + 8*int64(r.workers)*int64(r.scratchN)
 	return b + b/20 + 32<<20, nil
 }
 
 // OutputPeriod returns the period P of the output maps Compute returns for
 // the given output size (without computing them).
 func OutputPeriod(a arch.Arch, size []int) (int, error) {
-	if err := a.Validate(size); err != nil {
-		return 0, fmt.Errorf("kernel: %w", err)
-	}
 	r := newRun(context.Background(), a, Options{}, true)
 	if _, _, err := r.compute(size); err != nil {
 		return 0, err
@@ -336,8 +330,13 @@ type run struct {
 	note      string // remark on the last layer for the progress message
 	done      int
 	total     int
-	uses      map[string]int   // remaining concats that read each saved tensor
-	saved     map[string]state // saved tensors
+	in        state   // the input, until the first layer takes it
+	vals      []state // output of each plan node, until its last reader takes it
+	left      []int   // readers of each node's output still to come
+	// scratch is per-worker scratch shared by the layers (see scratchFor);
+	// scratchN is the most values per worker any layer asked for.
+	scratch  [][]float64
+	scratchN int
 }
 
 func newRun(ctx context.Context, a arch.Arch, o Options, dry bool) *run {
@@ -368,41 +367,18 @@ func (r *run) progress(msg string) {
 	}
 }
 
-func countLayers(ls []arch.Layer) int {
-	n := 0
-	for _, l := range ls {
-		n++
-		if c, ok := l.(arch.Concat); ok {
-			n += countLayers(c.Branch)
-		}
-	}
-	return n
-}
-
-func countUses(ls []arch.Layer, uses map[string]int) {
-	for _, l := range ls {
-		if c, ok := l.(arch.Concat); ok {
-			uses[c.From]++
-			countUses(c.Branch, uses)
-		}
-	}
-}
-
 func (r *run) compute(size []int) (Map, Map, error) {
-	in, err := r.a.InputSize(size)
+	pl, err := r.a.Plan(size)
 	if err != nil {
-		return Map{}, Map{}, fmt.Errorf("kernel: %w", err)
+		return Map{}, Map{}, err
 	}
-	r.total = countLayers(r.a.Layers) + 1
-	r.uses = map[string]int{}
-	r.saved = map[string]state{}
-	countUses(r.a.Layers, r.uses)
-	s, err := r.input(in)
+	r.total = len(pl.Nodes) + 1
+	s, err := r.input(pl.Input.Size)
 	if err != nil {
 		return Map{}, Map{}, err
 	}
 	r.progress("input")
-	s, err = r.walk(r.a.Layers, s, "layers")
+	s, err = r.walk(pl, s)
 	if err != nil {
 		return Map{}, Map{}, err
 	}
@@ -429,44 +405,17 @@ func toMap(g geom, b *buffer) Map {
 	return Map{Period: g.px, Size: g.size(), Data: b.data[:g.n()]}
 }
 
-func (r *run) walk(ls []arch.Layer, s state, path string) (state, error) {
-	for i, l := range ls {
-		if err := r.ctx.Err(); err != nil {
-			return s, err
-		}
-		where := fmt.Sprintf("%s[%d] (%s)", path, i, l.Kind())
-		var err error
-		switch l := l.(type) {
-		case arch.Conv:
-			s, err = r.conv(l, s, where)
-		case arch.Act:
-			s, err = r.act(l, s, where)
-		case arch.Pool:
-			s, err = r.pool2(l, s, where)
-		case arch.Upsample:
-			s, err = r.upsample(l, s, where)
-		case arch.BatchNorm:
-			s, err = r.batchnorm(l, s, where)
-		case arch.Save:
-			s, err = r.save(l, s)
-		case arch.Concat:
-			s, err = r.concat(l, s, fmt.Sprintf("%s[%d].concat.branch", path, i))
-		default:
-			err = fmt.Errorf("kernel: %s: unknown layer type %T", where, l)
-		}
-		if err != nil {
-			return s, err
-		}
-		r.progress(where + r.note)
-		r.note = ""
-	}
-	return s, nil
-}
-
 // parallel runs fn on chunks [lo, hi) covering [0, n) with the run's
 // workers. The split does not affect results as long as fn computes each
 // index independently. It returns the context's error if it is cancelled.
 func (r *run) parallel(n int, fn func(lo, hi int)) error {
+	return r.parallelW(n, func(_, lo, hi int) { fn(lo, hi) })
+}
+
+// parallelW is parallel with the index w < r.workers of the goroutine that
+// runs each chunk, so that fn can use per-worker scratch (r.scratch)
+// instead of allocating per chunk.
+func (r *run) parallelW(n int, fn func(w, lo, hi int)) error {
 	if n <= 0 {
 		return nil
 	}
@@ -479,13 +428,13 @@ func (r *run) parallel(n int, fn func(lo, hi int)) error {
 			if err := r.ctx.Err(); err != nil {
 				return err
 			}
-			fn(lo, min(lo+step, n))
+			fn(0, lo, min(lo+step, n))
 		}
 		return r.ctx.Err()
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(w, chunks) {
+	for id := range min(w, chunks) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -495,10 +444,31 @@ func (r *run) parallel(n int, fn func(lo, hi int)) error {
 					return
 				}
 				lo := c * step
-				fn(lo, min(lo+step, n))
+				fn(id, lo, min(lo+step, n))
 			}
 		}()
 	}
 	wg.Wait()
 	return r.ctx.Err()
+}
+
+// scratchFor returns worker w's scratch slice of n values (contents
+// undefined), kept across layers so that the layers' scratch is allocated
+// once per run, not once per chunk. needScratch must have been called with
+// at least n first (it also accounts for the bytes in r.extra).
+func (r *run) scratchFor(w, n int) []float64 {
+	if len(r.scratch[w]) < n {
+		r.scratch[w] = make([]float64, n)
+	}
+	return r.scratch[w][:n]
+}
+
+// needScratch declares that a layer uses n values of scratch per worker;
+// the run keeps the largest request (r.scratchN), which Memory counts for
+// every worker.
+func (r *run) needScratch(n int) {
+	r.scratchN = max(r.scratchN, n)
+	if r.scratch == nil {
+		r.scratch = make([][]float64, r.workers)
+	}
 }

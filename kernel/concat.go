@@ -14,54 +14,17 @@ import (
 // r_i = C_i / sum C (see conv.go). A network that ends with parts still
 // apart reports their channel-weighted mean (mix).
 
-// save names the current tensor. Its buffers gain a reference, so a later
-// in-place layer on the main path copies them first.
-func (r *run) save(l arch.Save, s state) (state, error) {
-	if r.uses[l.Name] == 0 {
-		return s, nil // never read
-	}
-	for _, p := range s.parts {
-		p.m.refs++
-		if p.t != nil {
-			p.t.refs++
-		}
-	}
-	r.saved[l.Name] = state{parts: append([]part(nil), s.parts...), after: s.after}
-	return s, nil
-}
-
-// concat applies the branch to the saved tensor and joins the result with
-// the current tensor as [branch, current].
-func (r *run) concat(l arch.Concat, s state, path string) (state, error) {
-	b, ok := r.saved[l.From]
-	if !ok {
-		return s, fmt.Errorf("kernel: %s: no tensor saved as %q", path, l.From)
-	}
-	r.uses[l.From]--
-	if r.uses[l.From] > 0 {
-		// Still needed later: the branch takes its own references.
-		for _, p := range b.parts {
-			p.m.refs++
-			if p.t != nil {
-				p.t.refs++
-			}
-		}
-		b.parts = append([]part(nil), b.parts...)
-	} else {
-		delete(r.saved, l.From)
-	}
-	b, err := r.walk(l.Branch, b, path)
-	if err != nil {
-		return s, err
-	}
+// concat joins the branch's result b with the current tensor s as
+// [branch, current].
+func (r *run) concat(b, s state, where string) (state, error) {
 	for _, p := range b.parts {
 		for _, q := range s.parts {
 			if p.g.w != q.g.w || p.g.h != q.g.h {
-				return s, fmt.Errorf("kernel: %s: joins grids %v and %v of different sizes", path, p.g.size(), q.g.size())
+				return s, fmt.Errorf("kernel: %s: joins grids %s and %s of different sizes", where, arch.SizeString(p.g.size()), arch.SizeString(q.g.size()))
 			}
 		}
 	}
-	out := state{parts: append(b.parts, s.parts...)}
+	out := state{parts: append(b.parts[:len(b.parts):len(b.parts)], s.parts...)}
 	for _, p := range out.parts {
 		if !p.gauss {
 			out.after = s.after

@@ -179,7 +179,15 @@ func (r *run) convInPlace(l arch.Conv, s state, og geom, c, sb2 float64, cin int
 		out.t = r.pool.owned(mp.t, n)
 	}
 	nph := og.phases()
-	r.extra = max(r.extra, int64(r.workers)*int64(3*nph)*convBlock*8)
+	// Per-worker scratch: the main part's block and its x-tap sums, the
+	// tap sums of every other part, and one accumulator row.
+	scratchN := (2*nph + 1) * convBlock
+	for i, p := range s.parts {
+		if i != main {
+			scratchN += p.g.phases() * convBlock
+		}
+	}
+	r.needScratch(scratchN)
 	if !r.dry {
 		R := (l.K - 1) / 2
 		Ry := R
@@ -209,17 +217,24 @@ func (r *run) convInPlace(l arch.Conv, s state, og geom, c, sb2 float64, cin int
 		// pass computes dst = base + c * sum_t (rMain main[(p+t)] + sum_i r_i other_i[(p+t)])
 		// over the block, where main is read from the scratch copy.
 		pass := func(buf []float64, others []src, base []float64, beta float64) error {
-			return r.parallel(blocks, func(lo, hi int) {
+			return r.parallelW(blocks, func(w, lo, hi int) {
 				// scratch: the main part's block; tx: its sums over the x
 				// taps; os: per other part, the tap sums for each of its
-				// phases.
-				scratch := make([]float64, nph*convBlock)
-				tx := make([]float64, nph*convBlock)
+				// phases; acc: one output row. All carved from the
+				// worker's scratch.
+				buf0 := r.scratchFor(w, scratchN)
+				carve := func(n int) []float64 {
+					b := buf0[:n:n]
+					buf0 = buf0[n:]
+					return b
+				}
+				scratch := carve(nph * convBlock)
+				tx := carve(nph * convBlock)
 				os := make([][]float64, len(others))
 				for i, o := range others {
-					os[i] = make([]float64, o.py*o.px*convBlock)
+					os[i] = carve(o.py * o.px * convBlock)
 				}
-				acc := make([]float64, convBlock)
+				acc := carve(convBlock)
 				for blk := lo; blk < hi; blk++ {
 					dy, bx := blk/nb, blk%nb
 					d0 := dy*W + bx*convBlock

@@ -231,21 +231,14 @@ type linTerm struct {
 // beta + sum_i alpha_i S_i(src_i). In 2-D, a term with more than one term
 // on both axes is applied in two passes (x, then y) through an
 // intermediate buffer, which costs sy.k + sx.k operations per value
-// instead of their product.
+// instead of their product (see twoPass).
 func (r *run) linearSum(dg geom, beta float64, terms []linTerm) (*buffer, error) {
 	out := r.pool.get(dg.n())
 	for i, t := range terms {
 		r.extra = max(r.extra, t.sy.bytes()+t.sx.bytes()+int64(len(t.sx.w))*8)
 		acc := i > 0
 		if t.sg.dims == 2 && t.sy.k > 1 && t.sx.k > 1 {
-			mg := geom{dims: 2, h: t.sg.h, w: dg.w, py: t.sg.py, px: dg.px}
-			mid := r.pool.get(mg.n())
-			err := r.gather(slice(mid, mg), mg, slice(t.src, t.sg), t.sg, identStencil(t.sg.py, t.sg.h), t.sx, 1, 0, false)
-			if err == nil {
-				err = r.gather(slice(out, dg), dg, slice(mid, mg), mg, t.sy, identStencil(dg.px, dg.w), t.alpha, beta, acc)
-			}
-			r.pool.release(mid)
-			if err != nil {
+			if err := r.twoPass(out, dg, t, beta, acc); err != nil {
 				return out, err
 			}
 			continue
@@ -255,6 +248,109 @@ func (r *run) linearSum(dg geom, beta float64, terms []linTerm) (*buffer, error)
 		}
 	}
 	return out, nil
+}
+
+// twoPassGroups is the number of groups of output y phases twoPass
+// computes one after the other, so that its intermediate buffer holds only
+// the input y phases one group reads (about a quarter of them, plus the
+// stencil's reach) instead of all of them.
+const twoPassGroups = 4
+
+// twoPass applies the term t (alpha S(src), S = (sy, sx)) to out in two
+// passes: x into an intermediate buffer, then y. The output y phases are
+// taken in groups; for each group the x pass is run on the input y phases
+// the group's y stencil reads (each into its own slot of the buffer), and
+// the y pass reads them through a copy of the y stencil whose phases are
+// renumbered as slots. Every output value gets the same operations as in
+// one pass over all phases, so the grouping does not change the result.
+func (r *run) twoPass(out *buffer, dg geom, t linTerm, beta float64, acc bool) error {
+	sy := t.sy
+	groups := min(twoPassGroups, dg.py)
+	if t.sg.py < 4 {
+		groups = 1
+	}
+	// The slots of each group: slot[q] = index of input phase q, or -1.
+	type group struct {
+		lo, hi int   // output y phases
+		phases []int // input y phases read, in slot order
+		sy     stencil
+	}
+	gs := make([]group, groups)
+	slots := 0
+	for gi := range gs {
+		lo, hi := dg.py*gi/groups, dg.py*(gi+1)/groups
+		slot := make([]int, t.sg.py)
+		for q := range slot {
+			slot[q] = -1
+		}
+		var phases []int
+		for i := lo * sy.nOut * sy.k; i < hi*sy.nOut*sy.k; i++ {
+			if q := int(sy.ph[i]); sy.w[i] != 0 && slot[q] < 0 {
+				slot[q] = len(phases)
+				phases = append(phases, q)
+			}
+		}
+		g := group{lo: lo, hi: hi, phases: phases, sy: sy}
+		if groups > 1 {
+			g.sy = sy.rows(lo, hi, slot)
+		}
+		gs[gi] = g
+		slots = max(slots, len(phases))
+	}
+	if groups == 1 {
+		slots = t.sg.py
+	}
+	// One input y phase after the x pass: h rows of dg.px phases of dg.w.
+	mg1 := geom{dims: 2, h: t.sg.h, w: dg.w, py: 1, px: dg.px}
+	sg1 := geom{dims: 2, h: t.sg.h, w: t.sg.w, py: 1, px: t.sg.px}
+	mid := r.pool.get(slots * mg1.n())
+	defer r.pool.release(mid)
+	if r.dry {
+		return nil
+	}
+	src := slice(t.src, t.sg)
+	idy := identStencil(1, t.sg.h)
+	idx := identStencil(dg.px, dg.w)
+	for _, g := range gs {
+		phases := g.phases
+		if groups == 1 {
+			phases = make([]int, t.sg.py)
+			for q := range phases {
+				phases[q] = q
+			}
+		}
+		for j, q := range phases {
+			in := src[q*sg1.n():][:sg1.n()]
+			if err := r.gather(mid.data[j*mg1.n():][:mg1.n()], mg1, in, sg1, idy, t.sx, 1, 0, false); err != nil {
+				return err
+			}
+		}
+		og := dg
+		og.py = g.hi - g.lo
+		mg := mg1
+		mg.py = len(phases)
+		per := dg.px * dg.points()
+		if err := r.gather(slice(out, dg)[g.lo*per:g.hi*per], og, mid.data[:mg.n()], mg, g.sy, idx, t.alpha, beta, acc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rows returns the stencil restricted to the output phases [lo, hi),
+// renumbered from 0, with each input phase q replaced by slot[q].
+func (s stencil) rows(lo, hi int, slot []int) stencil {
+	a, b := lo*s.nOut*s.k, hi*s.nOut*s.k
+	c := stencil{k: s.k, pIn: s.pIn, nIn: s.nIn, pOut: hi - lo, nOut: s.nOut}
+	c.ph = make([]int32, b-a)
+	c.off = append([]int32(nil), s.off[a:b]...)
+	c.w = append([]float64(nil), s.w[a:b]...)
+	for i, q := range s.ph[a:b] {
+		if s.w[a+i] != 0 {
+			c.ph[i] = int32(slot[q])
+		}
+	}
+	return c
 }
 
 // slice returns the first g.n() values of b (nil in a dry run).

@@ -2,7 +2,11 @@ package kernel
 
 import (
 	"context"
+	"runtime"
+	"runtime/metrics"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/dipgp/dipgp/arch"
 )
@@ -43,4 +47,78 @@ func TestMemoryMatchesRun(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Memory is an upper bound on the heap Compute really uses: a sampler
+// reads the bytes of live and not yet collected heap objects while
+// Compute runs (at every layer and every millisecond), and their peak
+// above the heap before the call must stay below the estimate, and not
+// far below it (the estimate is meant to be within about 10%).
+func TestMemoryBoundsMeasuredHeap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures a 64x64 run")
+	}
+	a, err := arch.Parse("dip-skip:scales=3,channels=8,bn=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := []int{192, 192}
+	for _, w := range []int{1, 4} {
+		o := Options{NTK: true, Workers: w}
+		est, err := Memory(a, size, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runtime.GC()
+		base := heapObjects()
+		var peak atomic.Int64
+		sample := func() {
+			if h := heapObjects() - base; h > peak.Load() {
+				peak.Store(h)
+			}
+		}
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			tk := time.NewTicker(time.Millisecond)
+			defer tk.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tk.C:
+					sample()
+				}
+			}
+		}()
+		o.Progress = func(int, int, string) { sample() }
+		k, th, err := Compute(context.Background(), a, size, o)
+		sample()
+		close(stop)
+		<-done
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := 8 * int64(len(k.Data)+len(th.Data))
+		p := peak.Load()
+		t.Logf("workers %d: estimate %s, measured heap peak %s (outputs %s)", w, FormatBytes(est), FormatBytes(p), FormatBytes(out))
+		if p > est {
+			t.Errorf("workers %d: measured heap peak %d above the estimate %d", w, p, est)
+		}
+		// The estimate less its fixed allowance for the runtime (32 MiB)
+		// is the bytes Compute allocates plus 5%: within 10% of the peak.
+		if b := est - 32<<20; float64(p) < 0.9*float64(b) {
+			t.Errorf("workers %d: measured heap peak %d more than 10%% below the estimate's %d bytes of data", w, p, b)
+		}
+		if p < out {
+			t.Errorf("workers %d: measured heap peak %d below the outputs' %d bytes: the sampler missed the run", w, p, out)
+		}
+	}
+}
+
+func heapObjects() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64())
 }

@@ -59,21 +59,19 @@ type CheckResult struct {
 	Stats     *Stats     `json:"-"`
 }
 
-// Width returns the width (channels of the widest conv) of an architecture.
+// Width returns the width (channels of the widest conv, branches
+// included) of an architecture, or 0 when it is not valid.
 func Width(a arch.Arch) int {
+	p, err := a.Plan(nil)
+	if err != nil {
+		return 0
+	}
 	w := 0
-	var walk func(ls []arch.Layer)
-	walk = func(ls []arch.Layer) {
-		for _, l := range ls {
-			switch l := l.(type) {
-			case arch.Conv:
-				w = max(w, l.Out)
-			case arch.Concat:
-				walk(l.Branch)
-			}
+	for _, n := range p.Nodes {
+		if c, ok := n.Layer.(arch.Conv); ok {
+			w = max(w, c.Out)
 		}
 	}
-	walk(a.Layers)
 	return w
 }
 

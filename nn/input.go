@@ -17,14 +17,14 @@ import (
 // Values are drawn in C order from one PCG stream seeded by seed.
 func NewInput(a arch.Arch, size []int, batch int, seed uint64) (*tensor.Dense, error) {
 	if err := a.Validate(size); err != nil {
-		return nil, fmt.Errorf("nn: %w", err)
+		return nil, err
 	}
 	if batch < 1 {
 		return nil, fmt.Errorf("nn: batch is %d; give at least one input", batch)
 	}
 	in, err := a.InputSize(size)
 	if err != nil {
-		return nil, fmt.Errorf("nn: %w", err)
+		return nil, err
 	}
 	plane := 1
 	for _, s := range in {

@@ -84,25 +84,16 @@ const (
 // given size and draws its parameters from seed (see Reinit). The input
 // the network takes has the grid a.InputSize(size).
 func Build(a arch.Arch, size []int, seed uint64) (*Net, error) {
-	if err := a.Validate(size); err != nil {
-		return nil, fmt.Errorf("nn: %w", err)
-	}
-	in, err := a.InputSize(size)
-	if err != nil {
-		return nil, fmt.Errorf("nn: %w", err)
-	}
-	n := &Net{arch: a, size: append([]int(nil), size...), inSize: in}
-	h, w := 1, in[0]
-	if a.Dims == 2 {
-		h, w = in[0], in[1]
-	}
-	n.input = n.newValue(a.Input.Channels, h, w, -1)
-	c := &compiler{net: n, saved: map[string]*value{}}
-	out, err := c.walk(a.Layers, n.input, "layers")
+	pl, err := a.Plan(size)
 	if err != nil {
 		return nil, err
 	}
-	n.output = out
+	n := &Net{arch: a, size: append([]int(nil), size...), inSize: pl.Input.Size}
+	n.input = n.tensorValue(pl.Input, -1)
+	c := &compiler{net: n, plan: pl, vals: make([]*value, len(pl.Nodes))}
+	if n.output, err = c.compile(); err != nil {
+		return nil, err
+	}
 	n.plan()
 	colLen := 0
 	for _, nd := range n.nodes {
@@ -121,91 +112,18 @@ func (n *Net) newValue(c, h, w, producer int) *value {
 	return v
 }
 
-type compiler struct {
-	net   *Net
-	saved map[string]*value
+// tensorValue returns a new value of the plan's tensor t.
+func (n *Net) tensorValue(t arch.Tensor, producer int) *value {
+	h, w := grid(t)
+	return n.newValue(t.Channels, h, w, producer)
 }
 
-func (c *compiler) add(o op, where string, out *value, in ...*value) *value {
-	n := c.net
-	idx := len(n.nodes)
-	out.producer = idx
-	n.nodes = append(n.nodes, &node{op: o, in: in, out: out, where: where, dx: make([][]float32, len(in)), acc: make([]bool, len(in))})
-	if len(o.params()) > 0 {
-		n.owners = append(n.owners, o)
-		n.params = append(n.params, o.params()...)
+// grid returns the h x w grid of a tensor (h = 1 in 1-D).
+func grid(t arch.Tensor) (h, w int) {
+	if len(t.Size) == 1 {
+		return 1, t.Size[0]
 	}
-	return out
-}
-
-func (c *compiler) walk(ls []arch.Layer, x *value, prefix string) (*value, error) {
-	n := c.net
-	a := n.arch
-	for i := 0; i < len(ls); i++ {
-		l := ls[i]
-		name := fmt.Sprintf("%s.%d", prefix, i)
-		where := fmt.Sprintf("%s (%s)", name, l.Kind())
-		switch l := l.(type) {
-		case arch.Conv:
-			cv := newConv(l, a.Dims, x.c, x.h, x.w, a.Pad, name, a.Param == arch.NTK, a.Init)
-			x = c.add(cv, where, n.newValue(l.Out, cv.hout, cv.wout, 0), x)
-		case arch.Act:
-			x = c.add(&act{fn: l.Fn, slope: float32(l.Slope)}, where, n.newValue(x.c, x.h, x.w, 0), x)
-		case arch.Pool:
-			p := &pool{op: l.Op, dims: a.Dims, hin: x.h, win: x.w, hout: x.h, wout: x.w / 2}
-			if a.Dims == 2 {
-				p.hout = x.h / 2
-			}
-			x = c.add(p, where, n.newValue(x.c, p.hout, p.wout, 0), x)
-		case arch.Upsample:
-			u := &upsample{mode: l.Mode, dims: a.Dims, wrap: a.Pad == arch.Circular, hin: x.h, win: x.w}
-			h := x.h
-			if a.Dims == 2 {
-				h *= 2
-			}
-			x = c.add(u, where, n.newValue(x.c, h, 2*x.w, 0), x)
-		case arch.BatchNorm:
-			if x.h*x.w < 2 {
-				return nil, fmt.Errorf("nn: %s: batch norm over a grid of %d point has no variance to normalize by (PyTorch refuses it too); use a larger image or remove the batch norm", where, x.h*x.w)
-			}
-			bn := newBatchNorm(name, x.c, x.h*x.w, l.Eps, l.Affine)
-			if i+1 < len(ls) {
-				// Fuse a following ReLU or LeakyReLU (slope >= 0).
-				if ac, ok := ls[i+1].(arch.Act); ok && (ac.Fn == arch.ReLU || ac.Fn == arch.LeakyReLU && ac.Slope >= 0) {
-					bn.fused = true
-					if ac.Fn == arch.LeakyReLU {
-						bn.slope = float32(ac.Slope)
-					} else {
-						bn.slope = 0
-					}
-					where += fmt.Sprintf(" + %s.%d (act)", prefix, i+1)
-					i++
-				}
-			}
-			n.bns = append(n.bns, bn)
-			n.buffers = append(n.buffers, bn.rmean, bn.rvar)
-			x = c.add(bn, where, n.newValue(x.c, x.h, x.w, 0), x)
-			if bn.gamma == nil {
-				// Buffers without parameters still belong to the state_dict.
-				n.owners = append(n.owners, bn)
-			}
-		case arch.Save:
-			c.saved[l.Name] = x
-		case arch.Concat:
-			s, ok := c.saved[l.From]
-			if !ok {
-				return nil, fmt.Errorf("nn: %s: from %q names no saved tensor", where, l.From)
-			}
-			br, err := c.walk(l.Branch, s, name+".branch")
-			if err != nil {
-				return nil, err
-			}
-			x = c.add(&concat{n: x.h * x.w}, where, n.newValue(br.c+x.c, x.h, x.w, 0), br, x)
-		default:
-			return nil, fmt.Errorf("nn: %s: unknown layer type %T", where, l)
-		}
-	}
-	return x, nil
+	return t.Size[0], t.Size[1]
 }
 
 // plan computes, for every value, its last forward use, whether a backward

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/dipgp/dipgp/dip"
@@ -28,6 +29,10 @@ type compareCmd struct {
 	Widths string `help:"Width sweep (preset architectures), e.g. 16,64,256: one run per width in width<N>/ and the agreement against width in widths.csv."`
 	Out    string `help:"Output folder." default:"out/compare"`
 	JSON   bool   `help:"Print the agreement as JSON on stdout." name:"json"`
+
+	Predict   string  `help:"Predictions to compare with, comma-separated: ntk (the infinite-width NTK) and linearized (the network's own linearization at initialization, f(theta0) + J(theta0)(theta - theta0), trained with the same loss and optimizer; gd or adam)." default:"ntk,linearized"`
+	Threshold float64 `help:"Relative output distance |f_t - f_lin_t| / |f_lin_t - f_0| above which the network has left its linearization." default:"0.1"`
+	NTKEigs   int     `help:"Also write ntk_spectrum.json: the top K eigenvalues of the empirical NTK J J^T at initialization (Lanczos, 3K products) and their eigenvectors' radial frequency content (0: off)." name:"ntk-eigs"`
 }
 
 func (c *compareCmd) Help() string {
@@ -46,16 +51,38 @@ func (c *compareCmd) Help() string {
 
 // dipCompareRow is one width of a sweep.
 type dipCompareRow struct {
-	Width     int           `json:"width"`
-	Agreement dip.Agreement `json:"agreement"`
-	Best      dip.Best      `json:"best"`
+	Width      int                  `json:"width"`
+	Agreement  dip.Agreement        `json:"agreement"`
+	Best       dip.Best             `json:"best"`
+	Linearized *dip.LinearAgreement `json:"linearized,omitempty"`
+}
+
+// predictions parses --predict.
+func (c *compareCmd) predictions() (ntk, lin bool, err error) {
+	for _, f := range strings.Split(c.Predict, ",") {
+		switch strings.TrimSpace(f) {
+		case "ntk":
+			ntk = true
+		case "linearized":
+			lin = true
+		default:
+			return false, false, fmt.Errorf("--predict %q: give ntk, linearized or both (comma-separated)", c.Predict)
+		}
+	}
+	return ntk, lin, nil
 }
 
 func (c *compareCmd) Run(ctx context.Context, g *Globals) error {
+	if _, _, err := c.predictions(); err != nil {
+		return err
+	}
 	if c.Widths == "" {
-		ag, err := c.one(ctx, g, c.dipRunFlags, c.Out)
-		if ag != nil {
-			dipPrintAgreement(*ag, c.JSON)
+		row, err := c.one(ctx, g, c.dipRunFlags, c.Out)
+		if row != nil {
+			dipPrintAgreement(row.Agreement, c.JSON)
+			if row.Linearized != nil {
+				dipPrintLinear(*row.Linearized, c.JSON)
+			}
 		}
 		return err
 	}
@@ -71,11 +98,12 @@ func (c *compareCmd) Run(ctx context.Context, g *Globals) error {
 	for _, w := range widths {
 		f := c.dipRunFlags
 		f.Width = w
-		ag, err := c.one(ctx, g, f, filepath.Join(c.Out, fmt.Sprintf("width%d", w)))
+		row, err := c.one(ctx, g, f, filepath.Join(c.Out, fmt.Sprintf("width%d", w)))
 		if err != nil {
 			return err
 		}
-		rows = append(rows, dipCompareRow{Width: w, Agreement: *ag, Best: ag.Best})
+		row.Width = w
+		rows = append(rows, *row)
 		if err := dipWriteSweep(c.Out, rows); err != nil {
 			return err
 		}
@@ -94,7 +122,44 @@ func (c *compareCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	tw.Flush()
 	fmt.Printf("(half-fit RMS: typical factor between observed and predicted half-fit iterations; %s)\n", rows[0].Agreement.Note)
+	if rows[0].Linearized != nil {
+		tw = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "width\tSpearman (lin)\thalf-fit RMS (lin)\thalf-fit RMS (NTK)\tratio RMS (lin)\tFBC RMS (lin, bands 1-5)\tleaves linearization at\tlin step / train step")
+		for _, r := range rows {
+			l := r.Linearized
+			fmt.Fprintf(tw, "%d\t%.3f\t%s\t%s\t%.4f\t%s\t%s\t%.2f\n", r.Width, l.Spearman, dipFactor(l.HalfFitLogRMS), dipFactor(r.Agreement.HalfFitLogRMS),
+				l.RatioRMS, dipNums(l.FBCRMS), dipDeparture(*l), l.StepRatio)
+		}
+		tw.Flush()
+		fmt.Printf("(linearized: %s)\n", rows[0].Linearized.Note)
+	}
 	return nil
+}
+
+func dipDeparture(l dip.LinearAgreement) string {
+	if l.DepartureIter < 0 {
+		return "never"
+	}
+	return fmt.Sprintf("iter %d", l.DepartureIter)
+}
+
+func dipPrintLinear(l dip.LinearAgreement, asJSON bool) {
+	if asJSON {
+		b, _ := json.MarshalIndent(l, "", "  ")
+		fmt.Println(string(b))
+		return
+	}
+	fmt.Println()
+	fmt.Println("comparison with the linearized network:", l.Note)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "frequency (c/px)\thalf-fit observed\thalf-fit linearized")
+	for k := range l.BinCenters {
+		fmt.Fprintf(tw, "%.3f\t%s\t%s\n", l.BinCenters[k], dipIter(l.ObservedHalf[k]), dipIter(l.PredictedHalf[k]))
+	}
+	tw.Flush()
+	fmt.Printf("Spearman %.3f (%d bins half fitted on both sides); half-fit iterations differ by %s RMS; FBC RMS gap %s; ratio RMS gap %.4f\n",
+		l.Spearman, l.BinsFitted, dipFactor(l.HalfFitLogRMS), dipNums(l.FBCRMS), l.RatioRMS)
+	fmt.Printf("leaves its linearization (|f - f_lin| / |f_lin - f_0| > %g): %s; linearized iteration %.2f x a training step\n", l.Threshold, dipDeparture(l), l.StepRatio)
 }
 
 func dipFactor(logRMS dip.Num) string {
@@ -125,14 +190,24 @@ func dipWriteSweep(out string, rows []dipCompareRow) error {
 		return err
 	}
 	var sb strings.Builder
-	sb.WriteString("width,spearman,bins_fitted,half_fit_log10_rms,time_ratio,ratio_rms,psnr_rms,fbc1_rms,fbc2_rms,fbc3_rms,fbc4_rms,fbc5_rms,best_iter,best_psnr,predicted_best_iter,predicted_best_realized_iter\n")
+	sb.WriteString("width,spearman,bins_fitted,half_fit_log10_rms,time_ratio,ratio_rms,psnr_rms,fbc1_rms,fbc2_rms,fbc3_rms,fbc4_rms,fbc5_rms,best_iter,best_psnr,predicted_best_iter,predicted_best_realized_iter," +
+		"lin_spearman,lin_bins_fitted,lin_half_fit_log10_rms,lin_ratio_rms,lin_fbc1_rms,lin_fbc2_rms,lin_fbc3_rms,lin_fbc4_rms,lin_fbc5_rms,departure_iter,lin_step_ratio\n")
 	for _, r := range rows {
 		a := r.Agreement
 		fmt.Fprintf(&sb, "%d,%g,%d,%g,%g,%g,%g", r.Width, a.Spearman, a.BinsFitted, a.HalfFitLogRMS, a.TimeRatio, a.RatioRMS, a.PSNRRMS)
 		for _, v := range a.FBCRMS {
 			fmt.Fprintf(&sb, ",%g", v)
 		}
-		fmt.Fprintf(&sb, ",%d,%g,%d,%d\n", a.Best.Iter, a.Best.PSNR, a.PredictedBest.Iter, a.PredictedBestRealized.Iter)
+		fmt.Fprintf(&sb, ",%d,%g,%d,%d", a.Best.Iter, a.Best.PSNR, a.PredictedBest.Iter, a.PredictedBestRealized.Iter)
+		if l := r.Linearized; l != nil {
+			fmt.Fprintf(&sb, ",%g,%d,%g,%g", l.Spearman, l.BinsFitted, l.HalfFitLogRMS, l.RatioRMS)
+			for _, v := range l.FBCRMS {
+				fmt.Fprintf(&sb, ",%g", v)
+			}
+			fmt.Fprintf(&sb, ",%d,%g\n", l.DepartureIter, l.StepRatio)
+		} else {
+			sb.WriteString(",,,,,,,,,,,\n")
+		}
 	}
 	if err := atomicfile.WriteFile(filepath.Join(out, "widths.csv"), []byte(sb.String()), 0o644); err != nil {
 		return err
@@ -179,22 +254,35 @@ func dipWriteSweep(out string, rows []dipCompareRow) error {
 	return plotting.Save(p, filepath.Join(out, "widths"), 6*vg.Inch, 4*vg.Inch)
 }
 
-// one runs training and the comparison in out.
-func (c *compareCmd) one(ctx context.Context, g *Globals, f dipRunFlags, out string) (*dip.Agreement, error) {
-	s, err := f.setup(ctx, out, true)
+// one runs training and the comparisons in out.
+func (c *compareCmd) one(ctx context.Context, g *Globals, f dipRunFlags, out string) (*dipCompareRow, error) {
+	wantNTK, wantLin, err := c.predictions()
 	if err != nil {
 		return nil, err
 	}
-	if s.kern == nil {
-		return nil, fmt.Errorf("compare needs the NTK of %s: %s", s.cfg.Arch, strings.Join(s.notes, "; "))
+	s, err := f.setup(ctx, out, wantNTK)
+	if err != nil {
+		return nil, err
 	}
-	res, runErr := dipTrain(ctx, g, s, out, fmt.Sprintf("compare width %d", f.Width))
+	if wantNTK && s.kern == nil {
+		return nil, fmt.Errorf("compare needs the NTK of %s: %s (or use --predict linearized)", s.cfg.Arch, strings.Join(s.notes, "; "))
+	}
+	var outputs [][]float64
+	keep := func(e dip.Event) error {
+		if !e.Restored {
+			outputs = append(outputs, append([]float64(nil), e.Output.Pix...))
+		} else {
+			outputs = append(outputs, nil)
+		}
+		return nil
+	}
+	res, runErr := dipTrain(ctx, g, s, out, fmt.Sprintf("compare width %d", f.Width), keep)
 	if res.Start.Pix == nil {
 		return nil, runErr
 	}
 	var cmp *dip.Comparison
 	var cmpErr error
-	if len(res.Measurements) >= 2 {
+	if wantNTK && len(res.Measurements) >= 2 {
 		cp, err := dip.Compare(context.WithoutCancel(ctx), s.kern, s.cfg, res)
 		if err == nil {
 			cmp = &cp
@@ -205,17 +293,48 @@ func (c *compareCmd) one(ctx context.Context, g *Globals, f dipRunFlags, out str
 	if err := dipWriteOutputs(out, s, res, cmp, sum); err != nil {
 		return nil, errors.Join(runErr, err)
 	}
-	if cmp == nil {
+	if wantNTK && cmp == nil {
 		return nil, errors.Join(runErr, cmpErr)
 	}
-	if err := dipWriteComparison(out, res, *cmp); err != nil {
-		return nil, errors.Join(runErr, err)
+	row := &dipCompareRow{Width: f.Width, Best: res.Best}
+	if cmp != nil {
+		if err := dipWriteComparison(out, res, *cmp); err != nil {
+			return nil, errors.Join(runErr, err)
+		}
+		row.Agreement = cmp.Agreement
 	}
 	if runErr != nil && ctx.Err() != nil {
 		fmt.Fprintf(os.Stderr, "dipgp: interrupted at iteration %d; the comparison covers iterations so far; continue with --resume\n", res.Iter)
+		return row, runErr
 	}
-	ag := cmp.Agreement
-	return &ag, runErr
+	if wantLin && runErr == nil {
+		cfg := s.cfg
+		cfg.Checkpoint, cfg.Resume = "", false
+		lin, err := dip.TrainLinearized(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("linearized network: %w", err)
+		}
+		la, err := dip.CompareLinearized(res, lin, outputs, c.Threshold)
+		if err != nil {
+			return nil, err
+		}
+		row.Linearized = &la
+		if err := dipWriteLinear(out, res, cmp, lin, la); err != nil {
+			return nil, err
+		}
+	}
+	if c.NTKEigs > 0 && runErr == nil {
+		img := s.cfg.Problem.Target
+		sp, err := dip.EmpiricalNTKSpectrum(ctx, s.cfg.Arch, []int{img.H, img.W}, s.cfg.Seed, c.NTKEigs, 3*c.NTKEigs)
+		if err != nil {
+			return nil, fmt.Errorf("empirical NTK spectrum: %w", err)
+		}
+		b, _ := json.MarshalIndent(sp, "", "  ")
+		if err := atomicfile.WriteFile(filepath.Join(out, "ntk_spectrum.json"), append(b, '\n'), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return row, runErr
 }
 
 // dipWriteComparison writes compare.csv, halffit.csv, halffit.png and
@@ -318,4 +437,126 @@ func dipIter(v dip.Num) string {
 		return "not reached"
 	}
 	return fmt.Sprintf("%.1f", f)
+}
+
+// dipWriteLinear writes linearized.json (the agreement), linearized.csv
+// (per measured iteration: PSNR, FBC bands and residual ratios observed,
+// NTK-predicted and linearized, and the departure) and predictions.png: the
+// FBC band curves and the half-fit iterations per bin, observed against
+// both predictions.
+func dipWriteLinear(out string, res dip.Result, cmp *dip.Comparison, lin dip.Linearized, la dip.LinearAgreement) error {
+	b, err := json.MarshalIndent(la, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(out, "linearized.json"), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	obs := res.Measurements
+	ntk := func(i int) *dip.Measurement {
+		if cmp == nil {
+			return nil
+		}
+		return &cmp.Predicted[i]
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
+	nan := math.NaN()
+	var sb strings.Builder
+	sb.WriteString("iter,psnr,psnr_ntk,psnr_lin")
+	for k := 1; k <= dip.FBCBands; k++ {
+		fmt.Fprintf(&sb, ",fbc%d,fbc%d_ntk,fbc%d_lin", k, k, k)
+	}
+	for k := range la.BinCenters {
+		fmt.Fprintf(&sb, ",ratio%d,ratio%d_ntk,ratio%d_lin", k, k, k)
+	}
+	sb.WriteString(",departure\n")
+	for i, o := range obs {
+		l, p := lin.Measurements[i], ntk(i)
+		pv := func(get func(m *dip.Measurement) float64) string {
+			if p == nil {
+				return f(nan)
+			}
+			return f(get(p))
+		}
+		sb.WriteString(strings.Join([]string{strconv.Itoa(o.Iter), f(o.PSNR), pv(func(m *dip.Measurement) float64 { return m.PSNR }), f(l.PSNR)}, ","))
+		for k := range o.FBC {
+			sb.WriteString("," + f(o.FBC[k]) + "," + pv(func(m *dip.Measurement) float64 { return m.FBC[k] }) + "," + f(l.FBC[k]))
+		}
+		for k := range o.Ratio {
+			sb.WriteString("," + f(o.Ratio[k]) + "," + pv(func(m *dip.Measurement) float64 { return m.Ratio[k] }) + "," + f(l.Ratio[k]))
+		}
+		sb.WriteString("," + f(float64(la.Departure[i])) + "\n")
+	}
+	if err := atomicfile.WriteFile(filepath.Join(out, "linearized.csv"), []byte(sb.String()), 0o644); err != nil {
+		return err
+	}
+	return dipPredictionFigure(out, obs, cmp, lin, la)
+}
+
+// dipPredictionFigure draws one panel per FBC band (observed, NTK and
+// linearized against iteration) and a panel of half-fit iterations per
+// radial bin.
+func dipPredictionFigure(out string, obs []dip.Measurement, cmp *dip.Comparison, lin dip.Linearized, la dip.LinearAgreement) error {
+	t := make([]float64, len(obs))
+	for i, m := range obs {
+		t[i] = float64(m.Iter)
+	}
+	finite := func(x, y []float64) ([]float64, []float64) {
+		var a, b []float64
+		for i := range y {
+			if !math.IsNaN(y[i]) && !math.IsInf(y[i], 0) {
+				a, b = append(a, x[i]), append(b, y[i])
+			}
+		}
+		return a, b
+	}
+	var panels []*plot.Plot
+	for k := 0; k < dip.FBCBands; k++ {
+		col := func(ms []dip.Measurement) []float64 {
+			v := make([]float64, len(ms))
+			for i, m := range ms {
+				v[i] = m.FBC[k]
+			}
+			return v
+		}
+		series := []plotting.Series{{Name: "observed", X: t, Y: col(obs)}}
+		if cmp != nil {
+			x, y := finite(t, col(cmp.Predicted))
+			series = append(series, plotting.Series{Name: "infinite-width NTK", X: x, Y: y, Dashed: true})
+		}
+		x, y := finite(t, col(lin.Measurements))
+		series = append(series, plotting.Series{Name: "linearized", X: x, Y: y, Dashed: true})
+		p, err := plotting.Lines(fmt.Sprintf("FBC band %d", k+1), "iteration", "FBC", series, plotting.Options{LegendBottom: true})
+		if err != nil {
+			return err
+		}
+		panels = append(panels, p)
+	}
+	c := make([]float64, len(la.BinCenters))
+	for i, v := range la.BinCenters {
+		c[i] = float64(v)
+	}
+	half := func(v []dip.Num) []float64 {
+		out := make([]float64, len(v))
+		for i, x := range v {
+			out[i] = float64(x)
+		}
+		return out
+	}
+	var hs []plotting.Series
+	x, y := finite(c, half(la.ObservedHalf))
+	hs = append(hs, plotting.Series{Name: "observed", X: x, Y: y})
+	if cmp != nil {
+		x, y = finite(c, half(cmp.Agreement.PredictedHalf))
+		hs = append(hs, plotting.Series{Name: "infinite-width NTK", X: x, Y: y, Dashed: true})
+	}
+	x, y = finite(c, half(la.PredictedHalf))
+	hs = append(hs, plotting.Series{Name: "linearized", X: x, Y: y, Dashed: true})
+	p, err := plotting.Lines("Half-fit iteration per frequency", "frequency (cycles/pixel)", "iteration", hs, plotting.Options{LogY: true, Markers: true, LegendBottom: true})
+	if err != nil {
+		return err
+	}
+	panels = append(panels, p)
+	grid := [][]*plot.Plot{panels[:3], panels[3:]}
+	return plotting.SaveGrid(filepath.Join(out, "predictions"), grid, 12*vg.Inch, 7*vg.Inch)
 }

@@ -169,8 +169,8 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 }
 
 // kernelNeed estimates the memory of the whole command: the propagation
-// (kernel.Memory), or, when larger, the two output maps plus the byte
-// buffer the .npy writer fills for one of them.
+// (kernel.Memory), or, when larger, the two output maps (the .npy writer
+// streams them through a small buffer).
 func kernelNeed(a arch.Arch, size []int, o kernel.Options) (int64, error) {
 	m, err := kernel.Memory(a, size, o)
 	if err != nil {
@@ -184,7 +184,7 @@ func kernelNeed(a arch.Arch, size []int, o kernel.Options) (int64, error) {
 	for _, n := range size {
 		mapBytes *= int64(n) * int64(p)
 	}
-	return max(m, 3*mapBytes+64<<20), nil
+	return max(m, 2*mapBytes+64<<20), nil
 }
 
 // kernelFit returns the largest size of the shape of size (see

@@ -296,8 +296,9 @@ func (m *dipMetricsWriter) close() error {
 	return errors.Join(m.w.Error(), m.f.Close())
 }
 
-// dipTrain runs training with a progress bar and metrics.csv.
-func dipTrain(ctx context.Context, g *Globals, s *dipSetup, out, label string) (dip.Result, error) {
+// dipTrain runs training with a progress bar and metrics.csv; extra
+// observers see every measurement too.
+func dipTrain(ctx context.Context, g *Globals, s *dipSetup, out, label string, extra ...dip.Observer) (dip.Result, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return dip.Result{}, err
 	}
@@ -314,6 +315,11 @@ func dipTrain(ctx context.Context, g *Globals, s *dipSetup, out, label string) (
 		m := e.Measurement
 		bar.Set(int64(m.Iter), int64(s.cfg.Iters))
 		bar.SetMessage(fmt.Sprintf("PSNR %.2f dB", m.PSNR))
+		for _, o := range extra {
+			if err := o(e); err != nil {
+				return err
+			}
+		}
 		return mw.event(e)
 	}
 	res, err := dip.Train(ctx, s.cfg, obs)

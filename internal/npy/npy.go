@@ -91,14 +91,41 @@ func WriteFloat64(path string, shape []int, data []float64) error {
 	if err := checkShape(shape, len(data)); err != nil {
 		return err
 	}
-	h := header("<f8", shape)
-	buf := make([]byte, len(h)+8*len(data))
-	copy(buf, h)
-	p := buf[len(h):]
-	for i, v := range data {
-		binary.LittleEndian.PutUint64(p[8*i:], math.Float64bits(v))
+	return writeStream(path, header("<f8", shape), len(data), 8, func(p []byte, i int) {
+		binary.LittleEndian.PutUint64(p, math.Float64bits(data[i]))
+	})
+}
+
+// writeChunk is the number of bytes writeStream encodes at a time: the
+// data are streamed, so writing a large array needs no second copy of it.
+const writeChunk = 1 << 20
+
+// writeStream atomically writes the header h followed by n elements of sz
+// bytes each, put(p, i) encoding element i into p[:sz].
+func writeStream(path string, h []byte, n, sz int, put func(p []byte, i int)) error {
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return err
 	}
-	return atomicfile.WriteFile(path, buf, 0o644)
+	buf := make([]byte, min(writeChunk, n*sz+len(h)))
+	copy(buf, h)
+	fill := len(h)
+	for i := 0; i < n; i++ {
+		if fill+sz > len(buf) {
+			if _, err := f.Write(buf[:fill]); err != nil {
+				f.Abort()
+				return err
+			}
+			fill = 0
+		}
+		put(buf[fill:fill+sz], i)
+		fill += sz
+	}
+	if _, err := f.Write(buf[:fill]); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Close()
 }
 
 // WriteFloat32 atomically writes data with the given shape (C order) to path
@@ -108,14 +135,9 @@ func WriteFloat32(path string, shape []int, data []float32) error {
 	if err := checkShape(shape, len(data)); err != nil {
 		return err
 	}
-	h := header("<f4", shape)
-	buf := make([]byte, len(h)+4*len(data))
-	copy(buf, h)
-	p := buf[len(h):]
-	for i, v := range data {
-		binary.LittleEndian.PutUint32(p[4*i:], math.Float32bits(v))
-	}
-	return atomicfile.WriteFile(path, buf, 0o644)
+	return writeStream(path, header("<f4", shape), len(data), 4, func(p []byte, i int) {
+		binary.LittleEndian.PutUint32(p, math.Float32bits(data[i]))
+	})
 }
 
 // raw is a decoded file: shape, element size (4 or 8), byte order, and

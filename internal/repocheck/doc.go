@@ -10,7 +10,7 @@
 //     packages import no package outside internal/ (their tests may read
 //     the test images of data).
 //   - paths_test.go: no tracked file refers to a path outside the
-//     repository (a sibling folder such as ../shared, a workspace or home
+//     repository (a sibling folder of the clone, a workspace or home
 //     directory), so that a clone alone holds everything it refers to.
 //
 // repocheck imports no dipgp package.

@@ -54,6 +54,20 @@ func packB(tr transposer, transB bool, b []float32, ldb, pc, jc, kc, nc, nr int,
 		dst := bp[jr*kc : jr*kc+nr*kc]
 		if !transB {
 			base := pc*ldb + jc + jr
+			// Fixed-size copies of whole panels avoid a memmove call per
+			// row (which costs more than the copy at these widths).
+			switch {
+			case cols == 16 && nr == 16:
+				for p := 0; p < kc; p++ {
+					*(*[16]float32)(dst[p*16:]) = *(*[16]float32)(b[base+p*ldb:])
+				}
+				continue
+			case cols == 48 && nr == 48:
+				for p := 0; p < kc; p++ {
+					*(*[48]float32)(dst[p*48:]) = *(*[48]float32)(b[base+p*ldb:])
+				}
+				continue
+			}
 			for p := 0; p < kc; p++ {
 				d := dst[p*nr : p*nr+nr]
 				copy(d, b[base+p*ldb:base+p*ldb+cols])

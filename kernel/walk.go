@@ -1,0 +1,102 @@
+package kernel
+
+import "github.com/dipgp/dipgp/arch"
+
+// walk runs the plan's nodes in order from the input state in and returns
+// the output. A node's output is kept until its last reader takes it;
+// earlier readers share its buffers (a reference each), so that an
+// in-place layer copies a tensor that is still needed (a Save's, read by
+// the main path and by each branch from it).
+func (r *run) walk(pl *arch.Plan, in state) (state, error) {
+	r.in = in
+	r.vals = make([]state, len(pl.Nodes))
+	r.left = make([]int, len(pl.Nodes))
+	st := &step{r: r}
+	for i := range pl.Nodes {
+		if err := r.ctx.Err(); err != nil {
+			return state{}, err
+		}
+		n := &pl.Nodes[i]
+		st.in = st.in[:0]
+		for _, f := range n.From {
+			st.in = append(st.in, r.read(f))
+		}
+		st.where = n.String()
+		if err := arch.Visit(n.Layer, st); err != nil {
+			return state{}, err
+		}
+		r.vals[i], r.left[i] = st.out, n.Uses
+		r.progress(st.where + r.note)
+		r.note = ""
+	}
+	out := r.vals[len(pl.Nodes)-1]
+	r.vals, r.left = nil, nil
+	return out, nil
+}
+
+// read returns the output of node f for one reader: the last reader takes
+// it, earlier ones get a shared copy.
+func (r *run) read(f int) state {
+	if f == arch.InputNode {
+		s := r.in
+		r.in = state{}
+		return s
+	}
+	r.left[f]--
+	s := r.vals[f]
+	if r.left[f] == 0 {
+		r.vals[f] = state{}
+		return s
+	}
+	for _, p := range s.parts {
+		p.m.refs++
+		if p.t != nil {
+			p.t.refs++
+		}
+	}
+	return state{parts: append([]part(nil), s.parts...), after: s.after}
+}
+
+// step applies one layer to its input states (the kernel's Visitor).
+type step struct {
+	r     *run
+	in    []state
+	out   state
+	where string
+}
+
+func (s *step) Conv(l arch.Conv) (err error) {
+	s.out, err = s.r.conv(l, s.in[0], s.where)
+	return err
+}
+
+func (s *step) Act(l arch.Act) (err error) {
+	s.out, err = s.r.act(l, s.in[0], s.where)
+	return err
+}
+
+func (s *step) Pool(l arch.Pool) (err error) {
+	s.out, err = s.r.pool2(l, s.in[0], s.where)
+	return err
+}
+
+func (s *step) Upsample(l arch.Upsample) (err error) {
+	s.out, err = s.r.upsample(l, s.in[0], s.where)
+	return err
+}
+
+func (s *step) BatchNorm(l arch.BatchNorm) (err error) {
+	s.out, err = s.r.batchnorm(l, s.in[0], s.where)
+	return err
+}
+
+// Save passes its tensor on; the plan's readers share it.
+func (s *step) Save(arch.Save) error {
+	s.out = s.in[0]
+	return nil
+}
+
+func (s *step) Concat(arch.Concat) (err error) {
+	s.out, err = s.r.concat(s.in[0], s.in[1], s.where)
+	return err
+}
