@@ -280,5 +280,6 @@ func SSE(a, b imageio.Image) (float64, error) {
 }
 
 // clippedPSNR is imageio.PSNRValues of f clipped to [0, 1] against x
-// (kept for compare.go's call sites).
+// (kept for the call sites in compare.go and linearized.go, which other
+// work owns; they may call imageio.PSNRValues directly).
 func clippedPSNR(f, x []float64) float64 { return imageio.PSNRValues(f, x, true) }
