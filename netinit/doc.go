@@ -11,5 +11,5 @@
 // figures, tables and report text are internal/checkreport's.
 //
 // netinit imports arch, kernel and nn; it must not import gp, dip,
-// experiments, cmd or internal/plotting.
+// experiments, cmd or plotting.
 package netinit
