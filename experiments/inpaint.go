@@ -28,21 +28,6 @@ func init() {
 // storage.
 var quantNoise = 1 / (255 * math.Sqrt(12))
 
-// missingPSNR returns the PSNR over the pixels where mask is false.
-func missingPSNR(f, x []float64, mask []bool) (float64, error) {
-	var a, b []float64
-	for i, m := range mask {
-		if !m {
-			a = append(a, f[i])
-			b = append(b, x[i])
-		}
-	}
-	if len(a) == 0 {
-		return math.NaN(), nil
-	}
-	return imageio.PSNR(imageio.Image{W: len(a), H: 1, C: 1, Pix: a}, imageio.Image{W: len(b), H: 1, C: 1, Pix: b})
-}
-
 func runGPInpaint(e *env) error {
 	m := e.cfg.Mode
 	sides := pick(m, []int{32}, []int{64, 256}, []int{64, 256})
@@ -148,7 +133,7 @@ func runGPInpaint(e *env) error {
 			if err != nil {
 				return err
 			}
-			miss, err := missingPSNR(out.Pix, img.Pix, mask)
+			miss, err := imageio.MaskedPSNR(out, img, mask, false)
 			if err != nil {
 				return err
 			}

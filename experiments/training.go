@@ -209,10 +209,16 @@ func runDenoiseSGLD(e *env) error {
 	st, src, prob, n, k := d.st, d.src, d.prob, d.n, d.k
 	aSP, specSP, aNTK, specNTK := d.aSP, d.specSP, d.aNTK, d.specNTK
 	lmax := k.Prior.MaxEigenvalue()
-	gdLR := 0.5 * k.StableLR(n)
+	gdLR, err := dip.DefaultLR(dip.GD, k, n, 0)
+	if err != nil {
+		return err
+	}
 	s := sigma / 255
-	sgldLR := 2 * s * s * 0.5 / lmax
-	burn := st.iters / 2
+	sgldLR, err := dip.DefaultLR(dip.SGLD, k, n, s)
+	if err != nil {
+		return err
+	}
+	burn := dip.DefaultBurnIn(dip.SGLD, st.iters)
 	if err := e.step("kernel"); err != nil {
 		return err
 	}
@@ -230,7 +236,7 @@ func runDenoiseSGLD(e *env) error {
 	add("Adam", specSP, aSP, dip.Optimizer{Kind: dip.Adam, LR: 0.01}, 0, 0, -1)
 	add("Adam + input noise", specSP, aSP, dip.Optimizer{Kind: dip.Adam, LR: 0.01}, dip.DefaultRegNoise, dip.DefaultExpAvg, -1)
 	add("GD (NTK param.)", specNTK, aNTK, dip.Optimizer{Kind: dip.GD, LR: gdLR}, 0, dip.DefaultExpAvg, -1)
-	add("SGLD (Cheng et al.)", specSP, aSP, dip.Optimizer{Kind: dip.SGLDCheng, LR: 0.01, WeightDecay: 5e-8, ParamNoise: 2}, dip.DefaultRegNoise, 0, burn)
+	add("SGLD (Cheng et al.)", specSP, aSP, dip.Optimizer{Kind: dip.SGLDCheng, LR: 0.01, WeightDecay: dip.ChengWeightDecay, ParamNoise: 2}, dip.DefaultRegNoise, 0, burn)
 	add("SGLD (Langevin, NTK param.)", specNTK, aNTK, dip.Optimizer{Kind: dip.SGLD, LR: sgldLR, NoiseStd: s}, 0, 0, burn)
 	e.md("## Setting\n\nImage: %s, Gaussian noise of std %g/255 (`dip.NewProblem`, seed %d). DIP's loss mean((f - y)^2), "+
 		"%d iterations per run, measured every %d. Networks: `%s` (standard parameterization, PyTorch's initialization) "+
@@ -274,7 +280,7 @@ func (e *env) denoiseReport(runs []*run, prob dip.Problem) error {
 	if p, err = e.image("noisy", prob.Target); err != nil {
 		return err
 	}
-	pn, _ := dip.PSNR(prob.Target, prob.Clean)
+	pn, _ := imageio.ClippedPSNR(prob.Target, prob.Clean)
 	paths, labels = append(paths, p), append(labels, fmt.Sprintf("noisy: %s dB", f2(pn)))
 	e.num("psnr_noisy", pn)
 	for i, r := range runs {
@@ -320,7 +326,7 @@ func (e *env) denoiseReport(runs []*run, prob dip.Problem) error {
 		return err
 	}
 	e.table([]string{"key", "run", "best PSNR (dB)", "last PSNR (dB)", "last averaged PSNR (dB)", "posterior mean PSNR (dB)", "ms per step"}, rows)
-	e.md("PSNR is that of the output clipped to [0, 1] (`dip.PSNR`); the noisy input has %s dB. Without averaging the "+
+	e.md("PSNR is that of the output clipped to [0, 1] (`imageio.ClippedPSNR`); the noisy input has %s dB. Without averaging the "+
 		"output first improves, then fits the noise; the averages and the posterior means do not decline in the same way.", f2(pn))
 	e.md("## Images (last iteration)")
 	e.images(paths, labels)
@@ -591,7 +597,10 @@ func runSpectralLowpass(e *env) error {
 	if err := e.step("kernel"); err != nil {
 		return err
 	}
-	gdLR := 0.5 * k.StableLR(n)
+	gdLR, err := dip.DefaultLR(dip.GD, k, n, 0)
+	if err != nil {
+		return err
+	}
 	e.md("## Setting\n\nImage: %s with Gaussian noise of std %g/255 (seed %d). Two runs of %d iterations, measured every "+
 		"%d: gradient descent on `%s` (NTK parameterization, LR = 0.5 x the step at which eta_eff lambda_max = 1, i.e. "+
 		"%s) and DIP's Adam (LR 0.01, no input noise, no averaging) on `%s`. The NTK is the exact infinite-width kernel of "+
@@ -659,7 +668,7 @@ func runSpectralLowpass(e *env) error {
 			if err != nil {
 				return err
 			}
-			pp, err := dip.PSNR(pred, clean)
+			pp, err := imageio.ClippedPSNR(pred, clean)
 			if err != nil {
 				return err
 			}
@@ -712,7 +721,7 @@ func runSpectralLowpass(e *env) error {
 			if p, err = e.image("predicted_"+c.key+"_best", pc); err != nil {
 				return err
 			}
-			pp, _ := dip.PSNR(pred, clean)
+			pp, _ := imageio.ClippedPSNR(pred, clean)
 			paths, labels = append(paths, p), append(labels, fmt.Sprintf("NTK low-pass prediction at iteration %d: %s dB", t, f2(pp)))
 		}
 		e.num("best_iter_observed_"+c.key, float64(r.res.Best.Iter))
@@ -762,7 +771,10 @@ func runFBC(e *env) error {
 	}
 	st, src, prob, n, k := d.st, d.src, d.prob, d.n, d.k
 	aSP, specSP, aNTK, specNTK := d.aSP, d.specSP, d.aNTK, d.specNTK
-	gdLR := 0.5 * k.StableLR(n)
+	gdLR, err := dip.DefaultLR(dip.GD, k, n, 0)
+	if err != nil {
+		return err
+	}
 	e.md("## Setting\n\nImage: %s with Gaussian noise of std %g/255 (seed %d). FBC (`dip.FBC`, docs/theory.md section 6): "+
 		"the grey output's Fourier magnitude over the noisy target's, clipped to [0, 1], averaged over 5 radial bands "+
 		"(band 1: lowest frequencies). Runs of %d iterations measured every %d: DIP's Adam (LR 0.01, input noise 1/30) "+

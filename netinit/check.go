@@ -207,5 +207,3 @@ type statsMeta struct {
 	Shards     int             `json:"shards"`
 	N          int             `json:"n"`
 }
-
-func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

@@ -86,7 +86,7 @@ func TestShardFilesMergeEqualsUnsharded(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
-		if err := WriteCheck(dir, c, r); err != nil {
+		if err := WriteStats(dir, c, r.Stats); err != nil {
 			t.Fatal(err)
 		}
 		dirs = append(dirs, dir)

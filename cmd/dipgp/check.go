@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/dipgp/dipgp/arch"
+	"github.com/dipgp/dipgp/internal/checkreport"
 	"github.com/dipgp/dipgp/kernel"
 	"github.com/dipgp/dipgp/netinit"
 )
@@ -133,7 +133,7 @@ func (c *checkRunCmd) one(ctx context.Context, g *Globals, cfg netinit.CheckConf
 		bar.SetMessage(fmt.Sprintf("rms err %.3g (shape %.3g), %.0f%% within 2 SE", r.Comparison.RMSRelError, r.Shape.RMSRelError, 100*r.Shape.Within2))
 		if time.Since(lastWrite) > 15*time.Second && done < total {
 			lastWrite = time.Now()
-			if err := netinit.WriteCheck(dir, cfg, r); err != nil {
+			if err := checkreport.WriteCheck(dir, cfg, r); err != nil {
 				fmt.Fprintln(os.Stderr, "dipgp: writing partial results:", err)
 			}
 		}
@@ -146,7 +146,7 @@ func (c *checkRunCmd) one(ctx context.Context, g *Globals, cfg netinit.CheckConf
 	bar.Done()
 	prog.Wait()
 	if r.Samples >= 2 && r.Stats != nil {
-		if werr := netinit.WriteCheck(dir, cfg, r); werr != nil {
+		if werr := checkreport.WriteCheck(dir, cfg, r); werr != nil {
 			return r, errors.Join(err, werr)
 		}
 		if err != nil && ctx.Err() != nil {
@@ -162,36 +162,9 @@ func (c *checkRunCmd) print(r netinit.CheckResult) {
 		fmt.Println(string(b))
 		return
 	}
-	cm := r.Comparison
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "architecture\t%s\n", r.Arch)
-	fmt.Fprintf(tw, "size, width\t%v, %d channels\n", r.Size, r.Width)
-	fmt.Fprintf(tw, "networks\t%d (seed %d, %s input)%s\n", r.Samples, r.Seed, map[bool]string{true: "fixed", false: "fresh"}[r.FixedInput], map[bool]string{true: "", false: " INCOMPLETE"}[r.Complete])
-	fmt.Fprintf(tw, "kernel period\t%d (non-stationarity %.3g)\n", r.Period, r.Analytic.NonStationarity())
-	fmt.Fprintf(tw, "region\t%s\n", r.Region)
-	sh := r.Shape
-	fmt.Fprintf(tw, "analytic variance\t%.6g (contrast: the kernel varies by %.3g of it over offsets)\n", cm.Variance, contrast(r))
-	fmt.Fprintf(tw, "\tsecond moment\tshape (row-centered)\n")
-	fmt.Fprintf(tw, "max |error| / var\t%.3g\t%.3g\n", cm.MaxRelError, sh.MaxRelError)
-	fmt.Fprintf(tw, "RMS error / var\t%.3g\t%.3g\n", cm.RMSRelError, sh.RMSRelError)
-	fmt.Fprintf(tw, "mean bias / var\t%+.3g\t\n", cm.BiasRelError)
-	fmt.Fprintf(tw, "mean stderr / var\t%.3g\t%.3g\n", cm.MeanStderr, sh.MeanStderr)
-	fmt.Fprintf(tw, "excess RMS / var\t%.3g\t%.3g\n", cm.ExcessRMS, sh.ExcessRMS)
-	fmt.Fprintf(tw, "within 2 SE / 3 SE\t%.1f%% / %.1f%%\t%.1f%% / %.1f%%\n", 100*cm.Within2, 100*cm.Within3, 100*sh.Within2, 100*sh.Within3)
-	fmt.Fprintf(tw, "entries compared\t%d\t%d\n", cm.Entries, sh.Entries)
-	fmt.Fprintf(tw, "time\tkernel %.2f s, sampling %.1f s (%.1f networks/s)\n", r.KernelSeconds, r.SampleSeconds, r.NetsPerSecond)
-	tw.Flush()
-	fmt.Println(r.Verdict)
-}
-
-// contrast returns (max - min) / variance of the analytic map: how much
-// the kernel varies with the offset.
-func contrast(r netinit.CheckResult) float64 {
-	lo, hi := r.Analytic.Data[0], r.Analytic.Data[0]
-	for _, v := range r.Analytic.Data {
-		lo, hi = min(lo, v), max(hi, v)
+	if err := checkreport.WriteSummary(os.Stdout, r); err != nil {
+		fmt.Fprintln(os.Stderr, "dipgp:", err)
 	}
-	return (hi - lo) / r.Comparison.Variance
 }
 
 func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckConfig) error {
@@ -227,7 +200,7 @@ func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckCo
 			fmt.Printf(rowFmt, w, r.Samples, g(cm.RMSRelError), fmt.Sprintf("%+.3g", cm.BiasRelError), g(cm.MeanStderr), g(sh.RMSRelError), g(sh.ExcessRMS), g(sh.MeanStderr), fmt.Sprintf("%.1f%%", 100*sh.Within2), map[bool]string{true: "agree", false: "differ"}[cm.Consistent && sh.Consistent])
 		}
 		s = netinit.Fit(s)
-		if err := netinit.WriteSweep(c.Out, s); err != nil {
+		if err := checkreport.WriteSweep(c.Out, s); err != nil {
 			return err
 		}
 	}
@@ -251,7 +224,7 @@ func (c *checkMergeCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := netinit.WriteCheck(c.Out, cfg, r); err != nil {
+	if err := checkreport.WriteCheck(c.Out, cfg, r); err != nil {
 		return err
 	}
 	(&checkRunCmd{JSON: c.JSON}).print(r)

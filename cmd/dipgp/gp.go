@@ -520,19 +520,8 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	res.PSNRInput = psnr(observed, clean)
 	res.PSNRRestored = psnr(restored, clean)
-	var se float64
-	var nm int
-	for ch := 0; ch < clean.C; ch++ {
-		a, b := restored.Channel(ch), clean.Channel(ch)
-		for i, m := range mask {
-			if !m {
-				se += (a[i] - b[i]) * (a[i] - b[i])
-				nm++
-			}
-		}
-	}
-	if nm > 0 && se > 0 {
-		res.PSNRMissing = jsonFloat(10 * math.Log10(float64(nm)/se))
+	if v, err := imageio.MaskedPSNR(restored, clean, mask, false); err == nil && !math.IsNaN(v) && !math.IsInf(v, 0) {
+		res.PSNRMissing = jsonFloat(v)
 	}
 	res.Hyper, res.Note = r.Hyper, r.Note
 	res.Noise255 = r.Hyper.Noise * 255

@@ -52,7 +52,7 @@ type dipRunFlags struct {
 	DataSeed uint64  `help:"Seed of the noise and of the random mask." default:"1"`
 
 	Opt         string  `help:"Optimizer: gd (plain gradient descent), adam, sgld (textbook Langevin) or sgld-cheng (Cheng et al.: Adam + weight decay + noise on conv weights)." default:"adam" enum:"gd,adam,sgld,sgld-cheng"`
-	LR          float64 `help:"Learning rate (0: 0.01 for adam and sgld-cheng; for gd eta_eff lambda_max = 0.9 with the NTK's largest eigenvalue (the stability limit is 2); for sgld eps with eps/(2 s^2) lambda_max = 0.5)." name:"lr"`
+	LR          float64 `help:"Learning rate (0: 0.01 for adam and sgld-cheng; for gd eta_eff lambda_max = 0.5 with the NTK's largest eigenvalue (the stability limit is 2); for sgld eps with eps/(2 s^2) lambda_max = 0.5)." name:"lr"`
 	Iters       int     `help:"Number of parameter updates." default:"300"`
 	Every       int     `help:"Measure every K iterations (PSNRs, FBC bands, residual ratios)." default:"10" name:"every"`
 	Seed        uint64  `help:"Seed of the network's parameters and input, the input perturbations and the Langevin noise." default:"1"`
@@ -190,11 +190,9 @@ func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*
 		return nil, err
 	}
 	o := dip.Optimizer{Kind: kind, LR: f.LR, ParamNoise: f.ParamNoise, NoiseStd: f.NoiseStd, PriorStd: f.PriorStd}
-	switch {
-	case f.WeightDecay >= 0:
-		o.WeightDecay = f.WeightDecay
-	case kind == dip.SGLDCheng:
-		o.WeightDecay = 5e-8
+	o.WeightDecay = f.WeightDecay
+	if f.WeightDecay < 0 {
+		o.WeightDecay = dip.DefaultWeightDecay(kind)
 	}
 	if kind == dip.SGLD && o.NoiseStd == 0 {
 		o.NoiseStd = 0.05
@@ -217,30 +215,23 @@ func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*
 		}
 	}
 	if o.LR == 0 {
+		if o.LR, err = dip.DefaultLR(kind, s.kern, n, o.NoiseStd); err != nil {
+			return nil, err
+		}
 		switch kind {
-		case dip.Adam, dip.SGLDCheng:
-			o.LR = 0.01
 		case dip.GD:
-			o.LR = 0.9 * s.kern.StableLR(n)
-			s.notes = append(s.notes, fmt.Sprintf("gd lr %.4g: eta_eff lambda_max = 0.9 (the stability limit is 2)", o.LR))
+			s.notes = append(s.notes, fmt.Sprintf("gd lr %.4g: eta_eff lambda_max = %g (the stability limit is 2)", o.LR, dip.GDStepFraction))
 		case dip.SGLD:
-			o.LR = o.NoiseStd * o.NoiseStd / s.kern.Prior.MaxEigenvalue()
-			s.notes = append(s.notes, fmt.Sprintf("sgld eps %.4g: eta_eff lambda_max = 0.5", o.LR))
+			s.notes = append(s.notes, fmt.Sprintf("sgld eps %.4g: eta_eff lambda_max = %g", o.LR, dip.SGLDStepFraction))
 		}
 	}
 	reg := f.RegNoise
 	if reg < 0 {
-		reg = 0
-		if kind == dip.Adam || kind == dip.SGLDCheng {
-			reg = dip.DefaultRegNoise
-		}
+		reg = dip.DefaultRegNoiseFor(kind)
 	}
 	burn := f.BurnIn
 	if burn < 0 {
-		burn = -1
-		if kind == dip.SGLD || kind == dip.SGLDCheng {
-			burn = f.Iters / 2
-		}
+		burn = dip.DefaultBurnIn(kind, f.Iters)
 	}
 	s.cfg = dip.Config{Arch: a, Problem: prob, Opt: o, Iters: f.Iters, Every: f.Every, Seed: f.Seed, RegNoise: reg,
 		ExpAvg: f.ExpAvg, BurnIn: burn, SampleEvery: f.SampleEvery, Bins: f.Bins, Resume: f.Resume,
@@ -390,7 +381,7 @@ func dipSummarize(s *dipSetup, res dip.Result, cmp *dip.Comparison) dipSummary {
 	if res.Net != nil {
 		sum.Params = res.Net.NumParams()
 	}
-	tp, _ := dip.PSNR(p.Target, p.Clean)
+	tp, _ := imageio.ClippedPSNR(p.Target, p.Clean)
 	sum.TargetPSNR = dip.Num(tp)
 	sum.FinalPSNR, sum.FinalAvgPSNR, sum.FinalMeanPSNR = dip.Num(math.NaN()), dip.Num(math.NaN()), dip.Num(math.NaN())
 	if ms := res.Measurements; len(ms) > 0 {
