@@ -1,6 +1,7 @@
 package netinit
 
 import (
+	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -82,4 +83,14 @@ func linearCI(x, y []float64) (a, b, aLo, aHi, bLo, bHi float64) {
 	seA := math.Sqrt(s2 * (1/float64(n) + mx*mx/sxx))
 	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 2)}.Quantile(0.975)
 	return a, b, a - t*seA, a + t*seA, b - t*seB, b + t*seB
+}
+
+// Summary states the fits of a sweep in one line each.
+func (s Sweep) Summary() string {
+	line := func(what string, f InverseFit) string {
+		return fmt.Sprintf("%s: error = a + b/width with a = %.3g [%.3g, %.3g] (infinite width), b = %.3g [%.3g, %.3g]; log-log slope %.2f [%.2f, %.2f] (95%% intervals, %d widths)",
+			what, f.A, f.ALo, f.AHi, f.B, f.BLo, f.BHi, f.Slope, f.SLo, f.SHi, f.Points)
+	}
+	return line("shape excess error", s.ShapeFit) + "\n" + line("level excess error", s.LevelFit) +
+		"\nan interval for a that contains 0 means the error is consistent with a pure finite-width (1/width) error"
 }
