@@ -163,7 +163,7 @@ func List() []Experiment {
 	return out
 }
 
-var names = []string{"cheng-kernels-1d", "cheng-mc-1d", "cheng-encdec-1d", "prior-samples", "dip-kernel-2d",
+var names = []string{"cheng-kernels-1d", "cheng-mc-1d", "cheng-encdec-1d", "encdec-bn-1d", "prior-samples", "dip-kernel-2d",
 	"gp-inpaint", "denoise-sgld", "spectral-order", "spectral-lowpass", "fbc", "arch-sweep"}
 
 func order(name string) int {
