@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -30,8 +31,9 @@ func init() {
 		TinyCost: "about 2 s: N = 64, width 16, 16 networks per curve",
 		QuickCost: "about 30 s: N = 512, width 128, 200 networks per curve (8 curves); " +
 			"error bars about 7 times wider than full mode's, finite-width bias twice as large",
-		FullCost: "about 2 h: N = 1024, width 256, 10,000 networks per curve (8 curves)",
-		run:      runChengMC,
+		FullCost:  "about 2 h: N = 1024, width 256, 10,000 networks per curve (8 curves)",
+		Shardable: true,
+		run:       runChengMC,
 	})
 }
 
@@ -201,12 +203,45 @@ func (e *env) check(spec string, size []int, samples int, seed uint64) (netinit.
 	if err != nil {
 		return netinit.CheckResult{}, err
 	}
+	unit := fmt.Sprintf("check%03d", e.checks)
+	e.checks++
+	if len(e.cfg.MergeFrom) > 0 {
+		return e.mergeCheck(unit, a.String(), samples, seed)
+	}
 	prog := e.sub("networks")
 	cfg := netinit.CheckConfig{Arch: a, Size: size, KernelWorkers: e.cfg.Workers,
 		Options: netinit.Options{Samples: samples, Seed: seed, Workers: e.cfg.Workers, Margin: -1},
 		Partial: func(done, total int, _ netinit.CheckResult) { prog(done, total) },
 	}
-	return netinit.Check(e.ctx, cfg)
+	if e.cfg.Shards > 1 {
+		cfg.Options.Shard, cfg.Options.Shards = e.cfg.Shard, e.cfg.Shards
+	}
+	r, err := netinit.Check(e.ctx, cfg)
+	if err == nil && e.cfg.Shards > 1 {
+		cfg.Options.Margin = r.Margin
+		err = netinit.WriteStats(filepath.Join(e.dir, "units", unit), cfg, r.Stats)
+	}
+	return r, err
+}
+
+// mergeCheck merges the statistics of one check from the shards' folders.
+func (e *env) mergeCheck(unit, arch string, samples int, seed uint64) (netinit.CheckResult, error) {
+	var dirs []string
+	for _, d := range e.cfg.MergeFrom {
+		dirs = append(dirs, filepath.Join(d, e.x.Name, "units", unit))
+	}
+	cfg, r, err := netinit.Merge(e.ctx, dirs)
+	if err != nil {
+		return r, err
+	}
+	if r.Arch != arch || cfg.Options.Seed != seed || cfg.Options.Samples != samples {
+		return r, fmt.Errorf("%s of the shards is %s (seed %d, %d networks), not %s (seed %d, %d networks): the shards were run with other settings (mode, --seed, --samples)",
+			unit, r.Arch, cfg.Options.Seed, cfg.Options.Samples, arch, seed, samples)
+	}
+	if !r.Complete {
+		return r, fmt.Errorf("%s: the shards hold %d of %d networks; a shard is missing", unit, r.Samples, samples)
+	}
+	return r, nil
 }
 
 // mcSeries returns the analytic and empirical curves of a check (phase

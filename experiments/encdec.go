@@ -23,6 +23,7 @@ func init() {
 		TinyCost:  "about 3 s: N = 128, width 8, 8 networks per curve, sigma divided by 8; widths 4, 8",
 		QuickCost: "about 10 min: N = 512, width 64, 100 networks per curve (8 curves); widths 16, 32, 64 with 100 networks each",
 		FullCost:  "about 10 h: N = 512, width 256, 2,000 networks per curve (8 curves); widths 32, 64, 128, 256 with 2,000 networks each",
+		Shardable: true,
 		run:       runChengEncDec,
 	})
 	register(Experiment{
@@ -34,6 +35,7 @@ func init() {
 		TinyCost:  "about 2 s: N = 128, width 8, 8 networks per curve, sigma divided by 8",
 		QuickCost: "about 1 min: N = 512, width 128, 200 networks per curve (16 curves)",
 		FullCost:  "about 2.5 h: N = 1024, width 256, 10,000 networks per curve (16 curves)",
+		Shardable: true,
 		run:       runEncDecBN,
 	})
 }
