@@ -217,10 +217,10 @@ func (a Agreement) Summary() string {
 		return fmt.Sprintf("AGREE: the kernels match within sampling error (joint test of %d features on %d networks: p = %.3g, shape p = %.3g; alpha %g)",
 			a.Joint.Features, a.Joint.Samples, a.Joint.P, a.Shape.P, a.Alpha)
 	}
-	what := "DIFFER"
+	what, worst := "DIFFER", a.Shape
 	if !(a.Shape.P < a.Alpha) {
-		what = "DIFFER IN LEVEL"
+		what, worst = "DIFFER IN LEVEL", a.Joint
 	}
-	return fmt.Sprintf("%s: the empirical kernel departs from the analytic one beyond sampling error (joint test of %d features on %d networks: p = %.3g, shape p = %.3g; largest: %s at %.1f SE)",
-		what, a.Joint.Features, a.Joint.Samples, a.Joint.P, a.Shape.P, a.Joint.Worst, a.Joint.WorstT)
+	return fmt.Sprintf("%s: the empirical kernel departs from the analytic one beyond sampling error (joint test of %d features on %d networks: p = %.3g, shape p = %.3g; largest single feature: %s at %.1f SE)",
+		what, a.Joint.Features, a.Joint.Samples, a.Joint.P, a.Shape.P, worst.Worst, worst.WorstT)
 }
