@@ -270,6 +270,16 @@ func (e *env) inpaintSet(names []string, side int, cache map[[2]int]kernel.Map, 
 	}
 	e.md("GP-DIP minus GP-RBF, paired over the %d images: %s ± %s dB (mean ± standard error; GP-DIP ahead on %d of %d), %s.",
 		len(d), f2(mu), f2(se), wins, len(d), verdict)
+	dm := make([]float64, len(per[0]))
+	for i := range dm {
+		dm[i] = per[0][i] - per[2][i]
+	}
+	mm, sm := meanSD(dm)
+	sem := sm / math.Sqrt(float64(len(dm)))
+	e.num("psnr_set_dip_minus_matern", mm)
+	e.num("psnr_set_dip_minus_matern_se", sem)
+	e.md("GP-DIP minus GP-Matern52, paired: %s ± %s dB (%s).", f2(mm), f2(sem),
+		map[bool]string{true: "beyond twice its standard error", false: "within twice its standard error: no difference is claimed"}[math.Abs(mm) > 2*sem])
 	return e.csvText("psnr_set", append([]string{"image"}, inpaintMethods...), csvRows)
 }
 
