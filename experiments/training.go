@@ -23,10 +23,10 @@ func init() {
 			"output averaging, plain gradient descent, and SGLD in both forms (Cheng et al.'s Adam + parameter noise, and textbook " +
 			"Langevin dynamics) with their posterior means.",
 		Paper:     "Cheng et al. (CVPR 2019), the denoising curves (PSNR against iterations for the SGD variants and SGLD)",
-		Images:    []string{"house256rgb.png"},
-		TinyCost:  "about 2 s: 16x16, a 2-scale skip net of 8 channels, 40 iterations per run",
-		QuickCost: "about 3 min: 64x64 centre crop, 5-scale skip net of 64 channels, 1000 iterations per run (5 runs)",
-		FullCost:  "about 15 h (estimated): 256x256, DIP's skip net (128 channels), 5000 iterations per run (5 runs)",
+		Images:    []string{"house256rgb.png", "denoising9/"},
+		TinyCost:  "about 5 s: 16x16, a 2-scale skip net of 8 channels, 40 iterations per run; table: 1 image x 2 seeds",
+		QuickCost: "about 20 min: 64x64 centre crops, 5-scale skip net of 64 channels, 1000 iterations per run (5 runs; table: 3 images x 3 seeds x 3 methods)",
+		FullCost:  "about 9 days on 2 cores (estimated; run it sharded on a cluster): 256x256, DIP's skip net (128 channels), 5000 iterations per run (5 runs; table: 9 images x 3 seeds x 3 methods)",
 		run:       runDenoiseSGLD,
 	})
 	register(Experiment{
@@ -37,8 +37,8 @@ func init() {
 		Paper:     "Chakrabarty and Maji (2019), the triangle experiments (trajectory distance, low frequencies first)",
 		Images:    []string{"triangle-0.2.png", "triangle-0.9.png"},
 		TinyCost:  "about 2 s: 16x16, 30 iterations per run",
-		QuickCost: "about 1.5 min: 64x64 centre crops, skip net of 64 channels, 600 iterations per run (4 runs)",
-		FullCost:  "about 8 h (estimated): 256x256, DIP's skip net, 3000 iterations per run (4 runs)",
+		QuickCost: "about 2.5 min: 64x64 centre crops, skip net of 64 channels, 1000 iterations per run (4 runs)",
+		FullCost:  "about 10 h (estimated): 256x256, the authors' skip net (256 channels), 1000 iterations per run (4 runs)",
 		run:       runSpectralOrder,
 	})
 	register(Experiment{
@@ -60,8 +60,8 @@ func init() {
 		Paper:     "Shi et al. (IJCV 2022), the FBC curves of DIP denoising (5 bands)",
 		Images:    []string{"house256rgb.png"},
 		TinyCost:  "about 2 s: 16x16, 40 iterations per run",
-		QuickCost: "about 1.5 min: 64x64 centre crop, skip net of 64 channels, 1000 iterations per run (2 runs)",
-		FullCost:  "about 4 h (estimated): 256x256, DIP's skip net, 3000 iterations per run (2 runs)",
+		QuickCost: "about 4 min: 64x64 centre crop, skip net of 64 channels, 1000 iterations per run (2 runs, and 3 seeds of Adam for the FBC at the PSNR peak)",
+		FullCost:  "about 10 h (estimated): 256x256, DIP's skip net, 3000 iterations per run (2 runs, and 3 seeds of Adam)",
 		run:       runFBC,
 	})
 }
@@ -202,7 +202,10 @@ func (e *env) denoiseCase(iters [3]int, sigma float64, steps int) (denoiseCase, 
 
 func runDenoiseSGLD(e *env) error {
 	const sigma = 25.0
-	d, err := e.denoiseCase([3]int{40, 1000, 5000}, sigma, 6)
+	m := e.cfg.Mode
+	tableImages := pick(m, denoising9[2:3], denoising9[:3], denoising9)
+	seeds := pick(m, 2, 3, 3)
+	d, err := e.denoiseCase([3]int{40, 1000, 5000}, sigma, 6+len(tableImages)*seeds)
 	if err != nil {
 		return err
 	}
@@ -264,7 +267,10 @@ func runDenoiseSGLD(e *env) error {
 			return err
 		}
 	}
-	return e.denoiseReport(runs, prob)
+	if err := e.denoiseReport(runs, prob); err != nil {
+		return err
+	}
+	return e.denoiseTable(tableImages, seeds, st, sigma)
 }
 
 func (e *env) denoiseReport(runs []*run, prob dip.Problem) error {
@@ -343,9 +349,19 @@ func writeText(e *env, rel, s string) error {
 }
 
 func runSpectralOrder(e *env) error {
-	st := e.trainSetting([3]int{30, 600, 3000}, 64)
+	st := e.trainSetting([3]int{30, 1000, 1000}, 64)
+	// Chakrabarty and Maji's settings (PCJohn/dip-spectral, dip.py, its
+	// command-line defaults): Adam LR 0.001, 1000 iterations, skip net of
+	// depth 5 with 256 channels, 4 skip channels, LeakyReLU, bilinear
+	// up-sampling, input N(0, 1) with as many channels as the image, two
+	// runs per image.
+	st.spec = pick(e.cfg.Mode, "dip-skip:scales=2,channels=8,skip=4", "dip-skip:channels=64", "dip-skip:channels=256") +
+		",in_channels=1,input=gaussian,in_scale=1"
 	e.steps(6)
-	e.md("## Setting\n\nDIP fits the clean image itself (task fit, y = x) with Adam (LR 0.01, no input noise, so that a "+
+	e.md("## Setting\n\nChakrabarty and Maji's settings (PCJohn/dip-spectral, dip.py: Adam LR 0.001, 1000 iterations, "+
+		"5-scale skip net with 256 channels and 4 skip channels, LeakyReLU, bilinear up-sampling, input N(0, 1) with "+
+		"the image's channels, no input noise; quick mode: 64 channels, 64x64 crops). "+
+		"DIP fits the clean image itself (task fit, y = x) with Adam (LR 0.001, no input noise, so that a "+
 		"run is determined by its initialization), %d iterations, measured every %d, on each triangle image; two runs per "+
 		"image differ only in their seed (weights and input noise). Measured along the runs (`dip.Train`): the FBC bands "+
 		"H_b(t) of Shi et al. (5 radial bands, low to high frequency), the residual ratio per radial frequency bin "+
@@ -372,7 +388,7 @@ func runSpectralOrder(e *env) error {
 		if err != nil {
 			return err
 		}
-		cfg := dip.Config{Arch: a, Problem: prob, Opt: dip.Optimizer{Kind: dip.Adam, LR: 0.01}, Iters: st.iters, Every: st.every(), Seed: e.seed(10 + 2*ii), BurnIn: -1}
+		cfg := dip.Config{Arch: a, Problem: prob, Opt: dip.Optimizer{Kind: dip.Adam, LR: 0.001}, Iters: st.iters, Every: st.every(), Seed: e.seed(10 + 2*ii), BurnIn: -1}
 		r1, err := e.train(name+" run 1", spec, cfg, true)
 		if err != nil {
 			return err
@@ -765,7 +781,8 @@ func m2psnr(ms []dip.Measurement, t int) float64 {
 
 func runFBC(e *env) error {
 	const sigma = 25.0
-	d, err := e.denoiseCase([3]int{40, 1000, 3000}, sigma, 4)
+	const peakSeeds = 3
+	d, err := e.denoiseCase([3]int{40, 1000, 3000}, sigma, 4+peakSeeds)
 	if err != nil {
 		return err
 	}
@@ -867,7 +884,10 @@ func runFBC(e *env) error {
 	e.table(h, rows)
 	e.md("0 means the band is above 0.5 from the start; 'not reached' means it stays below 0.5 within the run. Low bands rise first: the spectral bias. " +
 		"c / eta_eff is the fitted kernel time per iteration over gradient descent's step (1: the kernel's clock; n/a for Adam).")
-	return e.step("figures")
+	if err := e.step("figures"); err != nil {
+		return err
+	}
+	return e.fbcAtPeak(d.clean, d.st, d.aSP, d.specSP, sigma, peakSeeds)
 }
 
 func halfIter(v float64) string {

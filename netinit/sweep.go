@@ -29,6 +29,11 @@ type Sweep struct {
 	// once sampling noise is taken out (points where noise explains all of
 	// the error are left out).
 	ShapeSlope float64 `json:"shape_excess_slope"`
+	// ShapeFit fits the shape's excess RMS error as a + b/width, with the
+	// extrapolated infinite-width error a and 95% intervals; LevelFit the
+	// same for the excess RMS error of the kernel as it is.
+	ShapeFit InverseFit `json:"shape_fit"`
+	LevelFit InverseFit `json:"level_fit"`
 }
 
 // RunSweep runs Check for the preset architecture a at each width (its
@@ -71,6 +76,15 @@ func Fit(s Sweep) Sweep {
 	s.Slope = slope(xs, ys)
 	s.BiasSlope = slope(xs, bs)
 	s.ShapeSlope = slope(sx, sy)
+	var ws []int
+	var sh, lv []float64
+	for _, p := range s.Points {
+		ws = append(ws, p.Width)
+		sh = append(sh, p.Result.Shape.ExcessRMS)
+		lv = append(lv, p.Result.Comparison.ExcessRMS)
+	}
+	s.ShapeFit = FitInverseWidth(ws, sh)
+	s.LevelFit = FitInverseWidth(ws, lv)
 	return s
 }
 

@@ -20,7 +20,7 @@ import (
 // dir: stats.json (what was run) and stats.npy (float64, shape (8, L):
 // sum hi, sum lo, sum-of-squares hi and lo per phase and offset; entries
 // without data are NaN), and rows 5 to 8 the same for the row-centered
-// estimates.
+// estimates), and features.npy (the sums the agreement test needs).
 func WriteStats(dir string, cfg CheckConfig, s *Stats) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -50,6 +50,9 @@ func WriteStats(dir string, cfg CheckConfig, s *Stats) error {
 		}
 	}
 	if err := npy.WriteFloat64(filepath.Join(dir, "stats.npy"), []int{len(rows), L}, data); err != nil {
+		return err
+	}
+	if err := writeFeatures(filepath.Join(dir, "features.npy"), s.Feat); err != nil {
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, "stats.json"), append(mj, '\n'), 0o644)
@@ -97,6 +100,9 @@ func ReadStats(dir string) (CheckConfig, *Stats, error) {
 		}
 	}
 	s.N = meta.N
+	if err := readFeatures(filepath.Join(dir, "features.npy"), s.Feat, s.N); err != nil {
+		return cfg, nil, fmt.Errorf("netinit: %s: %w", dir, err)
+	}
 	cfg = CheckConfig{Arch: a, Size: meta.Size, Options: Options{Samples: meta.Samples, Seed: meta.Seed,
 		FixedInput: meta.FixedInput, Period: meta.Period, Margin: meta.Margin, Shard: meta.Shard, Shards: meta.Shards}}
 	return cfg, s, nil

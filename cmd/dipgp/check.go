@@ -197,7 +197,7 @@ func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckCo
 		if !c.JSON {
 			sh := r.Shape
 			g := func(x float64) string { return fmt.Sprintf("%.3g", x) }
-			fmt.Printf(rowFmt, w, r.Samples, g(cm.RMSRelError), fmt.Sprintf("%+.3g", cm.BiasRelError), g(cm.MeanStderr), g(sh.RMSRelError), g(sh.ExcessRMS), g(sh.MeanStderr), fmt.Sprintf("%.1f%%", 100*sh.Within2), map[bool]string{true: "agree", false: "differ"}[cm.Consistent && sh.Consistent])
+			fmt.Printf(rowFmt, w, r.Samples, g(cm.RMSRelError), fmt.Sprintf("%+.3g", cm.BiasRelError), g(cm.MeanStderr), g(sh.RMSRelError), g(sh.ExcessRMS), g(sh.MeanStderr), fmt.Sprintf("%.1f%%", 100*sh.Within2), fmt.Sprintf("%s (p = %.2g)", map[bool]string{true: "agree", false: "differ"}[r.Test.Agree], r.Test.Joint.P))
 		}
 		s = netinit.Fit(s)
 		if err := checkreport.WriteSweep(c.Out, s); err != nil {
@@ -208,7 +208,7 @@ func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckCo
 		b, _ := json.MarshalIndent(s, "", "  ")
 		fmt.Println(string(b))
 	} else {
-		fmt.Printf("fitted slopes on log width: log RMS error %.2f, log |bias| %.2f, log shape excess error %.2f; the theory expects -1 where the error is above the sampling noise\n", s.Slope, s.BiasSlope, s.ShapeSlope)
+		fmt.Println(s.Summary())
 	}
 	return nil
 }

@@ -22,13 +22,13 @@ func WriteSweep(dir string, s netinit.Sweep) error {
 	}
 	w := csv.NewWriter(f)
 	w.Write([]string{"width", "samples", "rms_rel_error", "max_rel_error", "bias_rel_error", "mean_rel_stderr", "within_2se", "within_3se",
-		"shape_rms_rel_error", "shape_excess_rms", "shape_mean_rel_stderr", "shape_within_2se", "consistent"})
+		"shape_rms_rel_error", "shape_excess_rms", "shape_mean_rel_stderr", "shape_within_2se", "p_value", "shape_p_value", "consistent"})
 	ff := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
 	var x, rms, bias, se, shx, shape, shse []float64
 	for _, p := range s.Points {
 		c, sh := p.Result.Comparison, p.Result.Shape
 		w.Write([]string{strconv.Itoa(p.Width), strconv.Itoa(p.Result.Samples), ff(c.RMSRelError), ff(c.MaxRelError), ff(c.BiasRelError), ff(c.MeanStderr), ff(c.Within2), ff(c.Within3),
-			ff(sh.RMSRelError), ff(sh.ExcessRMS), ff(sh.MeanStderr), ff(sh.Within2), strconv.FormatBool(c.Consistent && sh.Consistent)})
+			ff(sh.RMSRelError), ff(sh.ExcessRMS), ff(sh.MeanStderr), ff(sh.Within2), ff(p.Result.Test.Joint.P), ff(p.Result.Test.Shape.P), strconv.FormatBool(p.Result.Test.Agree)})
 		x = append(x, float64(p.Width))
 		rms, bias, se = append(rms, c.RMSRelError), append(bias, math.Abs(c.BiasRelError)), append(se, c.MeanStderr)
 		shse = append(shse, sh.MeanStderr)
