@@ -22,11 +22,12 @@ type conv struct {
 	hin, win          int
 	hout, wout        int
 	w, b              *Param
-	direct            bool    // 1x1 stride 1: the input is its own im2col
-	idxY, idxX        []int32 // input row/column read by tap t at output o: [t*nout+o], -1 for a zero
-	loX, hiX          []int   // per tap tx, the outputs whose column s*o+tx-pw is inside the input
-	rows              int     // output rows per im2col block
-	foldBias          bool    // the only consumer is a batch norm, which cancels the bias
+	direct            bool          // 1x1 stride 1: the input is its own im2col
+	idxY, idxX        []int32       // input row/column read by tap t at output o: [t*nout+o], -1 for a zero
+	loX, hiX          []int         // per tap tx, the outputs whose column s*o+tx-pw is inside the input
+	rows              int           // output rows per im2col block
+	foldBias          bool          // the only consumer is a batch norm, which cancels the bias
+	wpack             sgemm.PackedA // the weights packed for forward (scratch)
 }
 
 // padIndex maps input coordinate i of an axis of length n to the stored
@@ -268,18 +269,14 @@ func (c *conv) forward(p *pass, in []*value, out *value) {
 	nout := c.cout * hw
 	k := c.cin * c.kh * c.kw
 	w, wm := c.w.Data, c.w.Mult
+	// The weights are packed once per call for all samples and threads.
+	c.wpack.Pack(false, c.cout, k, w, k)
 	for b := 0; b < p.b; b++ {
 		xb, yb := x[b*nin:(b+1)*nin], y[b*nout:(b+1)*nout]
 		if c.direct {
-			sgemm.Gemm(false, false, c.cout, hw, c.cin, wm, w, c.cin, xb, hw, 0, yb, hw)
+			sgemm.GemmPacked(&c.wpack, hw, wm, sgemm.MatrixB(false, xb, hw), 0, yb, hw)
 		} else {
-			col := p.net.col
-			for y0 := 0; y0 < c.hout; y0 += c.rows {
-				y1 := min(c.hout, y0+c.rows)
-				nc := (y1 - y0) * c.wout
-				c.im2col(xb, y0, y1, col[:k*nc])
-				sgemm.Gemm(false, false, c.cout, nc, k, wm, w, k, col, nc, 0, yb[y0*c.wout:], hw)
-			}
+			sgemm.GemmPacked(&c.wpack, hw, wm, c.packCol(xb), 0, yb, hw)
 		}
 		if c.b != nil && !c.foldBias {
 			bias, bm := c.b.Data, c.b.Mult

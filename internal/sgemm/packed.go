@@ -1,0 +1,149 @@
+package sgemm
+
+import (
+	"fmt"
+	"sync"
+)
+
+// PackedA is op(A) of a product, packed once into the layout of the
+// micro-kernel so that several products with the same left operand (one
+// per block of B, per thread or per call) skip packing it again. It is
+// valid for the micro-kernel chosen at program start (Gemm's).
+type PackedA struct {
+	kern *kernel
+	m, k int
+	mpad int // m rounded up to whole micro-panels
+	data []float32
+}
+
+// Pack packs op(A), m×k (A stored as m rows of k with stride lda, or k rows
+// of m if transA), into p, reusing p's storage when it is large enough.
+// A PackedA must not be packed while a product reads it.
+func (p *PackedA) Pack(transA bool, m, k int, a []float32, lda int) {
+	if m < 0 || k < 0 {
+		panic(fmt.Sprintf("sgemm: Pack: negative size m=%d k=%d; sizes must be >= 0", m, k))
+	}
+	if transA {
+		checkMat("a", a, k, m, lda)
+	} else {
+		checkMat("a", a, m, k, lda)
+	}
+	kern := best
+	mr := kern.mr
+	p.kern, p.m, p.k = kern, m, k
+	p.mpad = (m + mr - 1) / mr * mr
+	need := p.mpad * k
+	if cap(p.data) < need {
+		p.data = alignedFloats(need)
+	}
+	p.data = p.data[:need]
+	for pc := 0; pc < k; pc += kern.kc {
+		kc := min(kern.kc, k-pc)
+		packA(kern.tr, transA, a, lda, 0, pc, m, kc, mr, p.data[pc*p.mpad:])
+	}
+}
+
+// Rows returns m, the number of rows of the packed op(A).
+func (p *PackedA) Rows() int { return p.m }
+
+// Cols returns k, the number of columns of the packed op(A).
+func (p *PackedA) Cols() int { return p.k }
+
+// A PackB writes the kc×nc block of op(B) at row pc, column jc into dst as
+// micro-panels of nr columns: panel q (columns jc+q*nr .. jc+q*nr+nr-1)
+// starts at dst[q*nr*kc] and holds kc rows of nr values, row after row;
+// columns past nc are zero. It is called from several goroutines at once
+// (on disjoint column ranges) and must only write dst.
+type PackB func(pc, jc, kc, nc, nr int, dst []float32)
+
+// MatrixB returns the PackB of a stored op(B) (b holds k rows of n with
+// stride ldb, or n rows of k if transB).
+func MatrixB(transB bool, b []float32, ldb int) PackB {
+	tr := best.tr
+	return func(pc, jc, kc, nc, nr int, dst []float32) {
+		packB(tr, transB, b, ldb, pc, jc, kc, nc, nr, dst)
+	}
+}
+
+// GemmPacked computes C = alpha*op(A)*op(B) + beta*C with op(A) packed in a
+// (m×k) and op(B), k×n, written block by block by packB. C is m rows of n
+// with stride ldc; it is not read when beta == 0. The result is
+// bit-identical to Gemm's with the same operands, for any thread count.
+func GemmPacked(a *PackedA, n int, alpha float32, packB PackB, beta float32, c []float32, ldc int) {
+	m, k := a.m, a.k
+	if a.kern != best {
+		panic("sgemm: GemmPacked: the PackedA was not packed by Pack")
+	}
+	if n < 0 {
+		panic(fmt.Sprintf("sgemm: GemmPacked: negative size n=%d", n))
+	}
+	checkMat("c", c, m, n, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	kern := best
+	nr := kern.nr
+	tiles := (n + nr - 1) / nr
+	flops := 2 * float64(m) * float64(n) * float64(k)
+	t := min(int(threads.Load()), tiles, max(1, int(flops/minFlopsPerThread)))
+	if t <= 1 {
+		packedSerial(kern, a, 0, n, alpha, packB, beta, c, ldc)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 1; w < t; w++ {
+		lo, hi := tiles*w/t*nr, min(tiles*(w+1)/t*nr, n)
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			packedSerial(kern, a, lo, hi, alpha, packB, beta, c, ldc)
+		}()
+	}
+	packedSerial(kern, a, 0, min(tiles/t*nr, n), alpha, packB, beta, c, ldc)
+	wg.Wait()
+}
+
+// packedNC is the number of columns of B packed at a time by GemmPacked:
+// the kernel's own block when B is its inner loop operand, otherwise a
+// block of about 256 KiB (the column blocking does not change the result).
+func packedNC(kern *kernel) int {
+	if kern.bInner {
+		return kern.nc
+	}
+	return max(kern.nr, min(kern.nc, (1<<16)/kern.kc/kern.nr*kern.nr))
+}
+
+// packedSerial computes columns lo..hi of the product on one goroutine.
+func packedSerial(kern *kernel, a *PackedA, lo, hi int, alpha float32, packB PackB, beta float32, c []float32, ldc int) {
+	ws := kern.getWorkspace()
+	defer kern.pool.Put(ws)
+	mr, nr := kern.mr, kern.nr
+	m, k := a.m, a.k
+	ncb := packedNC(kern)
+	bp := ws.b
+	for jc := lo; jc < hi; jc += ncb {
+		nc := min(ncb, hi-jc)
+		for pc := 0; pc < k; pc += kern.kc {
+			kc := min(kern.kc, k-pc)
+			packB(pc, jc, kc, nc, nr, bp[:(nc+nr-1)/nr*nr*kc])
+			bet, loadC := beta, beta != 0
+			if pc > 0 {
+				bet, loadC = 1, true
+			}
+			ap := a.data[pc*a.mpad:]
+			for ir := 0; ir < m; ir += mr {
+				apan := ap[ir*kc : (ir+mr)*kc]
+				for jr := 0; jr < nc; jr += nr {
+					kern.tile(ws, kc, apan, bp[jr*kc:(jr+nr)*kc], c, ldc, false, ir, jc+jr, min(mr, m-ir), min(nr, nc-jr), alpha, bet, loadC)
+				}
+			}
+		}
+	}
+}
