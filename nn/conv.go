@@ -28,6 +28,7 @@ type conv struct {
 	rows              int           // output rows per im2col block
 	foldBias          bool          // the only consumer is a batch norm, which cancels the bias
 	wpack             sgemm.PackedA // the weights packed for forward (scratch)
+	wtpack, dypack    sgemm.PackedA // W^T and a block of dy packed for backward (scratch)
 }
 
 // padIndex maps input coordinate i of an axis of length n to the stored
@@ -312,6 +313,8 @@ func (c *conv) backward(p *pass, in []*value, out *value, dy []float32, dx [][]f
 	var dxAll []float32
 	if len(dx) > 0 {
 		dxAll = dx[0]
+		// W^T is packed once for all samples, blocks and threads.
+		c.wtpack.Pack(true, k, c.cout, w, k)
 	}
 	for b := 0; b < p.b; b++ {
 		xb, dyb := x[b*nin:(b+1)*nin], dy[b*nout:(b+1)*nout]
@@ -320,13 +323,14 @@ func (c *conv) backward(p *pass, in []*value, out *value, dy []float32, dx [][]f
 			dxb = dxAll[b*nin : (b+1)*nin]
 		}
 		if c.direct {
-			sgemm.Gemm(false, true, c.cout, c.cin, hw, wm, dyb, hw, xb, hw, 1, dw, c.cin)
+			c.dypack.Pack(false, c.cout, hw, dyb, hw)
+			sgemm.GemmPacked(&c.dypack, c.cin, wm, sgemm.MatrixB(true, xb, hw), 1, dw, c.cin)
 			if dxb != nil {
 				beta := float32(0)
 				if acc[0] {
 					beta = 1
 				}
-				sgemm.Gemm(true, false, c.cin, hw, c.cout, wm, w, c.cin, dyb, hw, beta, dxb, hw)
+				sgemm.GemmPacked(&c.wtpack, hw, wm, sgemm.MatrixB(false, dyb, hw), beta, dxb, hw)
 			}
 			continue
 		}
@@ -338,9 +342,10 @@ func (c *conv) backward(p *pass, in []*value, out *value, dy []float32, dx [][]f
 			y1 := min(c.hout, y0+c.rows)
 			nc := (y1 - y0) * c.wout
 			c.im2col(xb, y0, y1, col[:k*nc])
-			sgemm.Gemm(false, true, c.cout, k, nc, wm, dyb[y0*c.wout:], hw, col, nc, 1, dw, k)
+			c.dypack.Pack(false, c.cout, nc, dyb[y0*c.wout:], hw)
+			sgemm.GemmPacked(&c.dypack, k, wm, sgemm.MatrixB(true, col, nc), 1, dw, k)
 			if dxb != nil {
-				sgemm.Gemm(true, false, k, nc, c.cout, wm, w, k, dyb[y0*c.wout:], hw, 0, col, nc)
+				sgemm.GemmPacked(&c.wtpack, nc, wm, sgemm.MatrixB(false, dyb[y0*c.wout:], hw), 0, col, nc)
 				c.col2im(col[:k*nc], y0, y1, dxb)
 			}
 		}

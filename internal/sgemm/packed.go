@@ -37,11 +37,35 @@ func (p *PackedA) Pack(transA bool, m, k int, a []float32, lda int) {
 		p.data = alignedFloats(need)
 	}
 	p.data = p.data[:need]
-	for pc := 0; pc < k; pc += kern.kc {
-		kc := min(kern.kc, k-pc)
-		packA(kern.tr, transA, a, lda, 0, pc, m, kc, mr, p.data[pc*p.mpad:])
+	// Micro-panels are independent: large matrices are packed by up to
+	// SetThreads goroutines, each taking whole panels.
+	panels := p.mpad / mr
+	t := min(int(threads.Load()), panels, max(1, m*k/minPackPerThread))
+	pack := func(lo, hi int) { // panels lo..hi
+		for pc := 0; pc < k; pc += kern.kc {
+			kc := min(kern.kc, k-pc)
+			packA(kern.tr, transA, a, lda, lo*mr, pc, min(hi*mr, m)-lo*mr, kc, mr, p.data[pc*p.mpad+lo*mr*kc:])
+		}
 	}
+	if t <= 1 {
+		pack(0, panels)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 1; w < t; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pack(panels*w/t, panels*(w+1)/t)
+		}()
+	}
+	pack(0, panels/t)
+	wg.Wait()
 }
+
+// minPackPerThread is the number of elements below which Pack does not
+// add a goroutine.
+const minPackPerThread = 1 << 15
 
 // Rows returns m, the number of rows of the packed op(A).
 func (p *PackedA) Rows() int { return p.m }

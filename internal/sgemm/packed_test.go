@@ -30,9 +30,9 @@ func TestGemmPackedMatchesGemm(t *testing.T) {
 					want := append([]float32(nil), c0...)
 					Gemm(transA, transB, m, n, k, 1.25, a, lda, b, ldb, beta, want, n+1)
 					var pa PackedA
-					pa.Pack(transA, m, k, a, lda)
 					for _, th := range []int{1, 3} {
 						prev := SetThreads(th)
+						pa.Pack(transA, m, k, a, lda)
 						got := append([]float32(nil), c0...)
 						GemmPacked(&pa, n, 1.25, MatrixB(transB, b, ldb), beta, got, n+1)
 						SetThreads(prev)
