@@ -22,13 +22,11 @@ type conv struct {
 	hin, win          int
 	hout, wout        int
 	w, b              *Param
-	direct            bool          // 1x1 stride 1: the input is its own im2col
-	idxY, idxX        []int32       // input row/column read by tap t at output o: [t*nout+o], -1 for a zero
-	loX, hiX          []int         // per tap tx, the outputs whose column s*o+tx-pw is inside the input
-	rows              int           // output rows per im2col block
-	foldBias          bool          // the only consumer is a batch norm, which cancels the bias
-	wpack             sgemm.PackedA // the weights packed for forward (scratch)
-	wtpack, dypack    sgemm.PackedA // W^T and a block of dy packed for backward (scratch)
+	direct            bool    // 1x1 stride 1: the input is its own im2col
+	idxY, idxX        []int32 // input row/column read by tap t at output o: [t*nout+o], -1 for a zero
+	loX, hiX          []int   // per tap tx, the outputs whose column s*o+tx-pw is inside the input
+	rows              int     // output rows per im2col block
+	foldBias          bool    // the only consumer is a batch norm, which cancels the bias
 }
 
 // padIndex maps input coordinate i of an axis of length n to the stored
@@ -271,13 +269,14 @@ func (c *conv) forward(p *pass, in []*value, out *value) {
 	k := c.cin * c.kh * c.kw
 	w, wm := c.w.Data, c.w.Mult
 	// The weights are packed once per call for all samples and threads.
-	c.wpack.Pack(false, c.cout, k, w, k)
+	wp := &p.net.packW
+	wp.Pack(false, c.cout, k, w, k)
 	for b := 0; b < p.b; b++ {
 		xb, yb := x[b*nin:(b+1)*nin], y[b*nout:(b+1)*nout]
 		if c.direct {
-			sgemm.GemmPacked(&c.wpack, hw, wm, sgemm.MatrixB(false, xb, hw), 0, yb, hw)
+			sgemm.GemmPacked(wp, hw, wm, sgemm.MatrixB(false, xb, hw), 0, yb, hw)
 		} else {
-			sgemm.GemmPacked(&c.wpack, hw, wm, c.packCol(xb), 0, yb, hw)
+			sgemm.GemmPacked(wp, hw, wm, c.packCol(xb), 0, yb, hw)
 		}
 		if c.b != nil && !c.foldBias {
 			bias, bm := c.b.Data, c.b.Mult
@@ -314,7 +313,7 @@ func (c *conv) backward(p *pass, in []*value, out *value, dy []float32, dx [][]f
 	if len(dx) > 0 {
 		dxAll = dx[0]
 		// W^T is packed once for all samples, blocks and threads.
-		c.wtpack.Pack(true, k, c.cout, w, k)
+		p.net.packW.Pack(true, k, c.cout, w, k)
 	}
 	for b := 0; b < p.b; b++ {
 		xb, dyb := x[b*nin:(b+1)*nin], dy[b*nout:(b+1)*nout]
@@ -323,14 +322,14 @@ func (c *conv) backward(p *pass, in []*value, out *value, dy []float32, dx [][]f
 			dxb = dxAll[b*nin : (b+1)*nin]
 		}
 		if c.direct {
-			c.dypack.Pack(false, c.cout, hw, dyb, hw)
-			sgemm.GemmPacked(&c.dypack, c.cin, wm, sgemm.MatrixB(true, xb, hw), 1, dw, c.cin)
+			p.net.packDy.Pack(false, c.cout, hw, dyb, hw)
+			sgemm.GemmPacked(&p.net.packDy, c.cin, wm, sgemm.MatrixB(true, xb, hw), 1, dw, c.cin)
 			if dxb != nil {
 				beta := float32(0)
 				if acc[0] {
 					beta = 1
 				}
-				sgemm.GemmPacked(&c.wtpack, hw, wm, sgemm.MatrixB(false, dyb, hw), beta, dxb, hw)
+				sgemm.GemmPacked(&p.net.packW, hw, wm, sgemm.MatrixB(false, dyb, hw), beta, dxb, hw)
 			}
 			continue
 		}
@@ -341,11 +340,13 @@ func (c *conv) backward(p *pass, in []*value, out *value, dy []float32, dx [][]f
 		for y0 := 0; y0 < c.hout; y0 += c.rows {
 			y1 := min(c.hout, y0+c.rows)
 			nc := (y1 - y0) * c.wout
-			c.im2col(xb, y0, y1, col[:k*nc])
-			c.dypack.Pack(false, c.cout, nc, dyb[y0*c.wout:], hw)
-			sgemm.GemmPacked(&c.dypack, k, wm, sgemm.MatrixB(true, col, nc), 1, dw, k)
+			// dW += dy col^T, with col^T packed straight from x.
+			j0 := y0 * c.wout
+			p.net.packDy.Pack(false, c.cout, nc, dyb[j0:], hw)
+			colT := sgemm.ColumnsB(func(r, p0, p1 int, dst []float32) { c.colRow(xb, r, j0+p0, j0+p1, dst) })
+			sgemm.GemmPacked(&p.net.packDy, k, wm, colT, 1, dw, k)
 			if dxb != nil {
-				sgemm.GemmPacked(&c.wtpack, nc, wm, sgemm.MatrixB(false, dyb[y0*c.wout:], hw), 0, col, nc)
+				sgemm.GemmPacked(&p.net.packW, nc, wm, sgemm.MatrixB(false, dyb[y0*c.wout:], hw), 0, col, nc)
 				c.col2im(col[:k*nc], y0, y1, dxb)
 			}
 		}

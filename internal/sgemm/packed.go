@@ -171,3 +171,51 @@ func packedSerial(kern *kernel, a *PackedA, lo, hi int, alpha float32, packB Pac
 		}
 	}
 }
+
+// colPool holds ColumnsB's scratch (8 columns of a k block).
+var colPool = sync.Pool{New: func() any { return new([]float32) }}
+
+// ColumnsB returns the PackB of an op(B) given column by column:
+// col(j, p0, p1, dst) writes op(B)(p, j) for p0 <= p < p1 into dst[p-p0].
+// Columns are transposed into the panels eight at a time. col is called
+// from several goroutines at once and must only write dst.
+func ColumnsB(col func(j, p0, p1 int, dst []float32)) PackB {
+	tr := best.tr
+	return func(pc, jc, kc, nc, nr int, dst []float32) {
+		bufp := colPool.Get().(*[]float32)
+		defer colPool.Put(bufp)
+		if cap(*bufp) < 8*kc {
+			*bufp = make([]float32, 8*kc)
+		}
+		buf := (*bufp)[:8*kc]
+		for jr := 0; jr < nc; jr += nr {
+			cols := min(nr, nc-jr)
+			pan := dst[jr*kc : jr*kc+nr*kc]
+			cc := 0
+			if tr != nil && kc >= 8 {
+				for ; cc+8 <= cols; cc += 8 {
+					for i := 0; i < 8; i++ {
+						col(jc+jr+cc+i, pc, pc+kc, buf[i*kc:(i+1)*kc])
+					}
+					p0 := transposeRows(tr, buf, kc, 8, kc, pan[cc:], nr)
+					for i := 0; i < 8; i++ {
+						for p := p0; p < kc; p++ {
+							pan[p*nr+cc+i] = buf[i*kc+p]
+						}
+					}
+				}
+			}
+			for ; cc < cols; cc++ {
+				col(jc+jr+cc, pc, pc+kc, buf[:kc])
+				for p, v := range buf[:kc] {
+					pan[p*nr+cc] = v
+				}
+			}
+			if cols < nr {
+				for p := 0; p < kc; p++ {
+					clear(pan[p*nr+cols : p*nr+nr])
+				}
+			}
+		}
+	}
+}

@@ -47,3 +47,31 @@ func TestGemmPackedMatchesGemm(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnsB checks ColumnsB, packing op(B) from its columns, against
+// MatrixB on the stored matrix, element by element.
+func TestColumnsB(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, s := range [][2]int{{1, 1}, {7, 5}, {37, 61}, {400, 100}} {
+		k, n := s[0], s[1]
+		b := randSlice(rng, k*n) // op(B) = b^T: n rows of k
+		cols := ColumnsB(func(j, p0, p1 int, dst []float32) { copy(dst, b[j*k+p0:j*k+p1]) })
+		for _, blk := range [][4]int{{0, 0, k, n}, {k / 3, n / 4, k - k/3, n - n/4}} {
+			pc, jc, kc, nc := blk[0], blk[1], blk[2], blk[3]
+			for _, nr := range []int{4, 16, 48} {
+				np := (nc + nr - 1) / nr * nr
+				want, got := make([]float32, np*kc), make([]float32, np*kc)
+				for i := range got {
+					got[i] = -1
+				}
+				MatrixB(true, b, k)(pc, jc, kc, nc, nr, want)
+				cols(pc, jc, kc, nc, nr, got)
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("k=%d n=%d block %v nr=%d: packed[%d] = %v, want %v", k, n, blk, nr, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
