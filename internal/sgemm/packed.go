@@ -110,27 +110,46 @@ func GemmPacked(a *PackedA, n int, alpha float32, packB PackB, beta float32, c [
 		return
 	}
 	kern := best
-	nr := kern.nr
-	tiles := (n + nr - 1) / nr
+	mr, nr := kern.mr, kern.nr
+	tilesM, tilesN := (m+mr-1)/mr, (n+nr-1)/nr
 	flops := 2 * float64(m) * float64(n) * float64(k)
-	t := min(int(threads.Load()), tiles, max(1, int(flops/minFlopsPerThread)))
+	t := min(int(threads.Load()), tilesM*tilesN, max(1, int(flops/minFlopsPerThread)))
 	if t <= 1 {
-		packedSerial(kern, a, 0, n, alpha, packB, beta, c, ldc)
+		packedSerial(kern, a, 0, m, 0, n, alpha, packB, beta, c, ldc)
 		return
 	}
+	// Share a tm×tn grid of blocks of whole micro-tiles among tm*tn <= t
+	// goroutines, choosing the grid whose slowest goroutine finishes
+	// first: its tiles, plus packing its columns of B (which the tm
+	// goroutines of a column of the grid each pack).
+	tm, tn, bestCost := 1, 1, 0.0
+	for gm := 1; gm <= min(t, tilesM); gm++ {
+		gn := min(t/gm, tilesN)
+		rows := float64((tilesM + gm - 1) / gm * mr)
+		cols := float64((tilesN + gn - 1) / gn * nr)
+		cost := rows*cols*2*float64(k) + packCost*float64(k)*cols
+		if gm == 1 || cost < bestCost {
+			tm, tn, bestCost = gm, gn, cost
+		}
+	}
 	var wg sync.WaitGroup
-	for w := 1; w < t; w++ {
-		lo, hi := tiles*w/t*nr, min(tiles*(w+1)/t*nr, n)
-		if lo >= hi {
+	for w := tm*tn - 1; w >= 0; w-- {
+		bm, bn := w/tn, w%tn
+		i0, i1 := tilesM*bm/tm*mr, min(tilesM*(bm+1)/tm*mr, m)
+		j0, j1 := tilesN*bn/tn*nr, min(tilesN*(bn+1)/tn*nr, n)
+		if i0 >= i1 || j0 >= j1 {
+			continue
+		}
+		if w == 0 {
+			packedSerial(kern, a, i0, i1, j0, j1, alpha, packB, beta, c, ldc)
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			packedSerial(kern, a, lo, hi, alpha, packB, beta, c, ldc)
+			packedSerial(kern, a, i0, i1, j0, j1, alpha, packB, beta, c, ldc)
 		}()
 	}
-	packedSerial(kern, a, 0, min(tiles/t*nr, n), alpha, packB, beta, c, ldc)
 	wg.Wait()
 }
 
@@ -144,16 +163,17 @@ func packedNC(kern *kernel) int {
 	return max(kern.nr, min(kern.nc, (1<<16)/kern.kc/kern.nr*kern.nr))
 }
 
-// packedSerial computes columns lo..hi of the product on one goroutine.
-func packedSerial(kern *kernel, a *PackedA, lo, hi int, alpha float32, packB PackB, beta float32, c []float32, ldc int) {
+// packedSerial computes rows i0..i1, columns j0..j1 of the product on one
+// goroutine (i0 a multiple of the micro-tile height).
+func packedSerial(kern *kernel, a *PackedA, i0, i1, j0, j1 int, alpha float32, packB PackB, beta float32, c []float32, ldc int) {
 	ws := kern.getWorkspace()
 	defer kern.pool.Put(ws)
 	mr, nr := kern.mr, kern.nr
-	m, k := a.m, a.k
+	k := a.k
 	ncb := packedNC(kern)
 	bp := ws.b
-	for jc := lo; jc < hi; jc += ncb {
-		nc := min(ncb, hi-jc)
+	for jc := j0; jc < j1; jc += ncb {
+		nc := min(ncb, j1-jc)
 		for pc := 0; pc < k; pc += kern.kc {
 			kc := min(kern.kc, k-pc)
 			packB(pc, jc, kc, nc, nr, bp[:(nc+nr-1)/nr*nr*kc])
@@ -162,10 +182,10 @@ func packedSerial(kern *kernel, a *PackedA, lo, hi int, alpha float32, packB Pac
 				bet, loadC = 1, true
 			}
 			ap := a.data[pc*a.mpad:]
-			for ir := 0; ir < m; ir += mr {
+			for ir := i0; ir < i1; ir += mr {
 				apan := ap[ir*kc : (ir+mr)*kc]
 				for jr := 0; jr < nc; jr += nr {
-					kern.tile(ws, kc, apan, bp[jr*kc:(jr+nr)*kc], c, ldc, false, ir, jc+jr, min(mr, m-ir), min(nr, nc-jr), alpha, bet, loadC)
+					kern.tile(ws, kc, apan, bp[jr*kc:(jr+nr)*kc], c, ldc, false, ir, jc+jr, min(mr, i1-ir), min(nr, nc-jr), alpha, bet, loadC)
 				}
 			}
 		}
