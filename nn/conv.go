@@ -7,15 +7,19 @@ import (
 	"github.com/dipgp/dipgp/internal/sgemm"
 )
 
-// colBudget is the number of float32 an im2col block may hold: the output
-// rows of a convolution are processed in blocks of at most this many
-// im2col entries, so the workspace stays small whatever the image size.
+// colBudget is the number of float32 an im2col block may hold: backward
+// processes the output rows of a convolution in blocks of at most this
+// many im2col entries, so the workspace stays small whatever the image size.
 const colBudget = 1 << 21
 
 // conv is a "same" convolution with odd kernel, stride 1 or 2 and the
-// architecture's padding, computed as im2col (over blocks of output rows)
-// followed by a GEMM: out[cout, pixels] = W[cout, cin*taps] x col[cin*taps,
-// pixels]. 1-D signals are 2-D tensors with one row and kh = 1.
+// architecture's padding, computed as a GEMM out[cout, pixels] = W[cout,
+// cin*taps] x col[cin*taps, pixels] whose im2col matrix col is never
+// stored: packCol writes it straight into the GEMM's packed panels (and
+// the weight gradient reads col^T the same way). Backward stores only the
+// input gradient in im2col form, W^T dy, over blocks of output rows, and
+// adds it to dx with col2im. 1-D signals are 2-D tensors with one row and
+// kh = 1.
 type conv struct {
 	cin, cout, stride int
 	kh, kw, ph, pw    int
@@ -139,60 +143,6 @@ func (c *conv) params() []*Param {
 func (c *conv) needsIn() bool     { return true }
 func (c *conv) needsOut() bool    { return false }
 func (c *conv) elementwise() bool { return false }
-
-// im2col fills col (K rows of (y1-y0)*wout) with the inputs read by output
-// rows y0 <= y < y1 of one sample x.
-func (c *conv) im2col(x []float32, y0, y1 int, col []float32) {
-	nc := (y1 - y0) * c.wout
-	taps := c.kh * c.kw
-	plane := c.hin * c.win
-	parallelFor(c.cin, taps*nc, func(lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			xc := x[ch*plane : (ch+1)*plane]
-			for ty := 0; ty < c.kh; ty++ {
-				for tx := 0; tx < c.kw; tx++ {
-					r := (ch*c.kh+ty)*c.kw + tx
-					dst := col[r*nc : (r+1)*nc]
-					ix := c.idxX[tx*c.wout : (tx+1)*c.wout]
-					lo, hi := c.loX[tx], c.hiX[tx]
-					off := tx - c.pw
-					for oy := y0; oy < y1; oy++ {
-						d := dst[(oy-y0)*c.wout : (oy-y0+1)*c.wout]
-						iy := c.idxY[ty*c.hout+oy]
-						if iy < 0 {
-							clear(d)
-							continue
-						}
-						src := xc[int(iy)*c.win : (int(iy)+1)*c.win]
-						if c.stride == 1 {
-							for o := 0; o < lo; o++ {
-								d[o] = gather(src, ix[o])
-							}
-							copy(d[lo:hi], src[lo+off:hi+off])
-							for o := hi; o < len(d); o++ {
-								d[o] = gather(src, ix[o])
-							}
-							continue
-						}
-						for o := 0; o < lo; o++ {
-							d[o] = gather(src, ix[o])
-						}
-						if hi > lo {
-							dd := d[lo:hi]
-							ss := src[2*lo+off : 2*(hi-1)+off+1]
-							for o := range dd {
-								dd[o] = ss[2*o]
-							}
-						}
-						for o := hi; o < len(d); o++ {
-							d[o] = gather(src, ix[o])
-						}
-					}
-				}
-			}
-		}
-	})
-}
 
 func gather(src []float32, i int32) float32 {
 	if i < 0 {

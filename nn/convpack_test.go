@@ -57,3 +57,57 @@ func TestPackColMatchesIm2col(t *testing.T) {
 		}
 	}
 }
+
+// im2col is the reference for packCol: it fills col (K rows of (y1-y0)*wout) with the inputs read by output
+// rows y0 <= y < y1 of one sample x.
+func (c *conv) im2col(x []float32, y0, y1 int, col []float32) {
+	nc := (y1 - y0) * c.wout
+	taps := c.kh * c.kw
+	plane := c.hin * c.win
+	parallelFor(c.cin, taps*nc, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			xc := x[ch*plane : (ch+1)*plane]
+			for ty := 0; ty < c.kh; ty++ {
+				for tx := 0; tx < c.kw; tx++ {
+					r := (ch*c.kh+ty)*c.kw + tx
+					dst := col[r*nc : (r+1)*nc]
+					ix := c.idxX[tx*c.wout : (tx+1)*c.wout]
+					lo, hi := c.loX[tx], c.hiX[tx]
+					off := tx - c.pw
+					for oy := y0; oy < y1; oy++ {
+						d := dst[(oy-y0)*c.wout : (oy-y0+1)*c.wout]
+						iy := c.idxY[ty*c.hout+oy]
+						if iy < 0 {
+							clear(d)
+							continue
+						}
+						src := xc[int(iy)*c.win : (int(iy)+1)*c.win]
+						if c.stride == 1 {
+							for o := 0; o < lo; o++ {
+								d[o] = gather(src, ix[o])
+							}
+							copy(d[lo:hi], src[lo+off:hi+off])
+							for o := hi; o < len(d); o++ {
+								d[o] = gather(src, ix[o])
+							}
+							continue
+						}
+						for o := 0; o < lo; o++ {
+							d[o] = gather(src, ix[o])
+						}
+						if hi > lo {
+							dd := d[lo:hi]
+							ss := src[2*lo+off : 2*(hi-1)+off+1]
+							for o := range dd {
+								dd[o] = ss[2*o]
+							}
+						}
+						for o := hi; o < len(d); o++ {
+							d[o] = gather(src, ix[o])
+						}
+					}
+				}
+			}
+		}
+	})
+}
