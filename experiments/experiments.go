@@ -128,8 +128,9 @@ type Experiment struct {
 	// Images lists the test images the experiment reads from
 	// Config.Images.
 	Images []string
-	// Shardable says that the experiment's cost is in Monte Carlo checks,
-	// which Config.Shard splits by network and Config.MergeFrom merges.
+	// Shardable says that the experiment's cost is in Monte Carlo checks
+	// or in a training table over (image, seed) pairs, which Config.Shard
+	// splits (by network, by pair) and Config.MergeFrom merges.
 	Shardable bool
 
 	run func(e *env) error
@@ -177,7 +178,7 @@ func List() []Experiment {
 }
 
 var names = []string{"cheng-kernels-1d", "cheng-mc-1d", "cheng-encdec-1d", "encdec-bn-1d", "prior-samples", "dip-kernel-2d",
-	"gp-inpaint", "denoise-sgld", "spectral-order", "spectral-lowpass", "fbc", "arch-sweep"}
+	"gp-inpaint", "denoise-sgld", "denoise-sgld-table", "inpaint-sgld-table", "spectral-order", "spectral-lowpass", "fbc", "arch-sweep"}
 
 func order(name string) int {
 	for i, n := range names {
@@ -216,7 +217,7 @@ func (x Experiment) Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("experiments: %s has no run function", x.Name)
 	}
 	if (cfg.Shards > 1 || len(cfg.MergeFrom) > 0) && !x.Shardable {
-		return nil, fmt.Errorf("experiments: %s does not split into shards (only the Monte Carlo experiments do: %s); run it unsharded", x.Name, strings.Join(shardable(), ", "))
+		return nil, fmt.Errorf("experiments: %s does not split into shards (only these do: %s); run it unsharded", x.Name, strings.Join(shardable(), ", "))
 	}
 	if cfg.Shards > 1 && (cfg.Shard < 0 || cfg.Shard >= cfg.Shards) {
 		return nil, fmt.Errorf("experiments: shard %d of %d does not exist; give --shard i/n with 0 <= i < n", cfg.Shard, cfg.Shards)

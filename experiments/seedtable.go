@@ -6,141 +6,306 @@ import (
 
 	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/dip"
-	"github.com/dipgp/dipgp/internal/imageio"
 )
+
+func init() {
+	register(Experiment{
+		Name: "denoise-sgld-table",
+		Summary: "Cheng et al.'s denoising table: DIP's optimizer (Adam) without and with input noise, each with its exponential " +
+			"average, against their SGLD's posterior mean, over the 9 images and independent runs, with mean, spread and " +
+			"paired differences.",
+		Paper: "Cheng et al. (CVPR 2019), the denoising table (GP-DIP figs/stat-exp-results/stat_exp_results_denoising.py: " +
+			"9 images x 10 runs; SGD read at iteration 500, SGD + input noise at 1800, SGLD posterior mean)",
+		Images:    []string{"denoising9/"},
+		TinyCost:  "about 3 s: 1 image x 2 seeds, 16x16, 40 iterations per run",
+		QuickCost: "about 3 min: 3 images x 3 seeds, 32x32 centre crops, skip net of 32 channels, 600 iterations per run",
+		FullCost: "about 1 year of 2-core time (estimated; run it sharded: --shard i/n): 9 images x 10 seeds, 256x256 crops, " +
+			"DIP's skip net, 20,000 iterations per run (the notebook's), 3 runs per pair",
+		Shardable: true,
+		run:       runDenoiseTable,
+	})
+	register(Experiment{
+		Name: "inpaint-sgld-table",
+		Summary: "Cheng et al.'s inpainting table: Adam without and with input noise (each with its exponential average) " +
+			"against their SGLD's posterior mean on the 11 Bernoulli images with their masks, over independent runs.",
+		Paper: "Cheng et al. (CVPR 2019), the Bernoulli inpainting table (GP-DIP figs/stat-exp-results/" +
+			"stat_exp_results_inpainting_Bernoulli.py: 11 images x 10 runs; SGD read at 5000, SGD + input noise at 11000, SGLD posterior mean)",
+		Images:    []string{"bernoulli11/"},
+		TinyCost:  "about 3 s: 1 image x 2 seeds, 16x16, 40 iterations per run",
+		QuickCost: "about 4 min: 3 images x 3 seeds, 32x32 centre crops with their masks, skip net of 32 channels, 600 iterations per run",
+		FullCost: "about 1 year of 2-core time (estimated; run it sharded: --shard i/n): 11 images x 10 seeds, 256x256 crops, " +
+			"DIP's skip net, 20,000 iterations per run, 3 runs per pair",
+		Shardable: true,
+		run:       runInpaintTable,
+	})
+}
 
 // denoising9 lists the 9-image colour denoising set (denoising9/) of DIP's
 // and Cheng et al.'s denoising tables.
 var denoising9 = []string{"image_Baboon512rgb.png", "image_F16_512rgb.png", "image_House256rgb.png", "image_Lena512rgb.png",
 	"image_Peppers512rgb.png", "kodim01.png", "kodim02.png", "kodim03.png", "kodim12.png"}
 
+// Cheng et al.'s schedule (GP-DIP Image_Denoising.ipynb: 20,000 iterations,
+// burn-in 7000; the stat-exp-results scripts: the iterations at which each
+// method's PSNR enters their tables).
+const (
+	chengIters     = 20000
+	chengBurnIn    = 7000
+	chengDenoiseSG = 500   // stat_exp_results_denoising.py: sgd_psnr_list[499]
+	chengDenoiseIn = 1800  // fancy_sgd_psnr_list[1799]
+	chengInpaintSG = 5000  // stat_exp_results_inpainting_Bernoulli.py: sgd_psnr_list[5000 - 1]
+	chengInpaintIn = 11000 // fancy_sgd_psnr_list[11000 - 1]
+)
+
 // tableRun is one run of a seed/image table.
 type tableRun struct {
 	image, method string
 	seed          int
-	best, final   float64
-	smoothed      float64 // DIP's exponential average or the SGLD posterior mean (NaN: none)
+	best          float64 // oracle early-stopped PSNR
+	bestIter      int
+	final         float64
+	smoothed      float64 // last PSNR of DIP's exponential average or of the SGLD posterior mean (NaN: none)
+	atPaper       float64 // PSNR at the paper's read-out iteration (SGLD: the posterior mean), NaN: none
+	atPaperAvg    float64 // the exponential average at that iteration
 }
 
-// denoiseTable runs Cheng et al.'s three denoising methods (Adam, Adam with
-// input noise and averaging, their SGLD with its posterior mean) on each
-// image over seeds and reports mean and spread, and the paired differences
-// with their standard errors.
-func (e *env) denoiseTable(images []string, seeds int, st trainSetting, sigma float64) error {
-	var runs []tableRun
-	for _, name := range images {
-		clean, _, err := e.testImage("denoising9/"+name, st.side, 3)
+// tableMethod is one optimizer of a table.
+type tableMethod struct {
+	label  string
+	opt    dip.Optimizer
+	reg    float64 // input noise std
+	burn   int     // first iteration of the posterior mean, -1: none
+	readAt int     // the paper's read-out iteration, 0: the posterior mean at the end
+}
+
+// chengMethods returns Cheng et al.'s three optimizers with the read-out
+// iterations sg and in (capped at iters) and their burn-in (half the run
+// when shorter than theirs).
+func chengMethods(iters, sg, in int) []tableMethod {
+	burn := chengBurnIn
+	if iters < chengIters {
+		burn = iters / 2
+	}
+	return []tableMethod{
+		{"Adam", dip.Optimizer{Kind: dip.Adam, LR: dip.AdamLR}, 0, -1, min(sg, iters)},
+		{"Adam + input noise", dip.Optimizer{Kind: dip.Adam, LR: dip.AdamLR}, dip.DefaultRegNoise, -1, min(in, iters)},
+		{"SGLD (Cheng et al.)", dip.Optimizer{Kind: dip.SGLDCheng, LR: dip.AdamLR, WeightDecay: dip.ChengWeightDecay, ParamNoise: 2},
+			dip.DefaultRegNoise, burn, 0},
+	}
+}
+
+// tableSetting is the size of a table run in a mode.
+func (e *env) tableSetting() trainSetting {
+	m := e.cfg.Mode
+	st := trainSetting{
+		side:        pick(m, 16, 32, 256),
+		spec:        pick(m, "dip-skip:scales=2,channels=8,skip=4,in_channels=8", "dip-skip:scales=4,channels=32", "dip-skip"),
+		iters:       pick(m, 40, 600, chengIters),
+		measurement: pick(m, 20, 60, 400),
+	}
+	if e.cfg.Iters > 0 {
+		st.iters = e.cfg.Iters
+	}
+	return st
+}
+
+// trainPair runs the methods on one problem; every method's network starts
+// from the same seed.
+func (e *env) trainPair(p pair, prob dip.Problem, a arch.Arch, spec string, st trainSetting, methods []tableMethod) ([]tableRun, error) {
+	var out []tableRun
+	for _, mt := range methods {
+		c := dip.Config{Problem: prob, Arch: a, Iters: st.iters, Every: st.every(), Seed: e.seed(600 + p.seed),
+			Opt: mt.opt, RegNoise: mt.reg, ExpAvg: dip.DefaultExpAvg, BurnIn: mt.burn}
+		if mt.burn >= 0 {
+			c.ExpAvg = 0
+		}
+		r, err := e.train(fmt.Sprintf("%s, %s, seed %d", p.image, mt.label, p.seed), spec, c, false)
 		if err != nil {
-			return err
+			return out, err
+		}
+		ms := r.res.Measurements
+		last := ms[len(ms)-1]
+		tr := tableRun{image: p.image, method: mt.label, seed: p.seed, best: r.res.Best.PSNR, bestIter: r.res.Best.Iter,
+			final: last.PSNR, smoothed: last.PSNRAvg, atPaper: math.NaN(), atPaperAvg: math.NaN()}
+		if mt.burn >= 0 {
+			tr.smoothed, tr.atPaper = last.PSNRMean, last.PSNRMean
+		} else {
+			at := measurementAt(ms, mt.readAt)
+			tr.atPaper, tr.atPaperAvg = at.PSNR, at.PSNRAvg
+		}
+		out = append(out, tr)
+	}
+	return out, nil
+}
+
+// measurementAt returns the measurement whose iteration is closest to it.
+func measurementAt(ms []dip.Measurement, it int) dip.Measurement {
+	best := ms[0]
+	for _, m := range ms {
+		if math.Abs(float64(m.Iter-it)) < math.Abs(float64(best.Iter-it)) {
+			best = m
+		}
+	}
+	return best
+}
+
+func runDenoiseTable(e *env) error {
+	const sigma = 25.0
+	m := e.cfg.Mode
+	images := pick(m, denoising9[2:3], denoising9[:3], denoising9)
+	seeds := pick(m, 2, 3, 10)
+	st := e.tableSetting()
+	methods := chengMethods(st.iters, chengDenoiseSG, chengDenoiseIn)
+	ps := pairsOf(images, seeds)
+	e.steps(len(ps))
+	runs, done, err := e.runPairs(ps, st.iters, func(p pair) ([]tableRun, error) {
+		clean, _, err := e.testImage("denoising9/"+p.image, st.side, 3)
+		if err != nil {
+			return nil, err
 		}
 		a, spec, err := st.archFor(clean.C, arch.Standard)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		for sd := 0; sd < seeds; sd++ {
-			prob, err := dip.NewProblem(clean, dip.TaskOptions{Task: dip.Denoise, Sigma: sigma, Seed: e.seed(500 + sd)})
-			if err != nil {
-				return err
-			}
-			base := dip.Config{Problem: prob, Arch: a, Iters: st.iters, Every: st.every(), Seed: e.seed(600 + sd), BurnIn: -1}
-			type m struct {
-				label string
-				opt   dip.Optimizer
-				reg   float64
-				avg   float64
-				burn  int
-			}
-			for _, mt := range []m{
-				{"Adam", dip.Optimizer{Kind: dip.Adam, LR: 0.01}, 0, 0, -1},
-				{"Adam + input noise", dip.Optimizer{Kind: dip.Adam, LR: 0.01}, dip.DefaultRegNoise, dip.DefaultExpAvg, -1},
-				{"SGLD (Cheng et al.)", dip.Optimizer{Kind: dip.SGLDCheng, LR: 0.01, WeightDecay: 5e-8, ParamNoise: 2}, dip.DefaultRegNoise, 0, st.iters / 2},
-			} {
-				c := base
-				c.Opt, c.RegNoise, c.ExpAvg, c.BurnIn = mt.opt, mt.reg, mt.avg, mt.burn
-				r, err := e.train(fmt.Sprintf("%s, %s, seed %d", name, mt.label, sd), spec, c, false)
-				if err != nil {
-					return err
-				}
-				ms := r.res.Measurements
-				last := ms[len(ms)-1]
-				tr := tableRun{image: name, method: mt.label, seed: sd, best: r.res.Best.PSNR, final: last.PSNR, smoothed: math.NaN()}
-				if mt.avg > 0 {
-					tr.smoothed = last.PSNRAvg
-				}
-				if mt.burn >= 0 {
-					tr.smoothed = last.PSNRMean
-				}
-				runs = append(runs, tr)
-			}
-			if err := e.step(fmt.Sprintf("%s, seed %d", name, sd)); err != nil {
-				return err
-			}
+		prob, err := dip.NewProblem(clean, dip.TaskOptions{Task: dip.Denoise, Sigma: sigma, Seed: e.seed(500 + p.seed)})
+		if err != nil {
+			return nil, err
 		}
+		return e.trainPair(p, prob, a, spec, st, methods)
+	})
+	e.tableSettingMD(fmt.Sprintf("the denoising set (denoising9/), Gaussian noise of std %g/255 re-drawn per seed", sigma), st, methods, len(images), seeds)
+	if err != nil || !done {
+		return e.shardNote(err, len(ps))
 	}
-	return e.denoiseTableReport(runs, len(images), seeds, st)
+	return e.tableReport(runs, methods, len(images)*seeds)
 }
 
-func (e *env) denoiseTableReport(runs []tableRun, nImages, seeds int, st trainSetting) error {
-	methods := []string{"Adam", "Adam + input noise", "SGLD (Cheng et al.)"}
-	get := func(method string, f func(tableRun) float64) []float64 {
+func runInpaintTable(e *env) error {
+	m := e.cfg.Mode
+	images := pick(m, bernoulli11[:1], bernoulli11[:3], bernoulli11)
+	seeds := pick(m, 2, 3, 10)
+	st := e.tableSetting()
+	methods := chengMethods(st.iters, chengInpaintSG, chengInpaintIn)
+	ps := pairsOf(images, seeds)
+	e.steps(len(ps))
+	runs, done, err := e.runPairs(ps, st.iters, func(p pair) ([]tableRun, error) {
+		clean, _, err := e.testImage("bernoulli11/"+p.image+".png", st.side, 1)
+		if err != nil {
+			return nil, err
+		}
+		mask, err := e.testMask("bernoulli11/"+p.image+"_mask.png", st.side, clean.W, clean.H, e.seed(20))
+		if err != nil {
+			return nil, err
+		}
+		a, spec, err := st.archFor(clean.C, arch.Standard)
+		if err != nil {
+			return nil, err
+		}
+		prob, err := dip.NewProblem(clean, dip.TaskOptions{Task: dip.Inpaint, Mask: mask})
+		if err != nil {
+			return nil, err
+		}
+		return e.trainPair(p, prob, a, spec, st, methods)
+	})
+	e.tableSettingMD("the 11-image Bernoulli set (bernoulli11/, grey, each with its own 50% mask, centre crops of image and mask); "+
+		"the loss sees the observed pixels, the PSNR is over the whole image", st, methods, len(images), seeds)
+	if err != nil || !done {
+		return e.shardNote(err, len(ps))
+	}
+	return e.tableReport(runs, methods, len(images)*seeds)
+}
+
+func (e *env) tableSettingMD(what string, st trainSetting, methods []tableMethod, nImages, seeds int) {
+	e.md("## Setting\n\n%d image(s) of %s, %dx%d, x %d seeds (each seed re-draws the network, the input and the "+
+		"optimizer's noise), %d iterations per run, measured every %d. Network `%s`. Methods: Adam LR %g (read at "+
+		"iteration %d, as Cheng et al.'s table), Adam + input noise std %.4g (read at iteration %d), Cheng et al.'s "+
+		"SGLD (Adam LR %g + weight decay %g + N(0, (2 LR)^2) on the conv weights, input noise %.4g; posterior mean "+
+		"after iteration %d). Adam runs also keep DIP's exponential average (weight %g), which does not change the "+
+		"run.", nImages, what, st.side, st.side, seeds, st.iters, st.every(), st.spec, dip.AdamLR, methods[0].readAt,
+		dip.DefaultRegNoise, methods[1].readAt, dip.AdamLR, dip.ChengWeightDecay, dip.DefaultRegNoise, methods[2].burn, dip.DefaultExpAvg)
+}
+
+// shardNote ends a shard's run: its pairs are in units/, the table is made
+// by the merge.
+func (e *env) shardNote(err error, n int) error {
+	if err != nil {
+		return err
+	}
+	e.md("## Shard %d of %d\n\nThis run trained the pairs i with i mod %d == %d of the %d (image, seed) pairs and wrote "+
+		"them under units/; `dipgp reproduce merge` of every shard's --out folder writes the table.",
+		e.cfg.Shard, e.cfg.Shards, e.cfg.Shards, e.cfg.Shard, n)
+	e.num("pairs_total", float64(n))
+	return nil
+}
+
+// tableReport writes the table of mean ± standard deviation over the runs
+// of each method and the paired differences of the SGLD posterior mean
+// against the others.
+func (e *env) tableReport(runs []tableRun, methods []tableMethod, pairs int) error {
+	get := func(i int, f func(tableRun) float64) []float64 {
 		var v []float64
 		for _, r := range runs {
-			if r.method == method {
+			if r.method == methods[i].label {
 				v = append(v, f(r))
 			}
 		}
 		return v
 	}
-	best := func(r tableRun) float64 { return r.best }
-	final := func(r tableRun) float64 { return r.final }
-	smooth := func(r tableRun) float64 { return r.smoothed }
+	cols := []struct {
+		key, head string
+		f         func(tableRun) float64
+	}{
+		{"at_paper", "PSNR at the paper's read-out", func(r tableRun) float64 { return r.atPaper }},
+		{"at_paper_avg", "averaged PSNR at the read-out", func(r tableRun) float64 { return r.atPaperAvg }},
+		{"best", "best (oracle early-stopped) PSNR", func(r tableRun) float64 { return r.best }},
+		{"final", "last PSNR", func(r tableRun) float64 { return r.final }},
+		{"smoothed", "last averaged PSNR / posterior mean", func(r tableRun) float64 { return r.smoothed }},
+	}
 	var rows [][]string
-	ms := func(v []float64) string {
-		if len(v) == 0 || math.IsNaN(v[0]) {
-			return "-"
-		}
-		mu, sd := meanSD(v)
-		return fmt.Sprintf("%s ± %s", f2(mu), f2(sd))
-	}
-	for i, m := range methods {
-		rows = append(rows, []string{m, ms(get(m, best)), ms(get(m, final)), ms(get(m, smooth))})
-		for _, q := range []struct {
-			k string
-			v []float64
-		}{{"best", get(m, best)}, {"final", get(m, final)}, {"smoothed", get(m, smooth)}} {
-			if len(q.v) > 0 && !math.IsNaN(q.v[0]) {
-				mu, sd := meanSD(q.v)
-				e.num(fmt.Sprintf("table_%s_method%d_mean", q.k, i+1), mu)
-				e.num(fmt.Sprintf("table_%s_method%d_sd", q.k, i+1), sd)
+	var csvRows [][]string
+	for i, mt := range methods {
+		row := []string{mt.label}
+		for _, c := range cols {
+			v := get(i, c.f)
+			if len(v) == 0 || math.IsNaN(v[0]) {
+				row = append(row, "-")
+				continue
 			}
+			mu, sd := meanSD(v)
+			e.num(fmt.Sprintf("table_%s_method%d_mean", c.key, i+1), mu)
+			e.num(fmt.Sprintf("table_%s_method%d_sd", c.key, i+1), sd)
+			row = append(row, fmt.Sprintf("%s ± %s", f2(mu), f2(sd)))
 		}
+		rows = append(rows, row)
 	}
-	e.md("## Table over images and seeds\n\n%d image(s) of the denoising set (denoising9/, centre %dx%d crops) x %d seeds "+
-		"(noise and network seeds both vary), %d iterations per run. Mean ± standard deviation over the %d runs of each "+
-		"method; *best* is the oracle early-stopped PSNR, *smoothed* the last PSNR of DIP's exponential average (Adam + "+
-		"input noise) or of the SGLD posterior mean.", nImages, st.side, st.side, seeds, st.iters, nImages*seeds)
-	e.table([]string{"method", "best (early-stopped) PSNR", "last PSNR", "smoothed PSNR"}, rows)
-	// Paired differences: the claim is SGLD's posterior mean against the
-	// early-stopped and averaged outputs of the others.
-	diff := func(a, b []float64) (mu, se float64) {
-		d := make([]float64, len(a))
-		for i := range a {
-			d[i] = a[i] - b[i]
-		}
-		mu, sd := meanSD(d)
-		return mu, sd / math.Sqrt(float64(len(d)))
+	for _, r := range runs {
+		csvRows = append(csvRows, []string{r.image, fmt.Sprint(r.seed), r.method, fg(r.atPaper, 6), fg(r.atPaperAvg, 6),
+			fg(r.best, 6), fmt.Sprint(r.bestIter), fg(r.final, 6), fg(r.smoothed, 6)})
 	}
-	sgld := get(methods[2], smooth)
+	if err := e.csvText("runs", []string{"image", "seed", "method", "psnr_at_paper", "psnr_avg_at_paper", "psnr_best", "best_iter",
+		"psnr_final", "psnr_smoothed"}, csvRows); err != nil {
+		return err
+	}
+	e.md("## Table\n\nMean ± standard deviation over the %d (image, seed) pairs of each method (every run in runs.csv). "+
+		"For SGLD the read-out is the posterior mean at the end, as in Cheng et al.'s table.", pairs)
+	head := []string{"method"}
+	for _, c := range cols {
+		head = append(head, c.head)
+	}
+	e.table(head, rows)
+	sgld := get(2, func(r tableRun) float64 { return r.atPaper })
 	var drows [][]string
 	for _, c := range []struct {
 		name, key string
 		v         []float64
 	}{
-		{"SGLD posterior mean - Adam best (early-stopped)", "sgld_minus_adam_best", get(methods[0], best)},
-		{"SGLD posterior mean - Adam + input noise, averaged", "sgld_minus_noise_avg", get(methods[1], smooth)},
-		{"SGLD posterior mean - Adam + input noise, best", "sgld_minus_noise_best", get(methods[1], best)},
+		{"SGLD posterior mean - Adam at the read-out", "sgld_minus_adam_paper", get(0, cols[0].f)},
+		{"SGLD posterior mean - Adam averaged at the read-out", "sgld_minus_adam_avg_paper", get(0, cols[1].f)},
+		{"SGLD posterior mean - Adam + input noise averaged at the read-out", "sgld_minus_noise_avg_paper", get(1, cols[1].f)},
+		{"SGLD posterior mean - Adam best (oracle)", "sgld_minus_adam_best", get(0, cols[2].f)},
+		{"SGLD posterior mean - Adam + input noise best (oracle)", "sgld_minus_noise_best", get(1, cols[2].f)},
 	} {
-		mu, se := diff(sgld, c.v)
+		mu, se := pairedDiff(sgld, c.v)
 		e.num("diff_"+c.key, mu)
 		e.num("diff_"+c.key+"_se", se)
 		v := "no difference claimed (|mean| < 2 SE)"
@@ -149,68 +314,17 @@ func (e *env) denoiseTableReport(runs []tableRun, nImages, seeds int, st trainSe
 		}
 		drows = append(drows, []string{c.name, f2(mu), f2(se), v})
 	}
-	e.md("Paired differences over the same image and seed (mean, standard error of the mean over %d pairs):", len(sgld))
+	e.md("Paired differences over the same image and seed (mean and standard error of the mean over %d pairs):", len(sgld))
 	e.table([]string{"difference (dB)", "mean", "SE", "verdict"}, drows)
 	return nil
 }
 
-// fbcAtPeak tests Shi et al.'s claim about the FBC bands at the PSNR peak
-// over seeds: for each seed (noise and network re-drawn) an Adam run as in
-// fbc; at the measured iteration of the best PSNR, the FBC of each band.
-// A band counts as matched (or not) only when its mean is above (below)
-// 0.5 by more than 2 standard errors.
-func (e *env) fbcAtPeak(clean imageio.Image, st trainSetting, a arch.Arch, spec string, sigma float64, seeds int) error {
-	per := make([][]float64, dip.FBCBands)
-	var iters []float64
-	for s := 0; s < seeds; s++ {
-		prob, err := dip.NewProblem(clean, dip.TaskOptions{Task: dip.Denoise, Sigma: sigma, Seed: e.seed(700 + s)})
-		if err != nil {
-			return err
-		}
-		cfg := dip.Config{Arch: a, Problem: prob, Opt: dip.Optimizer{Kind: dip.Adam, LR: 0.01}, Iters: st.iters,
-			Every: st.every(), Seed: e.seed(710 + s), BurnIn: -1, RegNoise: dip.DefaultRegNoise}
-		r, err := e.train(fmt.Sprintf("Adam, seed %d", s), spec, cfg, false)
-		if err != nil {
-			return err
-		}
-		best := 0
-		for i, m := range r.res.Measurements {
-			if m.PSNR > r.res.Measurements[best].PSNR {
-				best = i
-			}
-		}
-		m := r.res.Measurements[best]
-		iters = append(iters, float64(m.Iter))
-		for b := 0; b < dip.FBCBands && b < len(m.FBC); b++ {
-			per[b] = append(per[b], m.FBC[b])
-		}
-		if err := e.step(fmt.Sprintf("seed %d", s)); err != nil {
-			return err
-		}
+// pairedDiff returns the mean of a - b and its standard error.
+func pairedDiff(a, b []float64) (mu, se float64) {
+	d := make([]float64, len(a))
+	for i := range a {
+		d[i] = a[i] - b[i]
 	}
-	mi, si := meanSD(iters)
-	var rows [][]string
-	for b, v := range per {
-		if len(v) == 0 {
-			continue
-		}
-		mu, sd := meanSD(v)
-		se := sd / math.Sqrt(float64(len(v)))
-		verdict := "undecided (within 2 SE of 0.5)"
-		switch {
-		case mu-2*se > 0.5:
-			verdict = "matched (above 0.5)"
-		case mu+2*se < 0.5:
-			verdict = "not matched (below 0.5)"
-		}
-		e.num(fmt.Sprintf("fbc_at_peak_band%d_mean", b+1), mu)
-		e.num(fmt.Sprintf("fbc_at_peak_band%d_se", b+1), se)
-		rows = append(rows, []string{fmt.Sprint(b + 1), f2(mu), f2(sd), verdict})
-	}
-	e.md("## FBC at the PSNR peak, over %d seeds\n\nShi et al.'s claim: when DIP's PSNR peaks, the low-frequency bands "+
-		"are matched and the high ones are not yet. Adam runs as above with noise and network re-drawn per seed; at the "+
-		"measured iteration of the best PSNR (mean %s, sd %s over seeds) the FBC of each band, mean and standard "+
-		"deviation over seeds:", seeds, f2(mi), f2(si))
-	e.table([]string{"band", "mean H_b at the peak", "sd", "verdict"}, rows)
-	return nil
+	mu, sd := meanSD(d)
+	return mu, sd / math.Sqrt(float64(len(d)))
 }

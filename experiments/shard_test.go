@@ -45,9 +45,58 @@ func TestShardMergeEqualsUnsharded(t *testing.T) {
 	if _, err := x.Run(ctx, Config{Out: t.TempDir(), Mode: Tiny, Seed: 3, MergeFrom: shards[:1]}); err == nil {
 		t.Error("merging one of two shards did not fail")
 	}
-	// A training experiment does not shard.
+	// A training experiment without a table does not shard.
 	y, _ := Lookup("fbc")
 	if _, err := y.Run(ctx, Config{Out: t.TempDir(), Mode: Tiny, Seed: 3, Shard: 0, Shards: 2}); err == nil {
 		t.Error("fbc ran sharded")
+	}
+}
+
+// TestShardMergeTrainingTable runs a tiny training table whole, then in two
+// shards over its (image, seed) pairs merged, and compares every headline
+// number: sharding must not change a single run.
+func TestShardMergeTrainingTable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the tiny table three times (about 10 s)")
+	}
+	x, err := Lookup("inpaint-sgld-table")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	whole, err := x.Run(ctx, Config{Out: t.TempDir(), Mode: Tiny, Seed: 5, Iters: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shards []string
+	for i := 0; i < 2; i++ {
+		dir := t.TempDir()
+		if _, err := x.Run(ctx, Config{Out: dir, Mode: Tiny, Seed: 5, Iters: 12, Shard: i, Shards: 2}); err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, dir)
+	}
+	merged, err := x.Run(ctx, Config{Out: t.TempDir(), Mode: Tiny, Seed: 5, Iters: 12, MergeFrom: shards})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for k, v := range whole.Numbers {
+		if strings.Contains(k, "seconds") {
+			continue
+		}
+		n++
+		if merged.Numbers[k] != v {
+			t.Errorf("%s: merged %v, unsharded %v", k, merged.Numbers[k], v)
+		}
+	}
+	if n < 10 {
+		t.Errorf("the unsharded table has only %d numbers", n)
+	}
+	if _, err := x.Run(ctx, Config{Out: t.TempDir(), Mode: Tiny, Seed: 5, Iters: 12, MergeFrom: shards[:1]}); err == nil {
+		t.Error("merging one of two shards did not fail")
+	}
+	if _, err := x.Run(ctx, Config{Out: t.TempDir(), Mode: Tiny, Seed: 6, Iters: 12, MergeFrom: shards}); err == nil {
+		t.Error("merging shards of another seed did not fail")
 	}
 }

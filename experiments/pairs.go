@@ -1,0 +1,158 @@
+package experiments
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/dipgp/dipgp/internal/atomicfile"
+)
+
+// pair is one (image, seed) cell of a table over images and seeds: the unit
+// of work that Config.Shard splits and Config.MergeFrom merges.
+type pair struct {
+	image string
+	seed  int
+}
+
+// pairsOf returns every (image, seed) pair, images outermost.
+func pairsOf(images []string, seeds int) []pair {
+	var ps []pair
+	for _, im := range images {
+		for s := 0; s < seeds; s++ {
+			ps = append(ps, pair{im, s})
+		}
+	}
+	return ps
+}
+
+// unitRun is a tableRun as stored in a shard's unit file; a NaN value is
+// stored as null.
+type unitRun struct {
+	Image    string   `json:"image"`
+	Method   string   `json:"method"`
+	Seed     int      `json:"seed"`
+	Best     *float64 `json:"best"`
+	BestIter int      `json:"best_iter"`
+	Final    *float64 `json:"final"`
+	Smoothed *float64 `json:"smoothed"`
+	AtPaper  *float64 `json:"at_paper"`
+	AtAvg    *float64 `json:"at_paper_avg"`
+}
+
+// unitFile is what one pair writes under units/ when the run is sharded.
+type unitFile struct {
+	Experiment string    `json:"experiment"`
+	Mode       string    `json:"mode"`
+	Seed       uint64    `json:"seed"`
+	Iters      int       `json:"iters"`
+	Image      string    `json:"image"`
+	PairSeed   int       `json:"pair_seed"`
+	Runs       []unitRun `json:"runs"`
+}
+
+func ptr(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+func val(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
+
+func (e *env) unitName(i int) string { return fmt.Sprintf("pair%04d.json", i) }
+
+// runPairs runs f on each pair and returns the runs in pair order. Sharded
+// (Config.Shards > 1), it runs the pairs i with i mod Shards == Shard,
+// writes each one's runs under NAME/units/ and returns done = false: the
+// table is made by the merge. Merging (Config.MergeFrom), it reads every
+// pair's runs from the shards' folders instead of training, and fails when
+// one is missing or was run with other settings.
+func (e *env) runPairs(ps []pair, iters int, f func(pair) ([]tableRun, error)) (runs []tableRun, done bool, err error) {
+	if len(e.cfg.MergeFrom) > 0 {
+		for i, p := range ps {
+			rs, err := e.readUnit(i, p, iters)
+			if err != nil {
+				return nil, false, err
+			}
+			runs = append(runs, rs...)
+		}
+		return runs, true, nil
+	}
+	sharded := e.cfg.Shards > 1
+	for i, p := range ps {
+		if sharded && i%e.cfg.Shards != e.cfg.Shard {
+			continue
+		}
+		rs, err := f(p)
+		if err != nil {
+			return runs, false, err
+		}
+		runs = append(runs, rs...)
+		if sharded {
+			if err := e.writeUnit(i, p, iters, rs); err != nil {
+				return runs, false, err
+			}
+		}
+		if err := e.step(fmt.Sprintf("%s, seed %d", p.image, p.seed)); err != nil {
+			return runs, false, err
+		}
+	}
+	return runs, !sharded, nil
+}
+
+func (e *env) writeUnit(i int, p pair, iters int, rs []tableRun) error {
+	u := unitFile{Experiment: e.x.Name, Mode: e.cfg.Mode.String(), Seed: e.cfg.Seed, Iters: iters, Image: p.image, PairSeed: p.seed}
+	for _, r := range rs {
+		u.Runs = append(u.Runs, unitRun{Image: r.image, Method: r.method, Seed: r.seed, Best: ptr(r.best), BestIter: r.bestIter,
+			Final: ptr(r.final), Smoothed: ptr(r.smoothed), AtPaper: ptr(r.atPaper), AtAvg: ptr(r.atPaperAvg)})
+	}
+	b, err := json.MarshalIndent(u, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(e.dir, "units")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, e.unitName(i)), append(b, '\n'), 0o644)
+}
+
+func (e *env) readUnit(i int, p pair, iters int) ([]tableRun, error) {
+	name := e.unitName(i)
+	for _, d := range e.cfg.MergeFrom {
+		path := filepath.Join(d, e.x.Name, "units", name)
+		b, err := os.ReadFile(path)
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var u unitFile
+		if err := json.Unmarshal(b, &u); err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		if u.Experiment != e.x.Name || u.Mode != e.cfg.Mode.String() || u.Seed != e.cfg.Seed || u.Iters != iters ||
+			u.Image != p.image || u.PairSeed != p.seed {
+			return nil, fmt.Errorf("%s holds %s, %s mode, seed %d, %d iterations, image %s seed %d; this merge expects %s, %s mode, "+
+				"seed %d, %d iterations, image %s seed %d: the shards were run with other settings (mode, --seed, --iters)",
+				path, u.Experiment, u.Mode, u.Seed, u.Iters, u.Image, u.PairSeed, e.x.Name, e.cfg.Mode, e.cfg.Seed, iters, p.image, p.seed)
+		}
+		var rs []tableRun
+		for _, r := range u.Runs {
+			rs = append(rs, tableRun{image: r.Image, method: r.Method, seed: r.Seed, best: val(r.Best), bestIter: r.BestIter,
+				final: val(r.Final), smoothed: val(r.Smoothed), atPaper: val(r.AtPaper), atPaperAvg: val(r.AtAvg)})
+		}
+		return rs, nil
+	}
+	return nil, fmt.Errorf("no shard holds %s (image %s, seed %d) of %s: a shard is missing or did not finish; run it and merge again",
+		name, p.image, p.seed, e.x.Name)
+}
