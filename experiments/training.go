@@ -382,7 +382,9 @@ func runSpectralOrder(e *env) error {
 		if err != nil {
 			return err
 		}
-		cfg := dip.Config{Arch: a, Problem: prob, Opt: dip.Optimizer{Kind: dip.Adam, LR: 0.001}, Iters: st.iters, Every: st.every(), Seed: e.seed(10 + 2*ii), BurnIn: -1}
+		// Tiny runs are too short for LR 0.001 to half-fit any frequency.
+		lr := pick(e.cfg.Mode, 0.01, 0.001, 0.001)
+		cfg := dip.Config{Arch: a, Problem: prob, Opt: dip.Optimizer{Kind: dip.Adam, LR: lr}, Iters: st.iters, Every: st.every(), Seed: e.seed(10 + 2*ii), BurnIn: -1}
 		r1, err := e.train(name+" run 1", spec, cfg, true)
 		if err != nil {
 			return err
