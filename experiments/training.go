@@ -351,7 +351,10 @@ func runSpectralOrder(e *env) error {
 	// runs per image.
 	st.spec = pick(e.cfg.Mode, "dip-skip:scales=2,channels=8,skip=4", "dip-skip:channels=64", "dip-skip:channels=256") +
 		",in_channels=1,input=gaussian,in_scale=1"
-	e.steps(6)
+	extra := pick(e.cfg.Mode, 1, 2, 4) // run pairs per image beyond the first, for the spread over seeds
+	e.steps(6 + 2*extra)
+	type spread struct{ order, sseLast, sseMax []float64 }
+	var over [2]spread
 	e.md("## Setting\n\nChakrabarty and Maji's settings (PCJohn/dip-spectral, dip.py: Adam LR 0.001, 1000 iterations, "+
 		"5-scale skip net with 256 channels and 4 skip channels, LeakyReLU, bilinear up-sampling, input N(0, 1) with "+
 		"the image's channels, no input noise; quick mode: 64 channels, 64x64 crops). "+
@@ -498,6 +501,15 @@ func runSpectralOrder(e *env) error {
 		if err := e.step(name + " run 2"); err != nil {
 			return err
 		}
+		sp := &over[ii]
+		sp.order, sp.sseLast, sp.sseMax = append(sp.order, order), append(sp.sseLast, ys[len(ys)-1]), append(sp.sseMax, ys[imax])
+		for k := 1; k <= extra; k++ {
+			o, last, mx, err := e.orderPair(fmt.Sprintf("%s pair %d", name, k+1), spec, cfg, e.seed(100+10*ii+2*k), e.seed(101+10*ii+2*k), centers)
+			if err != nil {
+				return err
+			}
+			sp.order, sp.sseLast, sp.sseMax = append(sp.order, o), append(sp.sseLast, last), append(sp.sseMax, mx)
+		}
 		var paths, labels []string
 		p, err := e.image("target_"+key, img)
 		if err != nil {
@@ -516,6 +528,26 @@ func runSpectralOrder(e *env) error {
 		e.md("## %s", name)
 		e.images(paths, labels)
 	}
+	e.md("## Over seeds\n\n%d pairs of runs per image (each pair: two independent initializations; the first pair is the "+
+		"one above). Mean ± standard deviation over the pairs of Spearman(frequency, observed half-fit iteration) of "+
+		"each pair's first run, and of the pair's trajectory distance:", extra+1)
+	var srows [][]string
+	for ii, name := range []string{"triangle-0.2", "triangle-0.9"} {
+		key := strings.NewReplacer("-", "_", ".", "").Replace(name)
+		sp := over[ii]
+		var cells []string
+		for _, q := range []struct {
+			k string
+			v []float64
+		}{{"spearman_freq_vs_half_fit", sp.order}, {"sse_final", sp.sseLast}, {"sse_max", sp.sseMax}} {
+			mu, sd := meanSD(q.v)
+			e.num(fmt.Sprintf("%s_%s_mean", q.k, key), mu)
+			e.num(fmt.Sprintf("%s_%s_sd", q.k, key), sd)
+			cells = append(cells, fmt.Sprintf("%s ± %s", fg(mu, 3), fg(sd, 2)))
+		}
+		srows = append(srows, append([]string{name, fmt.Sprint(len(sp.order))}, cells...))
+	}
+	e.table([]string{"image", "pairs", "Spearman(frequency, observed half-fit)", "SSE last", "SSE max"}, srows)
 	e.md("## Order of fitting")
 	e.table([]string{"image", "source", "Spearman(frequency, observed half-fit)", "Spearman(observed, NTK half-fit)", "bins half fitted (both)", "fitted time scale c", "SSE last", "SSE max", "PSNR last (dB)"}, rows)
 	if err := e.grid("fbc", "FBC bands of run 1 against iterations (band 1: lowest frequencies)", [][]*plot.Plot{fbcPanels}, 2*panelW, panelH); err != nil {
@@ -538,6 +570,54 @@ func runSpectralOrder(e *env) error {
 		}
 	}
 	return nil
+}
+
+// orderPair trains two runs of cfg from seeds a and b and returns the
+// Spearman correlation between the bins' frequencies and the first run's
+// half-fit iterations, and the last and largest trajectory distance.
+func (e *env) orderPair(label, spec string, cfg dip.Config, a, b uint64, centers []float64) (order, sseLast, sseMax float64, err error) {
+	cfg.Seed = a
+	r1, err := e.train(label+" run 1", spec, cfg, true)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if err := e.step(label + " run 1"); err != nil {
+		return 0, 0, 0, err
+	}
+	cfg.Seed = b
+	r2, err := e.train(label+" run 2", spec, cfg, true)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if err := e.step(label + " run 2"); err != nil {
+		return 0, 0, 0, err
+	}
+	ms := r1.res.Measurements
+	iters := make([]float64, len(ms))
+	for i, m := range ms {
+		iters[i] = float64(m.Iter)
+		if o1, ok := r1.outputs[m.Iter]; ok {
+			if o2, ok := r2.outputs[m.Iter]; ok {
+				d, err := dip.SSE(o1, o2)
+				if err != nil {
+					return 0, 0, 0, err
+				}
+				sseLast, sseMax = d, math.Max(sseMax, d)
+			}
+		}
+	}
+	half := make([]float64, len(centers))
+	for j := range centers {
+		ratio := make([]float64, len(ms))
+		for i, m := range ms {
+			ratio[i] = math.NaN()
+			if j < len(m.Ratio) {
+				ratio[i] = m.Ratio[j]
+			}
+		}
+		half[j] = dip.HalfFit(iters, ratio, 0.5)
+	}
+	return dip.Spearman(centers, half), sseLast, sseMax, nil
 }
 
 // nearestIter returns the measured iteration closest to t.
