@@ -36,9 +36,9 @@ func init() {
 			"which frequencies are fitted, observed and predicted by the NTK.",
 		Paper:     "Chakrabarty and Maji (2019), the triangle experiments (trajectory distance, low frequencies first)",
 		Images:    []string{"triangle-0.2.png", "triangle-0.9.png"},
-		TinyCost:  "about 2 s: 16x16, 30 iterations per run",
-		QuickCost: "about 2.5 min: 64x64 centre crops, skip net of 64 channels, 1000 iterations per run (4 runs)",
-		FullCost:  "about 10 h (estimated): 256x256, the authors' skip net (256 channels), 1000 iterations per run (4 runs)",
+		TinyCost:  "about 3 s: 16x16, 30 iterations per run (2 images x 2 pairs of runs)",
+		QuickCost: "about 8 min: 64x64 centre crops, skip net of 64 channels, 1000 iterations per run (2 images x 3 pairs of runs)",
+		FullCost:  "about 25 h (estimated): 256x256, the authors' skip net (256 channels), 1000 iterations per run (2 images x 5 pairs of runs)",
 		run:       runSpectralOrder,
 	})
 	register(Experiment{
