@@ -502,7 +502,10 @@ func runSpectralOrder(e *env) error {
 			return err
 		}
 		sp := &over[ii]
-		sp.order, sp.sseLast, sp.sseMax = append(sp.order, order), append(sp.sseLast, ys[len(ys)-1]), append(sp.sseMax, ys[imax])
+		// The spread uses one estimator for every pair: half-fit from the
+		// measured residual ratios (dip.HalfFit), as orderPair does.
+		sp.order = append(sp.order, halfFitOrder(r1.res.Measurements, centers))
+		sp.sseLast, sp.sseMax = append(sp.sseLast, ys[len(ys)-1]), append(sp.sseMax, ys[imax])
 		for k := 1; k <= extra; k++ {
 			o, last, mx, err := e.orderPair(fmt.Sprintf("%s pair %d", name, k+1), spec, cfg, e.seed(100+10*ii+2*k), e.seed(101+10*ii+2*k), centers)
 			if err != nil {
@@ -593,9 +596,7 @@ func (e *env) orderPair(label, spec string, cfg dip.Config, a, b uint64, centers
 		return 0, 0, 0, err
 	}
 	ms := r1.res.Measurements
-	iters := make([]float64, len(ms))
-	for i, m := range ms {
-		iters[i] = float64(m.Iter)
+	for _, m := range ms {
 		if o1, ok := r1.outputs[m.Iter]; ok {
 			if o2, ok := r2.outputs[m.Iter]; ok {
 				d, err := dip.SSE(o1, o2)
@@ -605,6 +606,17 @@ func (e *env) orderPair(label, spec string, cfg dip.Config, a, b uint64, centers
 				sseLast, sseMax = d, math.Max(sseMax, d)
 			}
 		}
+	}
+	return halfFitOrder(ms, centers), sseLast, sseMax, nil
+}
+
+// halfFitOrder returns Spearman's correlation between the radial bins'
+// frequencies and the iterations at which their measured residual ratios
+// fall to one half.
+func halfFitOrder(ms []dip.Measurement, centers []float64) float64 {
+	iters := make([]float64, len(ms))
+	for i, m := range ms {
+		iters[i] = float64(m.Iter)
 	}
 	half := make([]float64, len(centers))
 	for j := range centers {
@@ -617,7 +629,7 @@ func (e *env) orderPair(label, spec string, cfg dip.Config, a, b uint64, centers
 		}
 		half[j] = dip.HalfFit(iters, ratio, 0.5)
 	}
-	return dip.Spearman(centers, half), sseLast, sseMax, nil
+	return dip.Spearman(centers, half)
 }
 
 // nearestIter returns the measured iteration closest to t.
