@@ -103,7 +103,7 @@ func (c *checkRunCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
+	if err := prepareOut(c.Out, g, false, c.Arch); err != nil {
 		return err
 	}
 	if c.Widths != "" {
@@ -244,7 +244,10 @@ type checkMergeCmd struct {
 	JSON  bool     `help:"Print the summary as JSON on stdout." name:"json"`
 }
 
-func (c *checkMergeCmd) Run(ctx context.Context) error {
+func (c *checkMergeCmd) Run(ctx context.Context, g *Globals) error {
+	if err := prepareOut(c.Out, g, false, c.Parts...); err != nil {
+		return err
+	}
 	cfg, r, err := netinit.Merge(ctx, c.Parts)
 	if err != nil {
 		return err

@@ -52,6 +52,9 @@ type dipCompareRow struct {
 }
 
 func (c *compareCmd) Run(ctx context.Context, g *Globals) error {
+	if err := prepareOut(c.Out, g, c.Resume, c.Image, c.Mask, c.Arch); err != nil {
+		return err
+	}
 	if c.Widths == "" {
 		ag, err := c.one(ctx, g, c.dipRunFlags, c.Out)
 		if ag != nil {

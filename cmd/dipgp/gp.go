@@ -313,6 +313,9 @@ func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
+	if err := prepareOut(c.Out, g, false, c.Image, c.Arch); err != nil {
+		return err
+	}
 	noisy := imageio.AddNoise(clean, c.Sigma/255, c.Seed)
 	size := []int{clean.H, clean.W}
 	o := gp.DenoiseOptions{Scale: c.Scale, MinNoise: c.MinNoise / 255}
@@ -353,9 +356,6 @@ func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
 	res.Hyper, res.Note = r.Hyper, r.Note
 	res.Noise255 = r.Hyper.Noise * 255
 	res.Seconds = time.Since(start).Seconds()
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
-		return err
-	}
 	for _, f := range []struct {
 		name string
 		img  imageio.Image
@@ -447,6 +447,9 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
+	if err := prepareOut(c.Out, g, false, c.Image, c.Mask, c.Arch); err != nil {
+		return err
+	}
 	var mask []bool
 	if c.Mask != "" {
 		var w, h int
@@ -534,9 +537,6 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 	res.Noise255 = r.Hyper.Noise * 255
 	res.Iterations, res.Residuals = r.Iterations, r.Residual
 	res.Seconds = time.Since(start).Seconds()
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
-		return err
-	}
 	for _, f := range []struct {
 		name string
 		img  imageio.Image

@@ -92,6 +92,9 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 	if c.PreActivation {
 		a = a.PreActivation()
 	}
+	if err := prepareOut(c.Out, g, false, c.Arch); err != nil {
+		return err
+	}
 	limit, err := c.memoryLimit()
 	if err != nil {
 		return err
@@ -132,9 +135,6 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 		Arch: a.String(), PreActivation: c.PreActivation, Dims: a.Dims, Size: size, Period: nngp.Period,
 		Parameterization: "ntk", NNGP: summarize(nngp), NTK: summarize(ntk), Seconds: secs, EstimatedBytes: need,
 		Layout: "nngp.npy and ntk.npy: float64, shape (P, P, H, W) in 2-D or (P, N) in 1-D; [py][px][dy][dx] = K(x, x + d) for x = p (mod P), offsets d wrapped on the grid (d = 0 at index 0)",
-	}
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
-		return err
 	}
 	if err := writeKernelFigures(c.Out, a, nngp, ntk); err != nil {
 		return err
@@ -216,34 +216,6 @@ func (c *kernelCmd) memoryLimit() (int64, error) {
 		return 0, fmt.Errorf("cannot read the machine's memory (%v); give --max-memory", err)
 	}
 	return total / 4 * 3, nil
-}
-
-// parseBytes reads a byte count: a number, optionally with a unit k, M, G,
-// T (with B: decimal, e.g. GB = 1e9; with iB or alone: binary, e.g. GiB =
-// G = 2^30).
-func parseBytes(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	i := len(t)
-	for i > 0 && (t[i-1] < '0' || t[i-1] > '9') && t[i-1] != '.' {
-		i--
-	}
-	num, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
-	f, err := strconv.ParseFloat(num, 64)
-	if err != nil || f <= 0 || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("--max-memory %q is not a positive number of bytes (e.g. 8GB, 6GiB or 2000000000)", s)
-	}
-	mult := map[string]float64{
-		"": 1, "b": 1,
-		"k": 1 << 10, "kib": 1 << 10, "kb": 1e3,
-		"m": 1 << 20, "mib": 1 << 20, "mb": 1e6,
-		"g": 1 << 30, "gib": 1 << 30, "gb": 1e9,
-		"t": 1 << 40, "tib": 1 << 40, "tb": 1e12,
-	}
-	m, ok := mult[unit]
-	if !ok {
-		return 0, fmt.Errorf("--max-memory %q has an unknown unit %q; use B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024)", s, unit)
-	}
-	return int64(f * m), nil
 }
 
 // machineMemory returns MemTotal from /proc/meminfo in bytes.

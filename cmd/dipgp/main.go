@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"reflect"
 	"sort"
 	"syscall"
 
@@ -33,6 +34,7 @@ func register(name, help string, cmd any) {
 // Globals are the flags every command sees.
 type Globals struct {
 	Quiet bool `help:"No progress bars." short:"q"`
+	Force bool `help:"Write into an output folder that is not empty (files of the same names are replaced, the others stay). Inputs are never overwritten."`
 }
 
 type cli struct {
@@ -55,6 +57,7 @@ func run(args []string) int {
 		kong.BindTo(ctx, (*context.Context)(nil)),
 		kong.Bind(&c.Globals),
 		kong.Vars{"check_arch": defaultCheckArch},
+		kong.TypeMapper(reflect.TypeOf(float64(0)), finiteFloat{}),
 	}
 	for _, cmd := range commands {
 		opts = append(opts, kong.DynamicCommand(cmd.name, cmd.help, "", cmd.cmd))

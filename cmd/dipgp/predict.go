@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -82,6 +81,9 @@ func (c *predictCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
+	if err := prepareOut(c.Out, g, false, c.Image, c.Arch); err != nil {
+		return err
+	}
 	size := []int{clean.H, clean.W}
 	_, ntk, err := computeKernels(ctx, g, a, size, true, c.kernelFlags)
 	if err != nil {
@@ -114,9 +116,6 @@ func (c *predictCmd) Run(ctx context.Context, g *Globals) error {
 		FinalPSNR: jsonFloat(pr.PSNRExpected[len(pr.PSNRExpected)-1]), Note: p.Note()}
 	sum.NoisyPSNR = psnr(noisy, clean)
 	sum.Seconds = time.Since(start).Seconds()
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
-		return err
-	}
 	if err := c.write(pr); err != nil {
 		return err
 	}

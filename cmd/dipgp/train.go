@@ -93,6 +93,9 @@ func (c *trainCmd) Run(ctx context.Context, g *Globals) error {
 	if c.NoKernel && c.LR == 0 && (c.Opt == "gd" || c.Opt == "sgld") {
 		return fmt.Errorf("--no-kernel: the default %s learning rate comes from the NTK; give --lr", c.Opt)
 	}
+	if err := prepareOut(c.Out, g, c.Resume, c.Image, c.Mask, c.Arch); err != nil {
+		return err
+	}
 	s, err := c.setup(ctx, c.Out, !c.NoKernel)
 	if err != nil {
 		return err
