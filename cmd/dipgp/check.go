@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dipgp/dipgp/arch"
+	"github.com/dipgp/dipgp/kernel"
 	"github.com/dipgp/dipgp/netinit"
 )
 
@@ -50,6 +51,7 @@ type checkRunCmd struct {
 	PreActivation bool   `help:"Look at the output before the final activation." name:"pre-activation"`
 	NTK           bool   `help:"Check the NTK instead of the NNGP: the row of the centre pixel, Theta(x0, x0+d), of networks in the NTK parameterization (add param=ntk) against the analytic NTK." name:"ntk"`
 	Shard         string `help:"Run shard i of n (i/n, i from 0): draws networks i, i+n, i+2n, ...; merge the outputs with 'dipgp check merge'."`
+	MaxMemory     string `help:"Refuse when the estimated memory exceeds this (e.g. 8GB, 6GiB). Default: 75% of the machine's memory." name:"max-memory"`
 	Out           string `help:"Output folder." default:"out/check"`
 	JSON          bool   `help:"Print the summary as JSON on stdout." name:"json"`
 }
@@ -81,6 +83,17 @@ func (c *checkRunCmd) config() (netinit.CheckConfig, error) {
 	}
 	if c.PreActivation {
 		a = a.PreActivation()
+	}
+	limit, err := memoryLimit(c.MaxMemory)
+	if err != nil {
+		return cfg, err
+	}
+	e, err := kernel.NewEstimate(a, size, kernel.Options{})
+	if err != nil {
+		return cfg, err
+	}
+	if err := refuseMemory("the check of "+a.String(), a, size, limit, checkNeed(a, e, c.Workers)); err != nil {
+		return cfg, err
 	}
 	if c.Samples < 2 {
 		return cfg, fmt.Errorf("--samples is %d; use at least 2 (error bars need the spread between networks)", c.Samples)

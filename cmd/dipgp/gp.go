@@ -37,6 +37,18 @@ type kernelFlags struct {
 	Approx  string `help:"Cyclostationary kernels: auto (exact Fourier blocks when affordable, else the phase-averaged map), exact, or average (always the phase-averaged, stationary map)." default:"auto" enum:"auto,exact,average"`
 	MaxMem  string `help:"Refuse kernel computations whose estimated memory exceeds this (e.g. 8GB, 6GiB). Default: 75% of the machine's memory." name:"max-memory"`
 	Workers int    `help:"Goroutines (0 = all cores). Results do not depend on it."`
+
+	// extra, when not nil, adds a command's own allocations at an output
+	// size to the memory estimate (e.g. sample's draws).
+	extra     memoryNeed
+	extraWhat string
+}
+
+func (k kernelFlags) extraBytes(size []int) int64 {
+	if k.extra == nil {
+		return 0
+	}
+	return k.extra(size)
 }
 
 func (k kernelFlags) approx() gp.Approx {
@@ -79,8 +91,18 @@ func computeKernels(ctx context.Context, g *Globals, a arch.Arch, size []int, nt
 		return kernel.Map{}, kernel.Map{}, sizeError(a, size, err)
 	}
 	pre := a.PreActivation()
-	limit, err := (&kernelCmd{MaxMemory: k.MaxMem}).memoryLimit()
+	limit, err := memoryLimit(k.MaxMem)
 	if err != nil {
+		return kernel.Map{}, kernel.Map{}, err
+	}
+	e, err := kernel.NewEstimate(pre, size, kernel.Options{NTK: ntk})
+	if err != nil {
+		return kernel.Map{}, kernel.Map{}, err
+	}
+	// The prior's diagonalization and the command's outputs hold a few
+	// more maps.
+	need := func(s []int) int64 { return e.Bytes(s) + 4*e.MapBytes(s) + k.extraBytes(s) }
+	if err := refuseMemory("the kernel of "+a.String()+k.extraWhat, a, size, limit, need); err != nil {
 		return kernel.Map{}, kernel.Map{}, err
 	}
 	prog := newProgress(g)
@@ -104,6 +126,10 @@ type imageFlags struct {
 	Size  string `help:"Size of the synthetic image when --image is not given (S or HxW)." default:"128"`
 	Gray  bool   `help:"Convert the image to gray."`
 	Crop  bool   `help:"Crop the image to the largest centred size the architecture accepts, instead of failing."`
+
+	// maxMem is the command's --max-memory, for the estimate made before
+	// a synthetic image is drawn.
+	maxMem string
 }
 
 // loadImage returns the clean image; baseline kernels accept any size, so
@@ -114,6 +140,9 @@ func (f imageFlags) load(a arch.Arch, check bool) (imageio.Image, string, error)
 	if f.Image == "" {
 		size, err := parseSize(f.Size, 2)
 		if err != nil {
+			return img, "", err
+		}
+		if err := f.fits(a, size, check); err != nil {
 			return img, "", err
 		}
 		img = imageio.Synthetic(size[1], size[0], 3)
@@ -149,6 +178,36 @@ func (f imageFlags) load(a arch.Arch, check bool) (imageio.Image, string, error)
 		}
 	}
 	return img, name, nil
+}
+
+// fits refuses a synthetic image whose command would not fit in memory:
+// the architecture's kernels (when check) and some 32 float64 images.
+func (f imageFlags) fits(a arch.Arch, size []int, check bool) error {
+	limit, err := memoryLimit(f.maxMem)
+	if err != nil {
+		return err
+	}
+	var e kernel.Estimate
+	if check {
+		if err := a.Validate(size); err != nil {
+			return sizeError(a, size, err)
+		}
+		if e, err = kernel.NewEstimate(a.PreActivation(), size, kernel.Options{NTK: true}); err != nil {
+			return err
+		}
+	}
+	need := func(s []int) int64 {
+		b := 32 * 3 * 8 * points(s)
+		if check {
+			b += e.Bytes(s) + 4*e.MapBytes(s)
+		}
+		return b
+	}
+	what := fmt.Sprintf("a GP on a synthetic %s image", sizeString(size))
+	if check {
+		what += " with the kernel of " + a.String()
+	}
+	return refuseMemory(what, a, size, limit, need)
 }
 
 // channels returns the image's channels as grid slices (copies).
@@ -309,6 +368,7 @@ func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 	}
+	c.imageFlags.maxMem = c.MaxMem
 	clean, name, err := c.imageFlags.load(a, c.Kernel == "arch")
 	if err != nil {
 		return err
@@ -443,6 +503,7 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 	}
+	c.imageFlags.maxMem = c.MaxMem
 	clean, name, err := c.imageFlags.load(a, c.Kernel == "arch")
 	if err != nil {
 		return err

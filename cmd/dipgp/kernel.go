@@ -100,19 +100,13 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	o := kernel.Options{NTK: true, Workers: c.Workers, Quadrature: c.Quadrature}
-	need, err := kernelNeed(a, size, o)
+	e, err := kernel.NewEstimate(a, size, o)
 	if err != nil {
 		return err
 	}
-	if need > limit {
-		msg := fmt.Sprintf("the kernels of %s at size %s need about %s, more than the limit of %s (--max-memory)",
-			a, sizeString(size), kernel.FormatBytes(need), kernel.FormatBytes(limit))
-		if fit := kernelFit(a, size, o, limit); fit != nil {
-			msg += fmt.Sprintf("; the largest size of this shape that fits is %s", sizeString(fit))
-		} else {
-			msg += "; even the smallest size does not fit"
-		}
-		return fmt.Errorf("%s", msg)
+	need := kernelNeed(e)(size)
+	if err := refuseMemory("the kernels of "+a.String(), a, size, limit, kernelNeed(e)); err != nil {
+		return err
 	}
 
 	prog := newProgress(g)
@@ -168,36 +162,6 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 	return nil
 }
 
-// kernelNeed estimates the memory of the whole command: the propagation
-// (kernel.Memory), or, when larger, the two output maps plus the byte
-// buffer the .npy writer fills for one of them.
-func kernelNeed(a arch.Arch, size []int, o kernel.Options) (int64, error) {
-	m, err := kernel.Memory(a, size, o)
-	if err != nil {
-		return 0, err
-	}
-	p, err := kernel.OutputPeriod(a, size)
-	if err != nil {
-		return 0, err
-	}
-	mapBytes := int64(8)
-	for _, n := range size {
-		mapBytes *= int64(n) * int64(p)
-	}
-	return max(m, 3*mapBytes+64<<20), nil
-}
-
-// kernelFit returns the largest size of the shape of size (see
-// kernel.SmallerSizes) whose kernelNeed fits limit.
-func kernelFit(a arch.Arch, size []int, o kernel.Options, limit int64) []int {
-	for _, s := range kernel.SmallerSizes(a, size) {
-		if need, err := kernelNeed(a, s, o); err == nil && need <= limit {
-			return s
-		}
-	}
-	return nil
-}
-
 func sizeString(size []int) string {
 	if len(size) == 1 {
 		return strconv.Itoa(size[0])
@@ -207,16 +171,7 @@ func sizeString(size []int) string {
 
 // memoryLimit returns --max-memory in bytes, or 75% of the machine's
 // memory.
-func (c *kernelCmd) memoryLimit() (int64, error) {
-	if c.MaxMemory != "" {
-		return parseBytes(c.MaxMemory)
-	}
-	total, err := machineMemory()
-	if err != nil {
-		return 0, fmt.Errorf("cannot read the machine's memory (%v); give --max-memory", err)
-	}
-	return total / 4 * 3, nil
-}
+func (c *kernelCmd) memoryLimit() (int64, error) { return memoryLimit(c.MaxMemory) }
 
 // machineMemory returns MemTotal from /proc/meminfo in bytes.
 func machineMemory() (int64, error) {

@@ -77,6 +77,7 @@ func (c *predictCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
+	c.imageFlags.maxMem = c.MaxMem
 	clean, name, err := c.imageFlags.load(a, true)
 	if err != nil {
 		return err

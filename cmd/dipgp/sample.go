@@ -11,6 +11,7 @@ import (
 	"github.com/dipgp/dipgp/internal/imageio"
 	"github.com/dipgp/dipgp/internal/npy"
 	"github.com/dipgp/dipgp/internal/plotting"
+	"github.com/dipgp/dipgp/kernel"
 )
 
 func init() {
@@ -59,6 +60,9 @@ func (c *sampleCmd) Run(ctx context.Context, g *Globals) error {
 	if err := prepareOut(c.Out, g, false, c.Arch); err != nil {
 		return err
 	}
+	// The draws and their flat copy for samples.npy.
+	c.kernelFlags.extra = func(s []int) int64 { return 2 * 8 * int64(c.N) * points(s) }
+	c.kernelFlags.extraWhat = fmt.Sprintf(" with %d draws (%s each, kept twice)", c.N, kernel.FormatBytes(8*points(size)))
 	k, _, err := computeKernels(ctx, g, a, size, false, c.kernelFlags)
 	if err != nil {
 		return err
