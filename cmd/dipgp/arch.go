@@ -49,7 +49,7 @@ type archShowCmd struct {
 }
 
 func (c archShowCmd) Run() error {
-	a, err := arch.Parse(c.Arch)
+	a, err := parseArch(c.Arch, 0)
 	if err != nil {
 		return err
 	}

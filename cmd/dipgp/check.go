@@ -12,7 +12,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/kernel"
 	"github.com/dipgp/dipgp/netinit"
 )
@@ -22,7 +21,7 @@ func init() {
 }
 
 type checkCmd struct {
-	Run   checkRunCmd   `cmd:"" default:"withargs" help:"Run the check (the default)."`
+	Run   checkRunCmd   `cmd:"" default:"withargs" help:"Run the check (the default: 'dipgp check FLAGS' is 'dipgp check run FLAGS'; see also 'dipgp check merge --help')."`
 	Merge checkMergeCmd `cmd:"" help:"Merge the outputs of 'dipgp check --shard i/n' runs into the result of one run with all samples."`
 }
 
@@ -40,8 +39,8 @@ const defaultCheckArch = "dip-skip:scales=2,channels=128,bn=false,pad=circular,i
 type checkRunCmd struct {
 	Arch          string `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file." default:"${check_arch}"`
 	Size          string `help:"Output size: N (1-D), S (SxS) or HxW." default:"32"`
-	Width         int    `help:"Set the preset's channels key to this width."`
-	Widths        string `help:"Width sweep, e.g. 16,32,64,128,256 (preset architectures): error against width with the fitted slope."`
+	Width         *int   `help:"Set the width: a preset's channels key, or in a file every conv with the file's widest channel count."`
+	Widths        string `help:"Width sweep, e.g. 16,32,64,128,256 (set as --width does): error against width with the fitted slope."`
 	Samples       int    `help:"Number of random networks." default:"1500"`
 	Seed          uint64 `help:"Seed of every random draw." default:"1"`
 	Workers       int    `help:"Networks evaluated in parallel (0 = all cores). Results do not depend on it."`
@@ -54,19 +53,23 @@ type checkRunCmd struct {
 	MaxMemory     string `help:"Refuse when the estimated memory exceeds this (e.g. 8GB, 6GiB). Default: 75% of the machine's memory." name:"max-memory"`
 	Out           string `help:"Output folder." default:"out/check"`
 	JSON          bool   `help:"Print the summary as JSON on stdout." name:"json"`
+
+	parsed cliArch // --arch as parsed (before --layer and --pre-activation)
 }
 
 func (c *checkRunCmd) config() (netinit.CheckConfig, error) {
 	var cfg netinit.CheckConfig
-	a, err := arch.Parse(c.Arch)
+	ca, err := loadArch(c.Arch, 0)
 	if err != nil {
 		return cfg, err
 	}
-	if c.Width > 0 {
-		if a, err = arch.WithPresetKey(a, "channels", strconv.Itoa(c.Width)); err != nil {
+	if c.Width != nil {
+		if ca, err = ca.withWidth(*c.Width, []string{"channels"}); err != nil {
 			return cfg, err
 		}
 	}
+	c.parsed = ca
+	a := ca.Arch
 	size, err := parseSize(c.Size, a.Dims)
 	if err != nil {
 		return cfg, err
@@ -206,13 +209,9 @@ func contrast(r netinit.CheckResult) float64 {
 }
 
 func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckConfig) error {
-	var widths []int
-	for _, f := range strings.Split(c.Widths, ",") {
-		w, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || w < 1 {
-			return fmt.Errorf("--widths %q must be a comma-separated list of positive widths, e.g. 16,32,64", c.Widths)
-		}
-		widths = append(widths, w)
+	widths, err := parseCounts("--widths", c.Widths)
+	if err != nil {
+		return err
 	}
 	var s netinit.Sweep
 	const rowFmt = "%6v %9v %12v %10v %11v %14v %13v %13v %17v  %v\n"
@@ -220,9 +219,18 @@ func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckCo
 		fmt.Printf(rowFmt, "width", "networks", "RMS err/var", "bias/var", "stderr/var", "shape RMS err", "shape excess", "shape stderr", "shape within 2SE", "verdict")
 	}
 	for _, w := range widths {
-		a, err := arch.WithPresetKey(cfg.Arch, "channels", strconv.Itoa(w))
+		ca, err := c.parsed.withWidth(w, []string{"channels"})
 		if err != nil {
 			return err
+		}
+		a := ca.Arch
+		if c.Layer != "" {
+			if a, err = a.Upto(c.Layer); err != nil {
+				return err
+			}
+		}
+		if c.PreActivation {
+			a = a.PreActivation()
 		}
 		wc := cfg
 		wc.Arch = a

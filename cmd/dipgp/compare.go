@@ -62,18 +62,14 @@ func (c *compareCmd) Run(ctx context.Context, g *Globals) error {
 		}
 		return err
 	}
-	var widths []int
-	for _, f := range strings.Split(c.Widths, ",") {
-		w, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || w < 1 {
-			return fmt.Errorf("--widths %q must be a comma-separated list of positive widths, e.g. 16,64,256", c.Widths)
-		}
-		widths = append(widths, w)
+	widths, err := parseCounts("--widths", c.Widths)
+	if err != nil {
+		return err
 	}
 	var rows []dipCompareRow
 	for _, w := range widths {
 		f := c.dipRunFlags
-		f.Width = w
+		f.Width = &w
 		ag, err := c.one(ctx, g, f, filepath.Join(c.Out, fmt.Sprintf("width%d", w)))
 		if err != nil {
 			return err
@@ -191,7 +187,7 @@ func (c *compareCmd) one(ctx context.Context, g *Globals, f dipRunFlags, out str
 	if s.kern == nil {
 		return nil, fmt.Errorf("compare needs the NTK of %s: %s", s.cfg.Arch, strings.Join(s.notes, "; "))
 	}
-	res, runErr := dipTrain(ctx, g, s, out, fmt.Sprintf("compare width %d", f.Width))
+	res, runErr := dipTrain(ctx, g, s, out, fmt.Sprintf("compare width %s", widthLabel(f.Width)))
 	if res.Start.Pix == nil {
 		return nil, runErr
 	}

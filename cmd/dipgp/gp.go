@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	_ "image/jpeg"
+	_ "image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -73,14 +77,8 @@ func (k kernelFlags) prior(m kernel.Map) (*gp.Prior, error) {
 
 // parseArch parses --arch and checks the number of axes.
 func parseArch(spec string, dims int) (arch.Arch, error) {
-	a, err := arch.Parse(spec)
-	if err != nil {
-		return arch.Arch{}, err
-	}
-	if dims != 0 && a.Dims != dims {
-		return arch.Arch{}, fmt.Errorf("architecture %q is %d-D; this command needs a %d-D architecture (images: dims=2)", spec, a.Dims, dims)
-	}
-	return a, nil
+	c, err := loadArch(spec, dims)
+	return c.Arch, err
 }
 
 // computeKernels returns the NNGP (and the NTK if ntk) of the
@@ -151,6 +149,9 @@ func (f imageFlags) load(a arch.Arch, check bool) (imageio.Image, string, error)
 		var err error
 		if img, err = imageio.Load(f.Image); err != nil {
 			return img, "", err
+		}
+		if alphaUsed(f.Image) {
+			fmt.Fprintf(os.Stderr, "dipgp: warning: %s has transparent pixels; the alpha channel is dropped and the colour values are used as stored\n", f.Image)
 		}
 	}
 	if f.Gray {
@@ -470,7 +471,7 @@ type gpInpaintCmd struct {
 	imageFlags
 	baselineFlags
 	Mask       string  `help:"Mask image: observed where the value is above 0.5 (same size as the image)." xor:"mask"`
-	Keep       float64 `help:"Random mask keeping this fraction of the pixels (default 0.5 when no --mask)." xor:"mask"`
+	Keep       float64 `help:"Random mask keeping this fraction of the pixels, in (0, 1] (when no --mask)." default:"0.5" xor:"mask"`
 	Seed       uint64  `help:"Seed of the random mask, the noise and the posterior draws." default:"1"`
 	Sigma      float64 `help:"Noise added to the observed pixels, on the 0..255 scale (default none)."`
 	Noise      float64 `help:"Noise level of the observations on the 0..255 scale; 0 = fit by marginal likelihood."`
@@ -490,8 +491,8 @@ func (c *gpInpaintCmd) Help() string {
 
 func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 	start := time.Now()
-	if c.Keep < 0 || c.Keep > 1 {
-		return fmt.Errorf("--keep %g must be in (0, 1]", c.Keep)
+	if c.Keep <= 0 || c.Keep > 1 {
+		return fmt.Errorf("--keep %g must be in (0, 1]: the fraction of pixels observed (0 would observe none)", c.Keep)
 	}
 	if c.Sigma < 0 || c.Noise < 0 || c.Scale < 0 || c.MinNoise < 0 {
 		return fmt.Errorf("--sigma, --noise, --min-noise and --scale must be >= 0")
@@ -521,11 +522,7 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 			return fmt.Errorf("mask %s is %dx%d but the image is %dx%d (after any --crop); give a mask of the image's size", c.Mask, h, w, clean.H, clean.W)
 		}
 	} else {
-		keep := c.Keep
-		if keep == 0 {
-			keep = 0.5
-		}
-		mask = imageio.RandomMask(clean.W, clean.H, keep, c.Seed)
+		mask = imageio.RandomMask(clean.W, clean.H, c.Keep, c.Seed)
 	}
 	nobs := 0
 	for _, b := range mask {
@@ -639,4 +636,21 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 		}
 	}
 	return nil
+}
+
+// alphaUsed reports whether the image file has a pixel that is not fully
+// opaque (imageio drops alpha).
+func alphaUsed(path string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	m, _, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return false
+	}
+	if o, ok := m.(interface{ Opaque() bool }); ok {
+		return !o.Opaque()
+	}
+	return false
 }

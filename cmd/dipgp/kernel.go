@@ -78,7 +78,7 @@ func summarize(m kernel.Map) mapSummary {
 }
 
 func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
-	a, err := arch.Parse(c.Arch)
+	a, err := parseArch(c.Arch, 0)
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,32 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
+// defaultHelp rewrites "dipgp check --help" (and -h) as "dipgp check run
+// --help": kong would show only check's subcommands, hiding the flags of
+// the main job, which is what a user typing it wants to see.
+func defaultHelp(args []string) []string {
+	at := -1
+	for i, a := range args {
+		switch {
+		case a == "check" && at < 0:
+			at = i
+		case at >= 0 && (a == "run" || a == "merge"):
+			return args
+		}
+	}
+	if at < 0 {
+		return args
+	}
+	for _, a := range args[at+1:] {
+		if a == "--help" || a == "-h" {
+			out := append([]string{}, args[:at+1]...)
+			out = append(out, "run")
+			return append(out, args[at+1:]...)
+		}
+	}
+	return args
+}
+
 func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -67,7 +93,7 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "dipgp:", err)
 		return 2
 	}
-	kctx, err := parser.Parse(args)
+	kctx, err := parser.Parse(defaultHelp(args))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dipgp:", err)
 		return 2

@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -38,7 +37,7 @@ const dipDefaultArch = "dip-skip:scales=3,channels=32"
 // dipRunFlags are the flags shared by train, compare and trajectories.
 type dipRunFlags struct {
 	Arch      string `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file. For a grey image a preset's out_channels is set to 1." default:"dip-skip:scales=3,channels=32"`
-	Width     int    `help:"Set the preset's channel keys (--width-keys) to this width."`
+	Width     *int   `help:"Set the width: a preset's channel keys (--width-keys), or in a file every conv with the file's widest channel count."`
 	WidthKeys string `help:"Preset keys that --width and --widths set, comma-separated (e.g. channels,skip,in_channels to scale every channel count)." default:"channels"`
 	Image     string `help:"Clean image (PNG or JPEG); default: a synthetic RGB test image of --size."`
 	Size      string `help:"Size of the synthetic image (S or HxW)." default:"64"`
@@ -141,17 +140,16 @@ func (f *dipRunFlags) loadImage(a arch.Arch) (imageio.Image, string, error) {
 // NTK when wanted (or needed for a default learning rate).
 func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*dipSetup, error) {
 	s := &dipSetup{}
-	a, err := arch.Parse(f.Arch)
+	ca, err := loadArch(f.Arch, 0)
 	if err != nil {
 		return nil, err
 	}
-	if f.Width > 0 {
-		for _, key := range strings.Split(f.WidthKeys, ",") {
-			if a, err = arch.WithPresetKey(a, strings.TrimSpace(key), strconv.Itoa(f.Width)); err != nil {
-				return nil, err
-			}
+	if f.Width != nil {
+		if ca, err = ca.withWidth(*f.Width, strings.Split(f.WidthKeys, ",")); err != nil {
+			return nil, err
 		}
 	}
+	a := ca.Arch
 	if a.Dims != 2 {
 		return nil, fmt.Errorf("--arch %s is %d-D; training needs images (dims=2)", a, a.Dims)
 	}
@@ -162,16 +160,22 @@ func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*
 		return nil, err
 	}
 	if oc := a.OutChannels(); oc != img.C {
-		b, err := arch.WithPresetKey(a, "out_channels", strconv.Itoa(img.C))
+		b, err := ca.withOutChannels(img.C)
 		if err != nil {
 			return nil, fmt.Errorf("the network has %d output channels but the image has %d: %v (use --gray or an architecture with %d outputs)", oc, img.C, err, img.C)
 		}
-		a = b
+		a = b.Arch
 	}
 	s.imageName, s.dataSeed = name, f.DataSeed
 	task, err := dip.ParseTask(f.Task)
 	if err != nil {
 		return nil, err
+	}
+	if f.Mask != "" && task != dip.Inpaint {
+		return nil, fmt.Errorf("--mask is for --task inpaint; --task %s would ignore it", f.Task)
+	}
+	if task == dip.Inpaint && f.Mask == "" && (f.Keep <= 0 || f.Keep > 1) {
+		return nil, fmt.Errorf("--keep %g must be in (0, 1]: the fraction of pixels observed", f.Keep)
 	}
 	to := dip.TaskOptions{Task: task, Sigma: f.Sigma, Keep: f.Keep, Seed: f.DataSeed}
 	if task == dip.Inpaint && f.Mask != "" {
