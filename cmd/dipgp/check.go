@@ -159,6 +159,9 @@ func (c *checkRunCmd) one(ctx context.Context, g *Globals, cfg netinit.CheckConf
 	r, err := check(ctx, cfg)
 	bar.Done()
 	prog.Wait()
+	if len(r.Analytic.Data) > 0 {
+		warnDegenerate(cfg.Arch, r.Analytic)
+	}
 	if r.Samples >= 2 && r.Stats != nil {
 		if werr := netinit.WriteCheck(dir, cfg, r); werr != nil {
 			return r, errors.Join(err, werr)
@@ -272,6 +275,13 @@ func (c *checkMergeCmd) Run(ctx context.Context, g *Globals) error {
 	cfg, r, err := netinit.Merge(ctx, c.Parts)
 	if err != nil {
 		return err
+	}
+	if _, err := json.Marshal(r); err != nil {
+		where := nonFinite(r)
+		if where == "" {
+			where = err.Error()
+		}
+		return fmt.Errorf("the merged result has a non-finite value (%s): a shard's statistics are corrupt; nothing was written to %s", where, c.Out)
 	}
 	if err := netinit.WriteCheck(c.Out, cfg, r); err != nil {
 		return err

@@ -109,6 +109,9 @@ func computeKernels(ctx context.Context, g *Globals, a arch.Arch, size []int, nt
 	nngp, ntkm, err = kernel.Compute(ctx, pre, size, o)
 	bar.Done()
 	prog.Wait()
+	if err == nil {
+		warnDegenerate(a, nngp)
+	}
 	return nngp, ntkm, err
 }
 
@@ -268,19 +271,6 @@ func writeCSV(path string, header []string, rows [][]float64) error {
 		sb.WriteByte('\n')
 	}
 	return atomicfile.WriteFile(path, []byte(sb.String()), 0o644)
-}
-
-// jsonFloat is a float64 written as null in JSON when it is NaN or
-// infinite (a PSNR of a perfect restoration is +Inf).
-type jsonFloat float64
-
-// MarshalJSON implements json.Marshaler.
-func (f jsonFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(v)
 }
 
 // finitePoints returns the points of (x, y) with finite y.

@@ -120,6 +120,7 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	secs := time.Since(start).Seconds()
+	warnDegenerate(a, nngp)
 	// The pool's spare buffers are garbage now; return them before the
 	// .npy writer allocates its byte buffer.
 	runtime.GC()

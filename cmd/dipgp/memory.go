@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 
 	"github.com/dipgp/dipgp/arch"
@@ -108,4 +109,12 @@ func points(size []int) int64 {
 		p *= int64(n)
 	}
 	return p
+}
+
+// warnDegenerate prints a warning when the kernel carries no spatial
+// information (kernel.Degenerate): zero, non-finite or constant.
+func warnDegenerate(a arch.Arch, m kernel.Map) {
+	if why := kernel.Degenerate(m); why != "" {
+		fmt.Fprintf(os.Stderr, "dipgp: warning: the NNGP of %s is degenerate: %s\n", a, why)
+	}
 }
