@@ -302,6 +302,7 @@ func Train(ctx context.Context, cfg Config, obs Observer) (Result, error) {
 	if st.last != nil {
 		copy(f.Pix, st.last)
 	}
+	loss0 := math.NaN() // the first loss of this session, for checkDiverged
 	for t := st.iter; t <= cfg.Iters; t++ {
 		st.iter = t
 		if err := ctx.Err(); err != nil {
@@ -342,6 +343,12 @@ func Train(ctx context.Context, cfg Config, obs Observer) (Result, error) {
 			loss += r * r
 		}
 		loss /= float64(n)
+		if math.IsNaN(loss0) {
+			loss0 = loss
+		}
+		if err := checkDiverged(t, loss, loss0, cfg.Opt.LR); err != nil {
+			return result(last), err
+		}
 		if t == 0 {
 			st.start = append([]float64(nil), f.Pix...)
 			if err := meter.SetStart(f); err != nil {

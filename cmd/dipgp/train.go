@@ -230,6 +230,10 @@ func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*
 		case dip.GD:
 			o.LR = 0.9 * s.kern.StableLR(n)
 			s.notes = append(s.notes, fmt.Sprintf("gd lr %.4g: eta_eff lambda_max = 0.9 (the stability limit is 2)", o.LR))
+			if F := standardScale(a); F > 1 {
+				o.LR /= F
+				s.notes[len(s.notes)-1] = fmt.Sprintf("gd lr %.4g: eta_eff lambda_max = 0.9 with the NTK-parameterization kernel's lambda_max times %.4g, the bound on how much larger the standard parameterization's NTK is (max fan_in/s_w^2 over the convs)", o.LR, F)
+			}
 		case dip.SGLD:
 			o.LR = o.NoiseStd * o.NoiseStd / s.kern.Prior.MaxEigenvalue()
 			s.notes = append(s.notes, fmt.Sprintf("sgld eps %.4g: eta_eff lambda_max = 0.5", o.LR))
