@@ -341,7 +341,7 @@ type gpDenoiseCmd struct {
 }
 
 func (c *gpDenoiseCmd) Help() string {
-	return kernelHelp + " The restored image is the posterior mean with a constant mean of flat prior; the scale (and with --fit-noise the noise) maximize the restricted log marginal likelihood, computed exactly in Fourier space (or in the exact Fourier blocks of a cyclostationary kernel). Writes clean.png, noisy.png, restored.png and result.json (PSNRs, fitted hyperparameters)."
+	return kernelHelp + " The restored image is the posterior mean with a constant mean of flat prior; the scale (and with --fit-noise the noise) maximize the restricted log marginal likelihood, computed exactly in Fourier space (or in the exact Fourier blocks of a cyclostationary kernel). Writes clean.png, noisy.png, restored.png and summary.json (PSNRs, fitted hyperparameters)."
 }
 
 func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
@@ -415,7 +415,7 @@ func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 	}
-	if err := writeJSON(filepath.Join(c.Out, "result.json"), res, c.JSON); err != nil {
+	if err := writeJSON(filepath.Join(c.Out, "summary.json"), res, c.JSON); err != nil {
 		return err
 	}
 	if !c.JSON {
@@ -461,7 +461,7 @@ type gpInpaintCmd struct {
 	imageFlags
 	baselineFlags
 	Mask       string  `help:"Mask image: observed where the value is above 0.5 (same size as the image)." xor:"mask"`
-	Keep       float64 `help:"Random mask keeping this fraction of the pixels, in (0, 1] (when no --mask)." default:"0.5" xor:"mask"`
+	Keep       *float64 `help:"Random mask keeping this fraction of the pixels, in (0, 1]; default 0.5 when no --mask." xor:"mask" placeholder:"0.5"`
 	Seed       uint64  `help:"Seed of the random mask, the noise and the posterior draws." default:"1"`
 	Sigma      float64 `help:"Noise added to the observed pixels, on the 0..255 scale (default none)."`
 	Noise      float64 `help:"Noise level of the observations on the 0..255 scale; 0 = fit by marginal likelihood."`
@@ -476,13 +476,17 @@ type gpInpaintCmd struct {
 }
 
 func (c *gpInpaintCmd) Help() string {
-	return kernelHelp + " The restored image is the posterior mean (constant mean of flat prior), computed by preconditioned conjugate gradients on (K_OO + tau I) a = y_O with FFT (or Fourier-block) products; scale and noise maximize the restricted marginal likelihood of the observed pixels in 9 windows of 20x20 pixels. Writes clean.png, mask.png, observed.png (missing pixels black), restored.png, std.png and variance.npy (posterior standard deviation and variance from --var-samples draws) and result.json."
+	return kernelHelp + " The restored image is the posterior mean (constant mean of flat prior), computed by preconditioned conjugate gradients on (K_OO + tau I) a = y_O with FFT (or Fourier-block) products; scale and noise maximize the restricted marginal likelihood of the observed pixels in 9 windows of 20x20 pixels. Writes clean.png, mask.png, observed.png (missing pixels black), restored.png, std.png and variance.npy (posterior standard deviation and variance from --var-samples draws) and summary.json."
 }
 
 func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 	start := time.Now()
-	if c.Keep <= 0 || c.Keep > 1 {
-		return fmt.Errorf("--keep %g must be in (0, 1]: the fraction of pixels observed (0 would observe none)", c.Keep)
+	keep := 0.5
+	if c.Keep != nil {
+		keep = *c.Keep
+	}
+	if keep <= 0 || keep > 1 {
+		return fmt.Errorf("--keep %g must be in (0, 1]: the fraction of pixels observed (0 would observe none)", keep)
 	}
 	if c.Sigma < 0 || c.Noise < 0 || c.Scale < 0 || c.MinNoise < 0 {
 		return fmt.Errorf("--sigma, --noise, --min-noise and --scale must be >= 0")
@@ -512,7 +516,7 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 			return fmt.Errorf("mask %s is %dx%d but the image is %dx%d (after any --crop); give a mask of the image's size", c.Mask, h, w, clean.H, clean.W)
 		}
 	} else {
-		mask = imageio.RandomMask(clean.W, clean.H, c.Keep, c.Seed)
+		mask = imageio.RandomMask(clean.W, clean.H, keep, c.Seed)
 	}
 	nobs := 0
 	for _, b := range mask {
@@ -614,7 +618,7 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 	}
-	if err := writeJSON(filepath.Join(c.Out, "result.json"), res, c.JSON); err != nil {
+	if err := writeJSON(filepath.Join(c.Out, "summary.json"), res, c.JSON); err != nil {
 		return err
 	}
 	if !c.JSON {

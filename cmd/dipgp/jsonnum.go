@@ -24,7 +24,6 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 	return json.Marshal(v)
 }
 
-
 // nonFinite returns the JSON path of the first NaN or infinite float64 in
 // v (exported fields, by their JSON names), or "" when there is none.
 // Fields of type jsonFloat are skipped: they are written as null.
