@@ -82,7 +82,7 @@ func (c *trainCmd) Help() string {
 		"Writes metrics.csv (one row per measurement, written as training goes: loss, PSNR of the output, of the exponential average and " +
 		"of the after-burn-in mean against the clean image, FBC bands fbc1..fbc5 of Shi et al. against the degraded target, residual " +
 		"ratios |F(f_t - y)|/|F(f_0 - y)| per radial bin), bins.csv (the bins' frequencies), snapshots/ (outputs as PNG), clean.png, target.png, " +
-		"output.png, average.png, mean.png, best.png, summary.json (best PSNR and its iteration, the iteration the NTK predicts as best, " +
+		"output.png, average.png (with --exp-avg), mean.png (with a --burn-in, by default for sgld and sgld-cheng), best.png, summary.json (best PSNR and its iteration, the iteration the NTK predicts as best, " +
 		"timings), psnr.png, fbc.png and residual.png (frequency-by-iteration heat map of the residual ratio), each also as SVG, and " +
 		"checkpoint/ (parameters in nn's .npy layout, optimizer state, metrics) for --resume. Ctrl-C writes the checkpoint and all outputs " +
 		"so far."
@@ -436,7 +436,16 @@ func dipPrintSummary(s dipSummary, asJSON bool) {
 	fmt.Fprintln(tw)
 	fmt.Fprintf(tw, "optimizer\t%s lr %.4g, input noise %.4g, seed %d\n", s.Optimizer.Kind, s.Optimizer.LR, s.RegNoise, s.Seed)
 	fmt.Fprintf(tw, "iterations\t%d of %d%s\n", s.LastIter, s.Iters, map[bool]string{true: "", false: " (INCOMPLETE)"}[s.Complete])
-	fmt.Fprintf(tw, "final PSNR\toutput %.2f dB, average %.2f dB, mean %.2f dB\n", s.FinalPSNR, s.FinalAvgPSNR, s.FinalMeanPSNR)
+	fmt.Fprintf(tw, "final PSNR\toutput %.2f dB", s.FinalPSNR)
+	if !math.IsNaN(float64(s.FinalAvgPSNR)) {
+		fmt.Fprintf(tw, ", exponential average %.2f dB", s.FinalAvgPSNR)
+	}
+	if !math.IsNaN(float64(s.FinalMeanPSNR)) {
+		fmt.Fprintf(tw, ", mean after burn-in %.2f dB", s.FinalMeanPSNR)
+	} else {
+		fmt.Fprintf(tw, " (no after-burn-in mean: --burn-in is off for %s)", s.Optimizer.Kind)
+	}
+	fmt.Fprintln(tw)
 	fmt.Fprintf(tw, "best PSNR\t%.2f dB at iteration %d (average: %.2f dB at %d)\n", s.Best.PSNR, s.Best.Iter, s.BestAverage.PSNR, s.BestAverage.Iter)
 	if s.PredictedBest != nil {
 		fmt.Fprintf(tw, "NTK best\titeration %d (expected %.2f dB; this noise draw: iteration %d, %.2f dB)\n", s.PredictedBest.Iter, s.PredictedBest.PSNR, s.PredictedBestRealized.Iter, s.PredictedBestRealized.PSNR)
