@@ -115,12 +115,6 @@ func computeKernels(ctx context.Context, g *Globals, a arch.Arch, size []int, nt
 	return nngp, ntkm, err
 }
 
-// sizeError explains which sizes an architecture accepts.
-func sizeError(a arch.Arch, size []int, err error) error {
-	d := a.Divisor()
-	return fmt.Errorf("%w\nsizes this architecture accepts: multiples of %d per axis (e.g. %d, %d, %d)", err, d, d*max(1, 64/d), d*max(1, 128/d), d*max(1, 256/d))
-}
-
 // imageFlags select the target image.
 type imageFlags struct {
 	Image string `help:"Clean image (PNG or JPEG, gray or RGB, values taken in [0, 1]); default: a synthetic test image of --size."`
@@ -165,21 +159,17 @@ func (f imageFlags) load(a arch.Arch, check bool) (imageio.Image, string, error)
 	}
 	size := []int{img.H, img.W}
 	if err := a.Validate(size); err != nil {
-		d := a.Divisor()
-		w, h := img.W/d*d, img.H/d*d
-		if w == 0 || h == 0 {
-			return img, "", fmt.Errorf("image %s is %dx%d: %w\nthe image is smaller than %d pixels, the least this architecture takes: use a larger image or fewer scales", name, img.H, img.W, err, d)
+		h, w, ok := largestCrop(a, img.H, img.W)
+		if !ok {
+			return img, "", fmt.Errorf("image %s is %dx%d: %w\nno crop of it passes this architecture's checks (it needs at least %d pixels per axis, and more with batch norm at the coarsest scale): use a larger image or fewer scales", name, img.H, img.W, err, a.Divisor())
 		}
 		if !f.Crop {
-			return img, "", fmt.Errorf("image %s is %dx%d: %w\nuse --crop to take the largest centred crop the architecture accepts (%dx%d), or resize the image to multiples of %d", name, img.H, img.W, err, h, w, d)
+			return img, "", fmt.Errorf("image %s is %dx%d: %w\nuse --crop to take the largest centred crop the architecture accepts (%dx%d), or resize the image to multiples of %d", name, img.H, img.W, err, h, w, a.Divisor())
 		}
 		if img, err = imageio.CenterCrop(img, w, h); err != nil {
 			return img, "", err
 		}
 		name += fmt.Sprintf(" (cropped to %dx%d)", h, w)
-		if err := a.Validate([]int{h, w}); err != nil {
-			return img, "", sizeError(a, []int{h, w}, err)
-		}
 	}
 	return img, name, nil
 }
