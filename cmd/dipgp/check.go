@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/kernel"
 	"github.com/dipgp/dipgp/netinit"
 )
@@ -199,6 +200,39 @@ func (c *checkRunCmd) print(r netinit.CheckResult) {
 	fmt.Fprintf(tw, "time\tkernel %.2f s, sampling %.1f s (%.1f networks/s)\n", r.KernelSeconds, r.SampleSeconds, r.NetsPerSecond)
 	tw.Flush()
 	fmt.Println(r.Verdict)
+	if !(cm.Consistent && sh.Consistent) && c.parsed.Layers != nil {
+		fmt.Println(explainDiffer(c.parsed.Arch))
+	}
+}
+
+// explainDiffer lists what in the architecture makes a finite network
+// depart from the infinite-width kernel, the known causes first.
+func explainDiffer(a arch.Arch) string {
+	var why []string
+	bn := false
+	var walk func(ls []arch.Layer)
+	walk = func(ls []arch.Layer) {
+		for _, l := range ls {
+			switch l := l.(type) {
+			case arch.BatchNorm:
+				bn = true
+			case arch.Concat:
+				walk(l.Branch)
+			}
+		}
+	}
+	walk(a.Layers)
+	if bn {
+		why = append(why, "batch norm: the kernel uses its mean-field rule (statistics of one image taken as exact), whose error does not shrink with width; try bn=false")
+	}
+	if a.Init.Scheme == arch.PyTorch {
+		why = append(why, "PyTorch's init shrinks the signal layer by layer, so the kernel is nearly constant and small relative errors show; try init=normal,sw=1.4")
+	}
+	if a.Pad != arch.Circular {
+		why = append(why, fmt.Sprintf("%s padding: the kernel is computed on the periodic grid, so the border (outside the margin) differs; try pad=circular", a.Pad))
+	}
+	why = append(why, fmt.Sprintf("finite width %d: the error shrinks as 1/width; see it with --widths", netinit.Width(a)))
+	return "why it may differ: " + strings.Join(why, "; ")
 }
 
 // contrast returns (max - min) / variance of the analytic map: how much
