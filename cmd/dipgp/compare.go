@@ -171,7 +171,7 @@ func dipWriteSweep(out string, rows []dipCompareRow) error {
 	if len(series) == 0 {
 		return nil
 	}
-	p, err := plotting.Lines("Agreement with the NTK against width", "width (channels)", "", series, plotting.Options{LogX: true, Markers: true})
+	p, err := plotting.Lines("Agreement with the NTK against width", "width (channels)", "", series, plotting.Options{LogX: true, Markers: true, XTicks: x})
 	if err != nil {
 		return err
 	}

@@ -237,7 +237,7 @@ func centred(n int) (off []float64, idx []int) {
 func writeKernelFigures(dir string, a arch.Arch, nngp, ntk kernel.Map) error {
 	k := nngp.Stationary().Normalized()
 	t := ntk.Stationary().Normalized()
-	where := fmt.Sprintf("%s, %s, period %d", a, sizeString(nngp.Size), nngp.Period)
+	where := fmt.Sprintf("%s, %s, period %d", shortArch(a), sizeString(nngp.Size), nngp.Period)
 	if nngp.Dims() == 1 {
 		return writeKernelFigures1D(dir, where, nngp, k, t)
 	}
@@ -367,4 +367,17 @@ func writeKernelFigures1D(dir, where string, nngp, k, t kernel.Map) error {
 		return err
 	}
 	return plotting.Save(lp, filepath.Join(dir, "profile"), 7*vg.Inch, 4.5*vg.Inch)
+}
+
+// shortArch is an architecture's name for a figure title: the preset
+// name, with "..." when keys follow (the full string is in the JSON).
+func shortArch(a arch.Arch) string {
+	name, rest, _ := strings.Cut(a.String(), ":")
+	if rest != "" {
+		name += ":..."
+	}
+	if len(name) > 32 {
+		name = name[:29] + "..."
+	}
+	return name
 }
