@@ -450,19 +450,19 @@ type gpInpaintCmd struct {
 	kernelFlags
 	imageFlags
 	baselineFlags
-	Mask       string  `help:"Mask image: observed where the value is above 0.5 (same size as the image)." xor:"mask"`
+	Mask       string   `help:"Mask image: observed where the value is above 0.5 (same size as the image)." xor:"mask"`
 	Keep       *float64 `help:"Random mask keeping this fraction of the pixels, in (0, 1]; default 0.5 when no --mask." xor:"mask" placeholder:"0.5"`
-	Seed       uint64  `help:"Seed of the random mask, the noise and the posterior draws." default:"1"`
-	Sigma      float64 `help:"Noise added to the observed pixels, on the 0..255 scale (default none)."`
-	Noise      float64 `help:"Noise level of the observations on the 0..255 scale; 0 = fit by marginal likelihood."`
-	MinNoise   float64 `help:"Floor of a fitted noise level, 0..255 scale (default: the 8-bit quantization noise 1/sqrt(12))." default:"0.2887" name:"min-noise"`
-	Precond    string  `help:"Conjugate-gradient preconditioner: jacobi (the diagonal), circulant (P (rho K + tau I)^-1 P^T by FFT: fewer iterations, twice the work each) or none." default:"jacobi" enum:"jacobi,circulant,none"`
-	Scale      float64 `help:"Signal scale s^2 (prior covariance s^2 K); 0 = fit by marginal likelihood."`
-	Tol        float64 `help:"Relative residual at which conjugate gradients stop." default:"1e-6"`
-	MaxIter    int     `help:"Conjugate-gradient iteration limit per solve." default:"5000" name:"max-iter"`
-	VarSamples int     `help:"Posterior draws for the variance map (std.png, variance.npy); 0 = none." default:"8" name:"var-samples"`
-	Out        string  `help:"Output folder." default:"out/gp-inpaint"`
-	JSON       bool    `help:"Print the summary as JSON on stdout." name:"json"`
+	Seed       uint64   `help:"Seed of the random mask, the noise and the posterior draws." default:"1"`
+	Sigma      float64  `help:"Noise added to the observed pixels, on the 0..255 scale (default none)."`
+	Noise      float64  `help:"Noise level of the observations on the 0..255 scale; 0 = fit by marginal likelihood."`
+	MinNoise   float64  `help:"Floor of a fitted noise level, 0..255 scale (default: the 8-bit quantization noise 1/sqrt(12))." default:"0.2887" name:"min-noise"`
+	Precond    string   `help:"Conjugate-gradient preconditioner: jacobi (the diagonal), circulant (P (rho K + tau I)^-1 P^T by FFT: fewer iterations, twice the work each) or none." default:"jacobi" enum:"jacobi,circulant,none"`
+	Scale      float64  `help:"Signal scale s^2 (prior covariance s^2 K); 0 = fit by marginal likelihood."`
+	Tol        float64  `help:"Relative residual at which conjugate gradients stop." default:"1e-6"`
+	MaxIter    int      `help:"Conjugate-gradient iteration limit per solve." default:"5000" name:"max-iter"`
+	VarSamples int      `help:"Posterior draws for the variance map (std.png, variance.npy); 0 = none." default:"8" name:"var-samples"`
+	Out        string   `help:"Output folder." default:"out/gp-inpaint"`
+	JSON       bool     `help:"Print the summary as JSON on stdout." name:"json"`
 }
 
 func (c *gpInpaintCmd) Help() string {
