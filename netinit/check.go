@@ -26,6 +26,8 @@ type CheckConfig struct {
 	BN        kernel.BNMode
 	BNSamples int
 	BNSeed    uint64
+	// BNMaxFlops is kernel.Options.BNMaxFlops.
+	BNMaxFlops float64
 	// Partial, if set, is called during sampling, at most every
 	// PartialEvery (default 2 s) and once at the end, with the result from
 	// the networks so far: for a running error estimate and for writing
@@ -93,7 +95,7 @@ func Check(ctx context.Context, cfg CheckConfig) (CheckResult, error) {
 	r := CheckResult{Arch: cfg.Arch.String(), Size: cfg.Size, Width: Width(cfg.Arch), Seed: cfg.Options.Seed,
 		FixedInput: cfg.Options.FixedInput}
 	t0 := time.Now()
-	ko := kernel.Options{Workers: cfg.KernelWorkers, BN: cfg.BN, Samples: cfg.BNSamples, Seed: cfg.BNSeed}
+	ko := kernel.Options{Workers: cfg.KernelWorkers, BN: cfg.BN, Samples: cfg.BNSamples, Seed: cfg.BNSeed, BNMaxFlops: cfg.BNMaxFlops}
 	nngp, _, rep, err := kernel.ComputeReport(ctx, cfg.Arch, cfg.Size, ko)
 	if err != nil {
 		return r, err
@@ -206,6 +208,10 @@ type statsMeta struct {
 	Shard      int             `json:"shard"`
 	Shards     int             `json:"shards"`
 	N          int             `json:"n"`
+	BN         string          `json:"bn,omitempty"`
+	BNSamples  int             `json:"bn_samples,omitempty"`
+	BNSeed     uint64          `json:"bn_seed,omitempty"`
+	BNMaxFlops float64         `json:"bn_max_flops,omitempty"`
 }
 
 func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
