@@ -169,6 +169,9 @@ func (pd *pending) hasBN() bool {
 // pre-activation, and applies the others to their part) and resolves the
 // deferred segments before a conv. handled reports that l was applied.
 func (r *run) bnHook(l arch.Layer, s state, where string) (state, bool, error) {
+	if !keepsGamma(l) {
+		s = clearGamma(s)
+	}
 	if r.o.BN == BNMeanField {
 		return s, false, nil
 	}
@@ -237,6 +240,9 @@ func opGeom(l arch.Layer, g geom) geom {
 // applyOne applies a per-channel layer with its analytic (mean-field)
 // rule.
 func (r *run) applyOne(l arch.Layer, s state, where string) (state, error) {
+	if !keepsGamma(l) {
+		s = clearGamma(s)
+	}
 	switch l := l.(type) {
 	case arch.Act:
 		return r.act(l, s, where)
@@ -388,4 +394,30 @@ func (r *run) nEff(g geom, m []float64) (float64, error) {
 		return math.Inf(1), nil
 	}
 	return tr * tr / tr2 * float64(g.points()) / float64(g.phases()), nil
+}
+
+// keepsGamma reports whether a layer leaves a batch norm's gamma term
+// for the activation after it: the activation itself, and Save, which
+// does not change the tensor.
+func keepsGamma(l arch.Layer) bool {
+	switch l.(type) {
+	case arch.Act, arch.Save:
+		return true
+	}
+	return false
+}
+
+// clearGamma returns s with no part marked as holding a batch norm's gamma
+// term (the layer about to run is not the activation that uses it).
+func clearGamma(s state) state {
+	for i, p := range s.parts {
+		if p.gamma {
+			s.parts = append([]part(nil), s.parts...)
+			for j := i; j < len(s.parts); j++ {
+				s.parts[j].gamma = false
+			}
+			break
+		}
+	}
+	return s
 }

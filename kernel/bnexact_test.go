@@ -303,3 +303,23 @@ func TestBNSamplerCovariance(t *testing.T) {
 		}
 	}
 }
+
+// With affine parameters, mean field's NTK must also reach the exact
+// rule's on a large grid: the gamma term after a positively homogeneous
+// activation is E[phi(u) phi(u')] (the activation's NNGP), not
+// Qdot * K_bn. A rule that treats gamma's direction as independent of
+// phi'(u) stays off by a fixed fraction at every grid size.
+func TestBNMeanFieldGammaTerm(t *testing.T) {
+	for _, act := range []arch.Act{{Fn: arch.ReLU}, {Fn: arch.LeakyReLU, Slope: 0.2}} {
+		_, full := bnTestArch(t, 1, false, arch.BatchNorm{Affine: true, Eps: 1e-5}, act)
+		_, _, rep, err := ComputeReport(context.Background(), full, []int{256}, Options{NTK: true, Samples: 1024, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := rep.BN[0]
+		t.Logf("%v, N=256: NTK exact - mean field %.3g (standard error %.2g, n_eff %.1f)", act.Fn, s.MeanFieldDiffNTK, s.SENTK, s.NEff)
+		if s.MeanFieldDiffNTK > 0.03 {
+			t.Errorf("%v: mean-field NTK differs from the exact rule's by %.3g of its variance at n_eff %.0f (standard error %.2g); want about 2/n_eff", act.Fn, s.MeanFieldDiffNTK, s.NEff, s.SENTK)
+		}
+	}
+}

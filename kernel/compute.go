@@ -368,6 +368,10 @@ type part struct {
 	// pend, when not nil, is a deferred per-channel segment (bnexact.go):
 	// m and t then hold its Gaussian input's maps, g is the output's.
 	pend *pending
+	// gamma says that t holds the term of a batch norm's gamma, equal to
+	// m (set by an affine batch norm, used by the activation right after
+	// it, cleared by every other layer; batchnorm.go).
+	gamma bool
 }
 
 // state is a tensor: its parts (more than one after a concatenation, until
