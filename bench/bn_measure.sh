@@ -13,7 +13,7 @@
 # Every step runs under a time limit and is stopped with SIGINT, which
 # leaves complete files for the networks done so far (the summary then
 # shows fewer networks). Sized for about 300 s on 16 cores.
-# Usage: [DIPGP=binary] [N1=800 N2=800 N3=200 BNS=2048] [T1=130 T2=50 T3=110]
+# Usage: [DIPGP=binary] [N1=800 N2=800 N3=200 BNS=2048] [T1=110 T2=40 T3=140]
 #        bench/bn_measure.sh OUTDIR
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,9 +22,9 @@ N1=${N1:-800}
 N2=${N2:-800}
 N3=${N3:-200}
 BNS=${BNS:-2048}
-T1=${T1:-130}
-T2=${T2:-50}
-T3=${T3:-110}
+T1=${T1:-110}
+T2=${T2:-40}
+T3=${T3:-140}
 W1=${W1:-16,32,64,128,256}
 W2=${W2:-32,64,128,256}
 S3=${S3:-64}

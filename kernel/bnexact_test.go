@@ -323,3 +323,27 @@ func TestBNMeanFieldGammaTerm(t *testing.T) {
 		}
 	}
 }
+
+// A segment whose input has n_eff above Options.BNMeanFieldNEff uses mean
+// field (and says so) when its activations are positively homogeneous,
+// and keeps the Monte Carlo otherwise.
+func TestBNMeanFieldNEff(t *testing.T) {
+	for _, c := range []struct {
+		act  arch.Act
+		neff float64
+		want string
+	}{
+		{arch.Act{Fn: arch.ReLU}, 30, "meanfield"},
+		{arch.Act{Fn: arch.ReLU}, -1, "montecarlo"},
+		{arch.Act{Fn: arch.Tanh}, 30, "montecarlo"},
+	} {
+		_, full := bnTestArch(t, 1, false, arch.BatchNorm{Affine: true, Eps: 1e-5}, c.act)
+		_, _, rep, err := ComputeReport(context.Background(), full, []int{256}, Options{NTK: true, Samples: 16, Seed: 1, BNMeanFieldNEff: c.neff})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := rep.BN[0]; s.Method != c.want || !(s.NEff > 30) {
+			t.Errorf("%v with BNMeanFieldNEff %v: method %q (n_eff %.1f), want %q", c.act.Fn, c.neff, s.Method, s.NEff, c.want)
+		}
+	}
+}

@@ -37,7 +37,7 @@ func WriteStats(dir string, cfg CheckConfig, s *Stats) error {
 	shards := max(cfg.Options.Shards, 1)
 	meta := statsMeta{Arch: aj, Size: s.Size, Seed: cfg.Options.Seed, FixedInput: cfg.Options.FixedInput,
 		Period: s.Period, Margin: cfg.Options.Margin, Samples: cfg.Options.Samples, Shard: cfg.Options.Shard,
-		Shards: shards, N: s.N, BN: string(cfg.BN), BNSamples: cfg.BNSamples, BNSeed: cfg.BNSeed, BNMaxFlops: cfg.BNMaxFlops}
+		Shards: shards, N: s.N, BN: string(cfg.BN), BNSamples: cfg.BNSamples, BNSeed: cfg.BNSeed, BNMaxFlops: cfg.BNMaxFlops, BNNEff: cfg.BNMeanFieldNEff}
 	mj, err := json.MarshalIndent(meta, "", "  ")
 	if err != nil {
 		return err
@@ -104,7 +104,7 @@ func ReadStats(dir string) (CheckConfig, *Stats, error) {
 	s.N = meta.N
 	cfg = CheckConfig{Arch: a, Size: meta.Size, Options: Options{Samples: meta.Samples, Seed: meta.Seed,
 		FixedInput: meta.FixedInput, Period: meta.Period, Margin: meta.Margin, Shard: meta.Shard, Shards: meta.Shards},
-		BN: kernel.BNMode(meta.BN), BNSamples: meta.BNSamples, BNSeed: meta.BNSeed, BNMaxFlops: meta.BNMaxFlops}
+		BN: kernel.BNMode(meta.BN), BNSamples: meta.BNSamples, BNSeed: meta.BNSeed, BNMaxFlops: meta.BNMaxFlops, BNMeanFieldNEff: meta.BNNEff}
 	return cfg, s, nil
 }
 
@@ -159,7 +159,7 @@ func MergeAs(ctx context.Context, dirs []string, set func(*CheckConfig)) (CheckC
 	if set != nil {
 		set(&cfg)
 	}
-	nngp, _, rep, err := kernel.ComputeReport(ctx, cfg.Arch, cfg.Size, kernel.Options{BN: cfg.BN, Samples: cfg.BNSamples, Seed: cfg.BNSeed, BNMaxFlops: cfg.BNMaxFlops})
+	nngp, _, rep, err := kernel.ComputeReport(ctx, cfg.Arch, cfg.Size, kernel.Options{BN: cfg.BN, Samples: cfg.BNSamples, Seed: cfg.BNSeed, BNMaxFlops: cfg.BNMaxFlops, BNMeanFieldNEff: cfg.BNMeanFieldNEff})
 	if err != nil {
 		return cfg, r, err
 	}

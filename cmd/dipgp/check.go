@@ -97,7 +97,7 @@ func (c *checkRunCmd) config() (netinit.CheckConfig, error) {
 		}
 		o.Shard, o.Shards = si, sn
 	}
-	return netinit.CheckConfig{Arch: a, Size: size, Options: o, BN: kernel.BNMode(c.BN), BNSamples: c.BNSamples, BNSeed: c.BNSeed, BNMaxFlops: c.BNMaxFlops}, nil
+	return netinit.CheckConfig{Arch: a, Size: size, Options: o, BN: kernel.BNMode(c.BN), BNSamples: c.BNSamples, BNSeed: c.BNSeed, BNMaxFlops: c.BNMaxFlops, BNMeanFieldNEff: c.BNMeanFieldNEff}, nil
 }
 
 func (c *checkRunCmd) Run(ctx context.Context, g *Globals) error {
