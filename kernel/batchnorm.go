@@ -32,6 +32,7 @@ func (r *run) batchnorm(l arch.BatchNorm, s state, where string) (state, error) 
 		if p.t != nil {
 			p.t = r.pool.owned(p.t, n)
 		}
+		p.gamma = p.t != nil && l.Affine
 		s.parts[i] = p
 		if r.dry {
 			continue

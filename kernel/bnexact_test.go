@@ -303,3 +303,47 @@ func TestBNSamplerCovariance(t *testing.T) {
 		}
 	}
 }
+
+// With affine parameters, mean field's NTK must also reach the exact
+// rule's on a large grid: the gamma term after a positively homogeneous
+// activation is E[phi(u) phi(u')] (the activation's NNGP), not
+// Qdot * K_bn. A rule that treats gamma's direction as independent of
+// phi'(u) stays off by a fixed fraction at every grid size.
+func TestBNMeanFieldGammaTerm(t *testing.T) {
+	for _, act := range []arch.Act{{Fn: arch.ReLU}, {Fn: arch.LeakyReLU, Slope: 0.2}} {
+		_, full := bnTestArch(t, 1, false, arch.BatchNorm{Affine: true, Eps: 1e-5}, act)
+		_, _, rep, err := ComputeReport(context.Background(), full, []int{256}, Options{NTK: true, Samples: 1024, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := rep.BN[0]
+		t.Logf("%v, N=256: NTK exact - mean field %.3g (standard error %.2g, n_eff %.1f)", act.Fn, s.MeanFieldDiffNTK, s.SENTK, s.NEff)
+		if s.MeanFieldDiffNTK > 0.03 {
+			t.Errorf("%v: mean-field NTK differs from the exact rule's by %.3g of its variance at n_eff %.0f (standard error %.2g); want about 2/n_eff", act.Fn, s.MeanFieldDiffNTK, s.NEff, s.SENTK)
+		}
+	}
+}
+
+// A segment whose input has n_eff above Options.BNMeanFieldNEff uses mean
+// field (and says so) when its activations are positively homogeneous,
+// and keeps the Monte Carlo otherwise.
+func TestBNMeanFieldNEff(t *testing.T) {
+	for _, c := range []struct {
+		act  arch.Act
+		neff float64
+		want string
+	}{
+		{arch.Act{Fn: arch.ReLU}, 30, "meanfield"},
+		{arch.Act{Fn: arch.ReLU}, -1, "montecarlo"},
+		{arch.Act{Fn: arch.Tanh}, 30, "montecarlo"},
+	} {
+		_, full := bnTestArch(t, 1, false, arch.BatchNorm{Affine: true, Eps: 1e-5}, c.act)
+		_, _, rep, err := ComputeReport(context.Background(), full, []int{256}, Options{NTK: true, Samples: 16, Seed: 1, BNMeanFieldNEff: c.neff})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := rep.BN[0]; s.Method != c.want || !(s.NEff > 30) {
+			t.Errorf("%v with BNMeanFieldNEff %v: method %q (n_eff %.1f), want %q", c.act.Fn, c.neff, s.Method, s.NEff, c.want)
+		}
+	}
+}

@@ -155,6 +155,11 @@ func (r *run) montecarlo(pd *pending, srcM, srcT *buffer, out part, scales []flo
 		m[i] += c
 		diff += c * c
 	}
+	for p := 0; p < og.phases(); p++ {
+		if v := m[p*og.points()]; !(v > 0) {
+			return fmt.Errorf("kernel: exact batch norm of %s: the Monte Carlo estimate of the variance at phase %d is %.3g, not positive: %d fields are too few for this segment (n_eff %.3g); use more (--bn-samples, Options.Samples; at least %d)", seg.Where, p, v, S, seg.NEff, 4*S)
+		}
+	}
 	vm := meanVar(og, m)
 	seg.Method = "montecarlo"
 	seg.Samples = S

@@ -32,7 +32,7 @@ func WriteStats(dir string, cfg CheckConfig, s *Stats) error {
 	shards := max(cfg.Options.Shards, 1)
 	meta := statsMeta{Arch: aj, Size: s.Size, Seed: cfg.Options.Seed, FixedInput: cfg.Options.FixedInput,
 		Period: s.Period, Margin: cfg.Options.Margin, Samples: cfg.Options.Samples, Shard: cfg.Options.Shard,
-		Shards: shards, N: s.N}
+		Shards: shards, N: s.N, BN: string(cfg.BN), BNSamples: cfg.BNSamples, BNSeed: cfg.BNSeed, BNMaxFlops: cfg.BNMaxFlops, BNNEff: cfg.BNMeanFieldNEff}
 	mj, err := json.MarshalIndent(meta, "", "  ")
 	if err != nil {
 		return err
@@ -104,7 +104,8 @@ func ReadStats(dir string) (CheckConfig, *Stats, error) {
 		return cfg, nil, fmt.Errorf("netinit: %s: %w", dir, err)
 	}
 	cfg = CheckConfig{Arch: a, Size: meta.Size, Options: Options{Samples: meta.Samples, Seed: meta.Seed,
-		FixedInput: meta.FixedInput, Period: meta.Period, Margin: meta.Margin, Shard: meta.Shard, Shards: meta.Shards}}
+		FixedInput: meta.FixedInput, Period: meta.Period, Margin: meta.Margin, Shard: meta.Shard, Shards: meta.Shards},
+		BN: kernel.BNMode(meta.BN), BNSamples: meta.BNSamples, BNSeed: meta.BNSeed, BNMaxFlops: meta.BNMaxFlops, BNMeanFieldNEff: meta.BNNEff}
 	return cfg, s, nil
 }
 
@@ -113,6 +114,14 @@ func ReadStats(dir string) (CheckConfig, *Stats, error) {
 // compares the result with the analytic kernel. With all shards present
 // it equals the result of one unsharded run.
 func Merge(ctx context.Context, dirs []string) (CheckConfig, CheckResult, error) {
+	return MergeAs(ctx, dirs, nil)
+}
+
+// MergeAs is Merge with set, if not nil, applied to the run's
+// configuration before the analytic kernel is computed: e.g. to compare
+// the same networks with another batch-norm rule (set BN, BNSamples,
+// BNSeed) without drawing them again.
+func MergeAs(ctx context.Context, dirs []string, set func(*CheckConfig)) (CheckConfig, CheckResult, error) {
 	if len(dirs) == 0 {
 		return CheckConfig{}, CheckResult{}, fmt.Errorf("netinit: nothing to merge; give the output folders of the shards")
 	}
@@ -148,11 +157,18 @@ func Merge(ctx context.Context, dirs []string) (CheckConfig, CheckResult, error)
 	if r.Margin > 0 {
 		r.Region = fmt.Sprintf("interior: %d pixels from every border left out", r.Margin)
 	}
-	nngp, _, err := kernel.Compute(ctx, cfg.Arch, cfg.Size, kernel.Options{})
+	if set != nil {
+		set(&cfg)
+	}
+	nngp, _, rep, err := kernel.ComputeReport(ctx, cfg.Arch, cfg.Size, kernel.Options{BN: cfg.BN, Samples: cfg.BNSamples, Seed: cfg.BNSeed, BNMaxFlops: cfg.BNMaxFlops, BNMeanFieldNEff: cfg.BNMeanFieldNEff})
 	if err != nil {
 		return cfg, r, err
 	}
 	r.Analytic = nngp
+	r.BN, r.BNSegments = string(cfg.BN), rep.BN
+	if r.BN == "" {
+		r.BN = string(kernel.BNExact)
+	}
 	if err := r.finish(total); err != nil {
 		return cfg, r, err
 	}

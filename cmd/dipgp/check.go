@@ -113,7 +113,7 @@ func (c *checkRunCmd) config() (netinit.CheckConfig, error) {
 		}
 		o.Shard, o.Shards = si, sn
 	}
-	return netinit.CheckConfig{Arch: a, Size: size, Options: o, BN: kernel.BNMode(c.BN), BNSamples: c.BNSamples, BNSeed: c.BNSeed}, nil
+	return netinit.CheckConfig{Arch: a, Size: size, Options: o, BN: kernel.BNMode(c.BN), BNSamples: c.BNSamples, BNSeed: c.BNSeed, BNMaxFlops: c.BNMaxFlops, BNMeanFieldNEff: c.BNMeanFieldNEff}, nil
 }
 
 func (c *checkRunCmd) Run(ctx context.Context, g *Globals) error {
@@ -273,13 +273,24 @@ type checkMergeCmd struct {
 	Parts []string `arg:"" help:"Output folders of the shards." type:"existingdir"`
 	Out   string   `help:"Output folder." default:"out/check"`
 	JSON  bool     `help:"Print the summary as JSON on stdout." name:"json"`
+
+	BN         string  `help:"Compare with the kernel of this batch-norm rule instead of the run's (exact or meanfield): the same networks against another rule, without drawing them again." enum:",exact,meanfield" default:"" name:"bn"`
+	BNSamples  int     `help:"With --bn: fields per batch-norm segment of the exact rule (0 = kernel.DefaultSamples)." name:"bn-samples"`
+	BNSeed     uint64  `help:"With --bn: seed of the exact rule's Monte Carlo (0 = kernel.Options' default)." name:"bn-seed"`
+	BNMaxFlops float64 `help:"With --bn: largest estimated cost of one segment's Monte Carlo (0 = kernel.DefaultBNMaxFlops, -1 = no limit)." name:"bn-max-flops"`
 }
 
 func (c *checkMergeCmd) Run(ctx context.Context, g *Globals) error {
 	if err := prepareOut(c.Out, g, false, c.Parts...); err != nil {
 		return err
 	}
-	cfg, r, err := netinit.Merge(ctx, c.Parts)
+	var set func(*netinit.CheckConfig)
+	if c.BN != "" {
+		set = func(cfg *netinit.CheckConfig) {
+			cfg.BN, cfg.BNSamples, cfg.BNSeed, cfg.BNMaxFlops = kernel.BNMode(c.BN), c.BNSamples, c.BNSeed, c.BNMaxFlops
+		}
+	}
+	cfg, r, err := netinit.MergeAs(ctx, c.Parts, set)
 	if err != nil {
 		return err
 	}
