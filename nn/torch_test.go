@@ -94,6 +94,9 @@ func TestTorch(t *testing.T) {
 		{"dip-skip:scales=2,channels=6,pad=zero,param=ntk,up=nearest,down=decimate,act=relu,k=5", []int{16, 16}},
 		{"conv-stack:dims=1,depth=3,channels=8,k=5,act=erf,bias=true,param=ntk,pad=zero,sigma=1.5", []int{32}},
 		{"encdec:dims=1,scales=2,channels=8,down=avg,act=sigmoid,pad=circular,out_act=identity", []int{32}},
+		{"shi-decoder:scales=2,channels=8,in_channels=4,up_sigma=0.1/0.5,lipschitz=0.8", []int{16, 16}},
+		{"dip-skip:scales=2,channels=8,pad=circular,up_sigma=0.5,lipschitz=1.2,mean_bn=true", []int{16, 16}},
+		{"encdec:dims=1,scales=2,channels=8,pad=zero,up_sigma=0.3,mean_bn=true,lipschitz=0.5,param=ntk", []int{32}},
 	}
 	for ci, c := range cases {
 		t.Run(strings.SplitN(c.spec, ":", 2)[0], func(t *testing.T) {
