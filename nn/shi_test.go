@@ -15,7 +15,7 @@ import (
 // held constant in the backward pass, against an unnormalized network whose
 // weights are divided by hand.
 
-func TestGradShiLayers(t *testing.T) {
+func shiGradCases() []gradCase {
 	var cs []gradCase
 	for _, pad := range []arch.Padding{arch.Circular, arch.Zero} {
 		for _, size := range [][]int{{4, 6}, {2, 2}, {6}, {2}} {
@@ -30,7 +30,11 @@ func TestGradShiLayers(t *testing.T) {
 				arch.BatchNorm{MeanOnly: true, Affine: affine}, arch.Act{Fn: arch.Tanh}, arch.Conv{Out: 2, K: 1, Stride: 1, Bias: true}),
 			size: []int{4, 5}, batch: 2})
 	}
-	cs = append(cs, gradCase{name: "lipschitz-input", a: simpleArch(1, arch.Zero, arch.NTK,
+	return cs
+}
+
+func TestGradShiLayers(t *testing.T) {
+	cs := append(shiGradCases(), gradCase{name: "lipschitz-input", a: simpleArch(1, arch.Zero, arch.NTK,
 		arch.Conv{Out: 3, K: 3, Stride: 1, Bias: true, Lipschitz: 0.3}, arch.Act{Fn: arch.Tanh}), size: []int{7}, batch: 1})
 	for ci, c := range cs {
 		t.Run(c.name, func(t *testing.T) {
@@ -40,6 +44,12 @@ func TestGradShiLayers(t *testing.T) {
 			}
 			checkGrad(t, c, uint64(ci))
 		})
+	}
+}
+
+func TestJVPShiLayers(t *testing.T) {
+	for ci, c := range shiGradCases() {
+		t.Run(c.name, func(t *testing.T) { checkJVP(t, c, uint64(ci)) })
 	}
 }
 
@@ -128,6 +138,20 @@ func TestLipschitzConv(t *testing.T) {
 		}
 		if e := relErr(w.Grad, want); e > 1e-5 {
 			t.Errorf("%s: weight gradient differs from c times the plain one by %g", param, e)
+		}
+		// JVP holds the divisor constant too: J_lip v = J_plain (c v).
+		v := randn(len(w.Data), 6)
+		cv := make([]float32, len(v))
+		for i, x := range v {
+			cv[i] = float32(float64(x) * c)
+		}
+		_, jl, err := nl.JVP(x, [][]float32{v, nil})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, jp, _ := np.JVP(x, [][]float32{cv, nil})
+		if e := relErr(jl.Data().([]float32), jp.Data().([]float32)); e > 1e-5 {
+			t.Errorf("%s: JVP differs from the plain network's with tangent c v by %g", param, e)
 		}
 	}
 }
