@@ -23,8 +23,8 @@ func init() {
 		Images: shiImages,
 		TinyCost: "about 15 s: 16x16, shi-decoder with 2 scales of 8 channels, 3 settings, 60 iterations per run, 1 image " +
 			"for the sweep and 1 for stopping",
-		QuickCost: "about 1 h on 2 cores (minutes on 16): 64x64 centre crops, shi-decoder with 4 scales of 64 channels, Adam " +
-			"LR 0.001 for 1500 iterations measured every 5; sweeps on 2 images, stopping on the 9 images",
+		QuickCost: "about 1 h on 2 cores (about 8 min on 16): 64x64 centre crops, shi-decoder with 4 scales of 32 channels, " +
+			"Adam LR 0.01 for 1000 iterations measured every 5; 9 settings on 2 images, stopping on the 9 images",
 		FullCost: "days (estimated): 256x256 crops, their decoder (5 scales, 128 channels), 10000 iterations measured every " +
 			"iteration, sweeps and stopping on the 9 images",
 		run: runShiControls,
@@ -53,7 +53,7 @@ type shiMode struct {
 func (e *env) shiMode() shiMode {
 	m := pick(e.cfg.Mode,
 		shiMode{16, 2, 8, 60, 1, 1, 1, 0.01},
-		shiMode{64, 4, 64, 1500, 5, 2, 9, 0.01},
+		shiMode{64, 4, 32, 1000, 5, 2, 9, 0.01},
 		shiMode{256, 5, 128, 10000, 1, 9, 9, 0.001})
 	if e.cfg.Iters > 0 {
 		m.iters = e.cfg.Iters
