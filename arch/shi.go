@@ -37,8 +37,8 @@ func GaussTaps(sigma float64) [5]float64 {
 // taps). By the Bai-Yin law the largest singular value of such a matrix
 // tends to sqrt(sw2/fanIn) (sqrt(cout) + sqrt(fanIn)) = sqrt(sw2) (1 +
 // sqrt(cout/fanIn)) when cout and fanIn grow at a fixed ratio, so the
-// random factor concentrates on this deterministic one (docs/theory.md,
-// "Shi et al.'s controls"). It returns 1 when lambda <= 0 (no control).
+// random factor concentrates on this deterministic one (docs/theory.md
+// section 11). It returns 1 when lambda <= 0 (no control).
 func LipschitzScale(lambda, sw2 float64, cout, fanIn int) float64 {
 	if lambda <= 0 {
 		return 1

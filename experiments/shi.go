@@ -90,7 +90,7 @@ func runShiControls(e *env) error {
 		"of std 25/255; Adam with LR %g (theirs: 0.001 over 10000 iterations; tiny and quick modes use DIP's 0.01 to reach the "+
 		"late decline in fewer iterations), no input noise, no averaging, %d iterations measured every %d. Lipschitz "+
 		"control lambda applies to every 3x3 conv; Gaussian up-sampling uses one sigma at every level. The kernel's numbers "+
-		"are those of the infinite-width network (docs/theory.md, Shi et al.'s controls): NNGP spectrum of the output "+
+		"are those of the infinite-width network (docs/theory.md section 11): NNGP spectrum of the output "+
 		"before the sigmoid (half-power frequency and power-law slope over [%g, %g] cycles/pixel).",
 		m.scales, m.channels, m.side, m.side, m.lr, m.iters, m.every, gp.DefaultFitLo, gp.DefaultFitHi)
 	if e.cfg.Mode == Tiny {

@@ -2,8 +2,8 @@ package kernel
 
 import "github.com/dipgp/dipgp/arch"
 
-// Gaussian up-sampling rule (Shi et al.'s control; docs/theory.md, "Shi et
-// al.'s controls"). The layer is a fixed per-channel transposed
+// Gaussian up-sampling rule (Shi et al.'s control; docs/theory.md section
+// 11). The layer is a fixed per-channel transposed
 // convolution with stride 2, 5 taps g = arch.GaussTaps(sigma) per axis and
 // PyTorch's padding 2, output padding 1: output o reads input i with weight
 // g[o + 2 - 2i] whenever 0 <= o + 2 - 2i <= 4, so

@@ -2,8 +2,8 @@ package kernel
 
 import "github.com/dipgp/dipgp/arch"
 
-// Lipschitz-control rule (Shi et al.; docs/theory.md, "Shi et al.'s
-// controls"). The finite layer uses the weight W / max(1, s(W)/lambda) with
+// Lipschitz-control rule (Shi et al.; docs/theory.md
+// section 11). The finite layer uses the weight W / max(1, s(W)/lambda) with
 // the divisor held constant in the backward pass. As the width grows at a
 // fixed ratio C_out / (C_in taps), s(W) concentrates on its Bai-Yin edge
 // and the divisor on a constant (arch.LipschitzScale), so the layer is a

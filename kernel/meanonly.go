@@ -2,8 +2,8 @@ package kernel
 
 import "github.com/dipgp/dipgp/arch"
 
-// Mean-only batch norm rule (Shi et al.; docs/theory.md, "Shi et al.'s
-// controls"). Every channel has its spatial mean subtracted, a linear map
+// Mean-only batch norm rule (Shi et al.; docs/theory.md
+// section 11). Every channel has its spatial mean subtracted, a linear map
 // x -> x - mean_y x(y) that is the same for every channel, so the rule is
 // exact at any width:
 //
