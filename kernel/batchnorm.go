@@ -26,6 +26,9 @@ import (
 // grid size); netinit measures its error.
 
 func (r *run) batchnorm(l arch.BatchNorm, s state, where string) (state, error) {
+	if l.MeanOnly {
+		return r.meanOnly(l, s)
+	}
 	for i, p := range s.parts {
 		n := p.g.n()
 		p.m = r.pool.owned(p.m, n)

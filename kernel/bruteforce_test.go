@@ -145,7 +145,7 @@ func (b *brute) walk(ls []arch.Layer, s bfState) (bfState, error) {
 		case arch.Pool:
 			s = b.linear(s, func(n int) ([]float64, int) { return poolMatrix(l.Op, n) })
 		case arch.Upsample:
-			s = b.linear(s, func(n int) ([]float64, int) { return upMatrix(l.Mode, n) })
+			s = b.linear(s, func(n int) ([]float64, int) { return upMatrixOf(l, n) })
 		case arch.BatchNorm:
 			for i := range s.parts {
 				s.parts[i] = b.bn(l, s.parts[i], s.n())
@@ -194,6 +194,7 @@ func (b *brute) conv(l arch.Conv, s bfState) bfState {
 	if !l.Bias {
 		sb2 = 0
 	}
+	sw2 *= bfLipschitz(l, sw2, cin, taps)
 	st := l.Stride
 	oh, ow := s.h, s.w/st
 	if b.a.Dims == 2 {
@@ -431,6 +432,9 @@ func upMatrix(mode arch.UpMode, n int) ([]float64, int) {
 // eps), v = mean_x K_c(x,x); T the same with the same v, plus K_bn + 1 with
 // affine parameters (and G = K_bn, the gamma term, for the activation).
 func (b *brute) bn(l arch.BatchNorm, p bfPart, n int) bfPart {
+	if l.MeanOnly {
+		return bfMeanOnly(l, p, n)
+	}
 	center := func(K []float64) []float64 {
 		m := make([]float64, n)
 		var all float64

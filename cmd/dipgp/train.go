@@ -74,6 +74,7 @@ type trainCmd struct {
 	Out      string `help:"Output folder." default:"out/train"`
 	NoKernel bool   `help:"Skip the NTK (no predicted best iteration); gd and sgld then need --lr."`
 	JSON     bool   `help:"Print the summary as JSON on stdout." name:"json"`
+	Stop     string `help:"Automatic stopping: none, or shi (Shi et al.'s blur/sharpness rule, n = 100, eps = 0.01, on the measured outputs; exact with --every 1)." default:"none" enum:"none,shi"`
 }
 
 func (c *trainCmd) Help() string {
@@ -99,7 +100,17 @@ func (c *trainCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	res, runErr := dipTrain(ctx, g, s, c.Out, "train")
+	var extra []dip.Observer
+	stopAt := -1
+	if c.Stop == "shi" {
+		extra = append(extra, (&dip.ShiStop{}).Observer(nil, &stopAt))
+	}
+	res, runErr := dipTrain(ctx, g, s, c.Out, "train", extra...)
+	if errors.Is(runErr, dip.ErrShiStop) {
+		runErr = nil
+		s.notes = append(s.notes, fmt.Sprintf("Shi et al.'s blur/sharpness rule stopped training at iteration %d", stopAt))
+		fmt.Fprintf(os.Stderr, "dipgp: Shi et al.'s rule stopped training at iteration %d\n", stopAt)
+	}
 	if res.Start.Pix == nil {
 		return runErr
 	}
