@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
 # Performance at scale (issue 16): one script that measures, into $OUT,
-#   - the kernel of dip-skip (NNGP + NTK) at 128, 256 and 512 with 2 and
+#   - the kernel of dip-skip (NNGP + NTK) at KSIZES (default 512) with 2 and
 #     16 workers: peak RSS, user and system CPU seconds (/usr/bin/time -v)
 #     and the estimate (estimated_bytes);
 #   - the Adam training step of dip-skip at 256x256 for 1, 2, 4, 8 and 16
 #     threads, dipgp (bench/nnbench) and, where python3 imports torch,
 #     PyTorch (TORCH_BENCH, the same network as bench/torch_compare.sh);
 #   - a CPU profile of the dipgp step at the largest thread count;
-#   - dipgp check networks/s at 64x64, 3 scales, batch norm, all cores.
-# Binaries come from BIN (default: built here with go).
-# Usage: OUT=dir [BIN=dir] [KSIZES="128 256 512"] [TSIZE=256] [THREADS="1 2 4 8 16"]
-#        [SAMPLES=480] bench/scaling.sh
+#   - dipgp check networks/s with CWORKERS workers (default all cores):
+#     dip-skip 64x64, 3 scales, batch norm; and the default check at 32x32.
+# Binaries come from BIN (dipgp and nnbench; default: built here with go).
+# On 16 cores the defaults take about 4 to 5 minutes.
+# Usage: OUT=dir [BIN=dir] [KSIZES=512] [KWORKERS="2 16"] [TSIZE=256]
+#        [THREADS="1 2 4 8 16"] [TITERS=3] [SAMPLES=480] [CWORKERS=0] bench/scaling.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:?set OUT}
-KSIZES=${KSIZES:-128 256 512}
+KSIZES=${KSIZES:-512}
 KWORKERS=${KWORKERS:-2 16}
 TSIZE=${TSIZE:-256}
 THREADS=${THREADS:-1 2 4 8 16}
 SAMPLES=${SAMPLES:-480}
+CWORKERS=${CWORKERS:-0}
 TITERS=${TITERS:-3}
 PYTHON=${PYTHON:-python3}
 TORCH_BENCH=${TORCH_BENCH:-bench/torch_dip.py}
@@ -78,8 +81,14 @@ tmax=$(echo $THREADS | tr ' ' '\n' | tail -1)
 "$BIN/nnbench" -threads "$tmax" -only step -cpuprofile "$OUT/step$tmax.prof" "$TSIZE" 128 "$TITERS" >/dev/null
 cp "$BIN/nnbench" "$OUT/nnbench.bin"
 
-echo "## check dip-skip 64x64 scales=3 bn=true, all cores" | tee -a "$log"
-"$BIN/dipgp" check run -q --arch "dip-skip:scales=3,channels=128,bn=true,pad=circular,init=normal,sw=1.4,sb=0.1,input=gaussian,in_scale=1,out_act=identity" \
-	--size 64 --samples "$SAMPLES" --out "$OUT/chk" --json >"$OUT/chk.json" 2>&1
-grep -E '"(networks_per_second|sample_seconds)"' "$OUT/chk.json" | tee -a "$log"
+check() { # check LABEL SIZE ARCH: one check run, networks/s into the log
+	local label=$1 size=$2 spec=$3
+	echo "## check $label ${size}x${size}, workers $CWORKERS (0 = all cores)" | tee -a "$log"
+	"$BIN/dipgp" check run -q --arch "$spec" --size "$size" --samples "$SAMPLES" --workers "$CWORKERS" \
+		--out "$OUT/chk" --json >"$OUT/chk-$label.json" 2>"$OUT/chk-$label.err" || { echo "check $label FAILED"; tail -3 "$OUT/chk-$label.err"; }
+	grep -E '"(networks_per_second|sample_seconds|kernel_seconds)"' "$OUT/chk-$label.json" | tr -d ' \n' | tee -a "$log"
+	echo | tee -a "$log"
+}
+check skip3bn 64 "dip-skip:scales=3,channels=128,bn=true,pad=circular,init=normal,sw=1.4,sb=0.1,input=gaussian,in_scale=1,out_act=identity"
+check default 32 "dip-skip:scales=2,channels=128,bn=false,pad=circular,init=normal,sw=1.4,sb=0.1,input=gaussian,in_scale=1,out_act=identity"
 rm -rf "$OUT/chk" "$OUT"/*.tmp

@@ -24,9 +24,24 @@ type Linearized struct {
 	// StepSeconds is the mean wall time of an iteration (one JVP, one
 	// backward pass, the update), measurements excluded.
 	StepSeconds float64
-	// Note says what was linearized and what was left out.
+	// Diverged reports that the linearized loss grew beyond
+	// DivergenceFactor times its initial value or stopped being finite, at
+	// iteration DivergedIter; training stopped there and Measurements end
+	// before it. For gd, EtaLambda estimates eta_eff lambda_max of the
+	// empirical NTK from the growth of the loss, which the top mode
+	// dominates: sqrt(L_t / L_{t-1}) = |1 - eta_eff lambda_max| (NaN
+	// otherwise).
+	Diverged     bool
+	DivergedIter int
+	EtaLambda    float64
+	// Note says what was linearized and what was left out, and why
+	// training stopped when it diverged.
 	Note string
 }
+
+// DivergenceFactor is the growth of the linearized loss over its initial
+// value at which TrainLinearized stops and reports divergence.
+const DivergenceFactor = 1e3
 
 // TrainLinearized trains the linearized network
 //
@@ -43,6 +58,13 @@ type Linearized struct {
 // (cfg.RegNoise) is not applied, and the Note says so when it is on, so a
 // comparison with a run that perturbs its input measures that difference
 // too. gd and adam (without weight decay) are supported.
+//
+// The linearization is a linear model: with gd it diverges when eta_eff
+// times the largest eigenvalue of its empirical NTK exceeds 2, which at
+// finite width can happen at a step the infinite-width NTK deems stable
+// (the network itself may still train, by leaving its linearization).
+// TrainLinearized then stops and reports it (Diverged) instead of
+// returning an error, keeping the measurements made before.
 func TrainLinearized(ctx context.Context, cfg Config) (Linearized, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
@@ -91,7 +113,9 @@ func TrainLinearized(ctx context.Context, cfg Config) (Linearized, error) {
 	dy := tensor.New(tensor.WithShape(net.OutputShape(1)...), tensor.WithBacking(dyData))
 	f := imageio.Image{W: img.W, H: img.H, C: img.C, Pix: make([]float64, n)}
 	var stepSec float64
+	var losses []float64
 	steps := 0
+	lin.EtaLambda = math.NaN()
 	for t := 0; t <= cfg.Iters; t++ {
 		if err := ctx.Err(); err != nil {
 			return lin, err
@@ -105,15 +129,17 @@ func TrainLinearized(ctx context.Context, cfg Config) (Linearized, error) {
 		loss := 0.0
 		for i := range f.Pix {
 			v := float64(od[i]) + float64(jd[i])
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return lin, fmt.Errorf("dip: the linearized output at iteration %d is not finite; lower the learning rate (now %g)", t, cfg.Opt.LR)
-			}
 			f.Pix[i] = v
 			r := weights[i] * (v - target[i])
 			loss += r * r
 		}
 		loss /= float64(n)
 		el := time.Since(t0).Seconds()
+		if t > 0 && (math.IsNaN(loss) || math.IsInf(loss, 0) || loss > DivergenceFactor*losses[0]) {
+			lin.diverge(cfg.Opt, t, losses)
+			break
+		}
+		losses = append(losses, loss)
 		if t == 0 {
 			lin.Start = append([]float64(nil), f.Pix...)
 			if err := meter.SetStart(f); err != nil {
@@ -153,4 +179,20 @@ func TrainLinearized(ctx context.Context, cfg Config) (Linearized, error) {
 		lin.StepSeconds = stepSec / float64(steps)
 	}
 	return lin, nil
+}
+
+// diverge records that training diverged at iteration t, with the finite
+// losses of iterations 0 to t-1.
+func (lin *Linearized) diverge(o Optimizer, t int, losses []float64) {
+	lin.Diverged, lin.DivergedIter = true, t
+	lin.Note += fmt.Sprintf("; DIVERGED at iteration %d (loss beyond %g times the initial or not finite)", t, DivergenceFactor)
+	if o.Kind != GD {
+		return
+	}
+	// The top mode dominates the growth: L_t / L_{t-1} = (1 - eta lambda)^2.
+	if k := len(losses); k >= 2 && losses[k-2] > 0 {
+		lin.EtaLambda = 1 + math.Sqrt(losses[k-1]/losses[k-2])
+		lin.Note += fmt.Sprintf(" (eta_eff lambda_max = %.3g from the loss growth, beyond the stability limit 2: the finite network's empirical NTK "+
+			"has a larger top eigenvalue than the step allows; choose the step from it, e.g. dipgp compare --lr-from empirical)", lin.EtaLambda)
+	}
 }

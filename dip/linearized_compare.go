@@ -38,6 +38,13 @@ type LinearAgreement struct {
 	// StepRatio is the linearized iteration's wall time over the run's
 	// training step.
 	StepRatio Num `json:"step_ratio"`
+	// Diverged reports that the linearized model diverged at iteration
+	// DivergedIter (Linearized.Diverged): the predicted half-fit
+	// iterations and every gap are then null, not computed from a
+	// diverging model. EtaLambda is Linearized.EtaLambda.
+	Diverged     bool `json:"diverged"`
+	DivergedIter int  `json:"diverged_iter"`
+	EtaLambda    Num  `json:"eta_lambda_from_growth"`
 	// Note says how the prediction was made.
 	Note string `json:"note"`
 }
@@ -49,6 +56,9 @@ type LinearAgreement struct {
 // DefaultDepartureThreshold.
 func CompareLinearized(res Result, lin Linearized, outputs [][]float64, threshold float64) (LinearAgreement, error) {
 	obs, pred := res.Measurements, lin.Measurements
+	if lin.Diverged && len(obs) > 0 && len(pred) <= len(obs) {
+		return divergedAgreement(res, lin, threshold), nil
+	}
 	if len(obs) == 0 || len(obs) != len(pred) {
 		return LinearAgreement{}, fmt.Errorf("dip: the run has %d measurements and the linearized model %d; train both with the same iterations", len(obs), len(pred))
 	}
@@ -61,7 +71,7 @@ func CompareLinearized(res Result, lin Linearized, outputs [][]float64, threshol
 		threshold = DefaultDepartureThreshold
 	}
 	bins := len(obs[0].Ratio)
-	ag := LinearAgreement{BinCenters: nums(res.BinCenters), Threshold: threshold, DepartureIter: -1, Note: lin.Note}
+	ag := LinearAgreement{BinCenters: nums(res.BinCenters), Threshold: threshold, DepartureIter: -1, Note: lin.Note, EtaLambda: Num(lin.EtaLambda)}
 	t := itersOf(obs)
 	oh, ph := make([]float64, bins), make([]float64, bins)
 	oc, pc := ratioColumns(obs, bins), ratioColumns(pred, bins)
@@ -100,6 +110,34 @@ func CompareLinearized(res Result, lin Linearized, outputs [][]float64, threshol
 		}
 	}
 	return ag, nil
+}
+
+// divergedAgreement is the agreement with a linearized model that
+// diverged: the observed half-fit iterations, and null for everything the
+// linearized model would give.
+func divergedAgreement(res Result, lin Linearized, threshold float64) LinearAgreement {
+	if threshold <= 0 {
+		threshold = DefaultDepartureThreshold
+	}
+	obs := res.Measurements
+	bins := len(obs[0].Ratio)
+	nan := Num(math.NaN())
+	fill := func(n int) []Num {
+		v := make([]Num, n)
+		for i := range v {
+			v[i] = nan
+		}
+		return v
+	}
+	t := itersOf(obs)
+	oh := make([]float64, bins)
+	for b, col := range ratioColumns(obs, bins) {
+		oh[b] = HalfFit(t, col, 0.5)
+	}
+	return LinearAgreement{BinCenters: nums(res.BinCenters), ObservedHalf: nums(oh), PredictedHalf: fill(bins),
+		Spearman: nan, HalfFitLogRMS: nan, FBCRMS: fill(FBCBands), RatioRMS: nan, PSNRRMS: nan,
+		Departure: fill(len(obs)), Threshold: threshold, DepartureIter: -1, StepRatio: nan,
+		Diverged: true, DivergedIter: lin.DivergedIter, EtaLambda: Num(lin.EtaLambda), Note: lin.Note}
 }
 
 // halfFitAgreement returns the Spearman correlation of observed and

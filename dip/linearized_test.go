@@ -106,3 +106,52 @@ func TestLinearizedDeparts(t *testing.T) {
 		t.Errorf("departure after 20 gd steps: %g with lr 1e-4, %g with lr 1e-3 (ratio %.3g); want < 0.02 and a ratio near 10", small, large, r)
 	}
 }
+
+// TestLinearizedDiverges sets the gd step beyond the stability limit of
+// the network's empirical NTK (eta_eff lambda_max = 2.5, lambda_max from
+// Lanczos): the linearized model must stop with Diverged, estimate
+// eta_eff lambda_max from its loss growth within a few percent of the
+// Lanczos value, and CompareLinearized must report it with null gaps.
+func TestLinearizedDiverges(t *testing.T) {
+	x := imageio.Synthetic(8, 8, 3)
+	p, err := NewProblem(x, TaskOptions{Task: Fit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := affineArch()
+	sp, err := EmpiricalNTKSpectrum(context.Background(), a, []int{8, 8}, 3, 1, 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(x.Pix)
+	const want = 2.5
+	lr := want * float64(n) / (2 * sp.Eigenvalues[0])
+	cfg := Config{Arch: a, Problem: p, Opt: Optimizer{Kind: GD, LR: lr}, Iters: 300, Every: 5, Seed: 3}
+	lin, err := TrainLinearized(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !lin.Diverged || lin.DivergedIter < 1 || lin.DivergedIter >= 300 || len(lin.Measurements) != (lin.DivergedIter+4)/5 {
+		t.Fatalf("diverged %v at %d with %d measurements", lin.Diverged, lin.DivergedIter, len(lin.Measurements))
+	}
+	if math.Abs(lin.EtaLambda-want) > 0.05*want {
+		t.Errorf("eta_eff lambda_max from the loss growth %.4g, from Lanczos %.4g", lin.EtaLambda, want)
+	}
+	// A run at a stable step: the comparison must not use the diverged curves.
+	res, err := Train(context.Background(), Config{Arch: a, Problem: p, Opt: Optimizer{Kind: GD, LR: lr / 10}, Iters: 300, Every: 5, Seed: 3}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ag, err := CompareLinearized(res, lin, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ag.Diverged || ag.DivergedIter != lin.DivergedIter || !math.IsNaN(float64(ag.Spearman)) || !math.IsNaN(float64(ag.PredictedHalf[0])) {
+		t.Errorf("agreement with a diverged model: %+v", ag)
+	}
+	// Half the step: stable, no divergence.
+	cfg.Opt.LR, cfg.Iters = lr/2, 60
+	if lin, err = TrainLinearized(context.Background(), cfg); err != nil || lin.Diverged {
+		t.Errorf("eta_eff lambda_max = %g: diverged %v (%v)", want/2, lin.Diverged, err)
+	}
+}

@@ -279,12 +279,7 @@ func SSE(a, b imageio.Image) (float64, error) {
 	return s, nil
 }
 
-// PSNR returns 10 log10(1/MSE) of the output f clipped to [0, 1] (as it
-// is saved as an image) against the clean image x.
-func PSNR(f, x imageio.Image) (float64, error) {
-	g := f.Clone()
-	for i, v := range g.Pix {
-		g.Pix[i] = math.Min(1, math.Max(0, v))
-	}
-	return imageio.PSNR(g, x)
-}
+// clippedPSNR is imageio.PSNRValues of f clipped to [0, 1] against x
+// (kept for the call sites in compare.go and linearized.go, which other
+// work owns; they may call imageio.PSNRValues directly).
+func clippedPSNR(f, x []float64) float64 { return imageio.PSNRValues(f, x, true) }

@@ -131,10 +131,10 @@ func lanczos(ctx context.Context, n, k, steps int, seed uint64, apply func(v, ou
 			}
 		}
 		b := norm(w)
+		beta = append(beta, b) // beta[m-1] gives the residuals
 		if j == steps-1 || b < 1e-12*math.Abs(alpha[0]) {
 			break
 		}
-		beta = append(beta, b)
 		q = append([]float64(nil), w...)
 		scale(q, 1/b)
 	}
@@ -170,9 +170,7 @@ func lanczos(ctx context.Context, n, k, steps int, seed uint64, apply func(v, ou
 		vecs[r] = u
 		// Residual |Theta u - lambda u| = beta_m |s_m| (0 when the
 		// Krylov space is invariant).
-		if m-1 < len(beta) {
-			res[r] = math.Abs(beta[m-1] * S.At(m-1, c))
-		}
+		res[r] = math.Abs(beta[m-1] * S.At(m-1, c))
 	}
 	return vals, vecs, res, m, nil
 }

@@ -3,6 +3,7 @@ package dip
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/dipgp/dipgp/nn"
@@ -74,6 +75,46 @@ func TestEmpiricalNTKSpectrumDense(t *testing.T) {
 		}
 		if math.Abs(sum-1) > 1e-9 || !(s.MeanFrequency[r] >= 0 && s.MeanFrequency[r] <= 0.75) {
 			t.Errorf("eigenvector %d: bin energies sum to %g, mean frequency %g", r, sum, s.MeanFrequency[r])
+		}
+	}
+}
+
+// TestLanczosResiduals checks the reported Ritz residuals against
+// |A u - lambda u| computed densely, for a random symmetric matrix with
+// fewer steps than its size (so the residuals are not zero).
+func TestLanczosResiduals(t *testing.T) {
+	const n = 60
+	rng := rand.New(rand.NewPCG(1, 2))
+	A := mat.NewSymDense(n, nil)
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			A.SetSym(i, j, rng.NormFloat64())
+		}
+	}
+	apply := func(v, out []float64) error {
+		mat.NewVecDense(n, out).MulVec(A, mat.NewVecDense(n, v))
+		return nil
+	}
+	vals, vecs, res, m, err := lanczos(context.Background(), n, 3, 12, 5, apply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m != 12 {
+		t.Fatalf("%d steps, want 12", m)
+	}
+	au := make([]float64, n)
+	for r, u := range vecs {
+		if err := apply(u, au); err != nil {
+			t.Fatal(err)
+		}
+		d := 0.0
+		for i := range au {
+			e := au[i] - vals[r]*u[i]
+			d += e * e
+		}
+		d = math.Sqrt(d)
+		if !(res[r] > 1e-6) || math.Abs(res[r]-d) > 1e-8*(1+d) {
+			t.Errorf("Ritz pair %d: reported residual %.10g, dense %.10g", r, res[r], d)
 		}
 	}
 }

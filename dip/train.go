@@ -11,15 +11,7 @@ import (
 	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/internal/imageio"
 	"github.com/dipgp/dipgp/nn"
-	"gorgonia.org/tensor"
 )
-
-// DefaultRegNoise is DIP's reg_noise_std: the standard deviation of the
-// Gaussian perturbation added to the input noise at every step.
-const DefaultRegNoise = 1.0 / 30
-
-// DefaultExpAvg is the weight of DIP's exponential average of the outputs.
-const DefaultExpAvg = 0.99
 
 // Config is one training run.
 type Config struct {
@@ -215,234 +207,62 @@ const perturbSalt = 0x72656e6f // "reno"
 // returns what it has when ctx is cancelled, together with ctx's error,
 // after writing a checkpoint when cfg.Checkpoint is set: Result.Output and
 // the averages are then valid outputs of the last computed iteration.
+//
+// Each iteration t is: forward (f_t and its loss), track (averages and
+// best PSNRs), measure (every cfg.Every iterations), then, before the
+// last, backward (gradient and optimizer update) and a periodic
+// checkpoint.
 func Train(ctx context.Context, cfg Config, obs Observer) (Result, error) {
-	cfg = cfg.withDefaults()
-	if err := cfg.validate(); err != nil {
-		return Result{}, err
-	}
-	img := cfg.Problem.Target
-	size := []int{img.H, img.W}
-	n := len(img.Pix)
-	meter, err := NewMeter(img, cfg.Bins)
+	tr, err := newTrainer(cfg, obs)
 	if err != nil {
 		return Result{}, err
 	}
-	z, err := nn.NewInput(cfg.Arch, size, 1, cfg.Seed)
-	if err != nil {
-		return Result{}, err
-	}
-	var st *state
-	if cfg.Resume {
-		st, err = readCheckpoint(cfg)
-		if err != nil && !errors.Is(err, errNoCheckpoint) {
-			return Result{}, err
-		}
-	}
-	if st == nil {
-		net, err := nn.Build(cfg.Arch, size, cfg.Seed)
-		if err != nil {
-			return Result{}, err
-		}
-		st = &state{net: net, best: Best{PSNR: math.Inf(-1)}, bestAvg: Best{PSNR: math.Inf(-1)}}
-		st.opt = newStepper(cfg.Opt, net.Params(), cfg.Seed, cfg.Arch)
-	} else {
-		if err := meter.SetStart(imageOf(img, st.start)); err != nil {
-			return Result{}, err
-		}
-		if obs != nil {
-			for _, m := range st.ms {
-				if err := obs(Event{Measurement: m, Restored: true}); err != nil {
-					return Result{}, err
-				}
-			}
-		}
-	}
-	net := st.net
-	zdata := z.Data().([]float32)
-	zt := tensor.New(tensor.WithShape(z.Shape()...), tensor.WithBacking(make([]float32, len(zdata))))
-	ztData := zt.Data().([]float32)
-	dy := tensor.New(tensor.WithShape(net.OutputShape(1)...), tensor.WithBacking(make([]float32, n)))
-	dyData := dy.Data().([]float32)
-	weights := cfg.Problem.Weights()
-	target := img.Pix
-	f := imageio.Image{W: img.W, H: img.H, C: img.C, Pix: make([]float64, n)}
-	avgImg := func() imageio.Image {
-		if st.avg == nil {
-			return imageio.Image{}
-		}
-		return imageOf(img, append([]float64(nil), st.avg...))
-	}
-	meanImg := func() imageio.Image {
-		if st.samples == 0 {
-			return imageio.Image{}
-		}
-		m := make([]float64, n)
-		for i, v := range st.mean {
-			m[i] = v / float64(st.samples)
-		}
-		return imageOf(img, m)
-	}
-	result := func(last int) Result {
-		r := Result{
-			Measurements: st.ms, BinCenters: meter.BinCenters(), Iter: last, Complete: last == cfg.Iters,
-			Output: f.Clone(), Start: imageOf(img, append([]float64(nil), st.start...)), Average: avgImg(), Mean: meanImg(),
-			Samples: st.samples, Best: st.best, BestAverage: st.bestAvg, MeasureSeconds: st.measSec,
-			Seconds: st.trainSec + st.measSec, Net: net,
-		}
-		if st.bestOut != nil {
-			r.BestOutput = imageOf(img, append([]float64(nil), st.bestOut...))
-		}
-		if st.stepCount > 0 {
-			r.StepSeconds = st.trainSec / float64(st.stepCount)
-			r.NetSeconds = st.netSec / float64(st.stepCount)
-		}
-		return r
-	}
-	last := st.iter - 1
-	if st.last != nil {
-		copy(f.Pix, st.last)
-	}
-	for t := st.iter; t <= cfg.Iters; t++ {
+	st := tr.st
+	loss0 := math.NaN() // the first loss of this session, for checkDiverged
+	for t := st.iter; t <= tr.cfg.Iters; t++ {
 		st.iter = t
-		if err := ctx.Err(); err != nil {
-			if cfg.Checkpoint != "" && t > 0 {
-				st.last = f.Pix
-				if werr := writeCheckpoint(cfg, st); werr != nil {
-					return result(last), errors.Join(err, werr)
-				}
-			}
-			return result(last), err
-		}
-		if t == cfg.Iters && t > 0 && cfg.Checkpoint != "" {
-			// The final checkpoint holds the state before f_Iters: a
-			// resumed run (with the same or a larger Iters) recomputes it
-			// and continues exactly as an uninterrupted run.
-			st.last = f.Pix
-			if err := writeCheckpoint(cfg, st); err != nil {
-				return result(last), err
-			}
+		if err := tr.checkpointAt(ctx, t); err != nil {
+			return tr.result(), err
 		}
 		t0 := time.Now()
-		perturb(ztData, zdata, cfg.Arch.Input.Channels, cfg.RegNoise, cfg.Seed, t)
-		tf := time.Now()
-		out, err := net.Forward(zt)
-		netTime := time.Since(tf)
+		loss, netTime, err := tr.forward(t)
 		if err != nil {
-			return result(last), err
+			return tr.result(), err
 		}
-		od := out.Data().([]float32)
-		loss := 0.0
-		for i, v := range od {
-			fv := float64(v)
-			if math.IsNaN(fv) || math.IsInf(fv, 0) {
-				return result(last), fmt.Errorf("dip: the output at iteration %d is not finite; the training diverged: lower the learning rate (now %g)", t, cfg.Opt.LR)
-			}
-			f.Pix[i] = fv
-			r := weights[i] * (fv - target[i])
-			loss += r * r
+		if math.IsNaN(loss0) {
+			loss0 = loss
 		}
-		loss /= float64(n)
-		if t == 0 {
-			st.start = append([]float64(nil), f.Pix...)
-			if err := meter.SetStart(f); err != nil {
-				return result(last), err
-			}
+		if err := checkDiverged(t, loss, loss0, tr.cfg.Opt.LR); err != nil {
+			return tr.result(), err
 		}
-		if cfg.ExpAvg > 0 {
-			if st.avg == nil {
-				st.avg = append([]float64(nil), f.Pix...)
-			} else {
-				w := cfg.ExpAvg
-				for i, v := range f.Pix {
-					st.avg[i] = w*st.avg[i] + (1-w)*v
-				}
-			}
+		psnr, err := tr.track(t)
+		if err != nil {
+			return tr.result(), err
 		}
-		if cfg.BurnIn >= 0 && t >= cfg.BurnIn && (t-cfg.BurnIn)%cfg.SampleEvery == 0 {
-			if st.mean == nil {
-				st.mean = make([]float64, n)
-			}
-			for i, v := range f.Pix {
-				st.mean[i] += v
-			}
-			st.samples++
-		}
-		psnr := clippedPSNR(f.Pix, cfg.Problem.Clean.Pix)
-		if psnr > st.best.PSNR {
-			st.best = Best{PSNR: psnr, Iter: t}
-			st.bestOut = append(st.bestOut[:0], f.Pix...)
-		}
-		if st.avg != nil {
-			if p := clippedPSNR(st.avg, cfg.Problem.Clean.Pix); p > st.bestAvg.PSNR {
-				st.bestAvg = Best{PSNR: p, Iter: t}
-			}
-		}
-		last = t
+		tr.last = t
 		stepTime := time.Since(t0)
-		if t%cfg.Every == 0 || t == cfg.Iters {
-			t1 := time.Now()
-			m := Measurement{Iter: t, Loss: loss, PSNR: psnr, PSNRAvg: math.NaN(), PSNRMean: math.NaN()}
-			m.PSNRTarget = clippedPSNR(f.Pix, target)
-			var ev Event
-			ev.Output = f.Clone()
-			if st.avg != nil {
-				ev.Average = avgImg()
-				m.PSNRAvg = clippedPSNR(st.avg, cfg.Problem.Clean.Pix)
-			}
-			if st.samples > 0 {
-				ev.Mean = meanImg()
-				m.PSNRMean = clippedPSNR(ev.Mean.Pix, cfg.Problem.Clean.Pix)
-			}
-			if m.FBC, err = meter.FBC(f); err != nil {
-				return result(last), err
-			}
-			if m.Ratio, err = meter.Ratios(f); err != nil {
-				return result(last), err
-			}
-			st.measSec += time.Since(t1).Seconds()
-			m.Seconds = st.trainSec + stepTime.Seconds()
-			st.ms = append(st.ms, m)
-			ev.Measurement = m
-			if obs != nil {
-				if err := obs(ev); err != nil {
-					return result(last), err
-				}
+		if t%tr.cfg.Every == 0 || t == tr.cfg.Iters {
+			if err := tr.measure(t, loss, psnr, stepTime); err != nil {
+				return tr.result(), err
 			}
 		}
-		if t == cfg.Iters {
+		if t == tr.cfg.Iters {
 			st.trainSec += stepTime.Seconds()
 			break
 		}
 		t2 := time.Now()
-		// d loss / d f: DIP's mean squared error, or the data term of the
-		// Langevin potential.
-		scale := 2 / float64(n)
-		if cfg.Opt.Kind == SGLD {
-			scale = 1 / (cfg.Opt.NoiseStd * cfg.Opt.NoiseStd)
+		bt, err := tr.backward(t)
+		if err != nil {
+			return tr.result(), err
 		}
-		for i, v := range f.Pix {
-			dyData[i] = float32(scale * weights[i] * weights[i] * (v - target[i]))
-		}
-		tb := time.Now()
-		net.ZeroGrad()
-		if err := net.Backward(dy); err != nil {
-			return result(last), err
-		}
-		if err := st.opt.step(t); err != nil {
-			return result(last), err
-		}
-		netTime += time.Since(tb)
-		st.netSec += netTime.Seconds()
+		st.netSec += (netTime + bt).Seconds()
 		st.trainSec += (stepTime + time.Since(t2)).Seconds()
 		st.stepCount++
-		if next := t + 1; cfg.Checkpoint != "" && cfg.CheckpointEvery > 0 && next%cfg.CheckpointEvery == 0 && next < cfg.Iters {
-			st.iter, st.last = next, f.Pix
-			if err := writeCheckpoint(cfg, st); err != nil {
-				return result(last), err
-			}
+		if err := tr.checkpointEvery(t + 1); err != nil {
+			return tr.result(), err
 		}
 	}
-	return result(last), nil
+	return tr.result(), nil
 }
 
 // perturb writes z plus N(0, std^2) noise into dst. Channel c of step t
@@ -473,20 +293,4 @@ func perturb(dst, z []float32, channels int, std float64, seed uint64, t int) {
 // imageOf wraps values in an image of the target's geometry.
 func imageOf(like imageio.Image, pix []float64) imageio.Image {
 	return imageio.Image{W: like.W, H: like.H, C: like.C, Pix: pix}
-}
-
-// clippedPSNR is PSNR of f clipped to [0, 1] against x.
-func clippedPSNR(f, x []float64) float64 {
-	s := 0.0
-	x = x[:len(f)]
-	for i, v := range f {
-		if v < 0 {
-			v = 0
-		} else if v > 1 {
-			v = 1
-		}
-		d := v - x[i]
-		s += d * d
-	}
-	return 10 * math.Log10(float64(len(f))/s)
 }

@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -30,18 +31,9 @@ func init() {
 		TinyCost: "about 2 s: N = 64, width 16, 16 networks per curve",
 		QuickCost: "about 30 s: N = 512, width 128, 200 networks per curve (8 curves); " +
 			"error bars about 7 times wider than full mode's, finite-width bias twice as large",
-		FullCost: "about 2 h: N = 1024, width 256, 10,000 networks per curve (8 curves)",
-		run:      runChengMC,
-	})
-	register(Experiment{
-		Name:    "cheng-encdec-1d",
-		Summary: "1-D encoder-decoders (Cheng et al.'s skip1D without skip channels: nearest up-sampling, batch norm) with input smoothing sigma in {0, 20, 60, 120} and 3 to 6 scales: the exact (cyclostationary) kernel and Monte Carlo estimates together.",
-		Paper: "Cheng et al. (CVPR 2019), the 1-D encoder-decoder priors, which they only estimated " +
-			"empirically; dipgp adds the exact kernel",
-		TinyCost:  "about 2 s: N = 128, width 8, 8 networks per curve, sigma divided by 8",
-		QuickCost: "about 1 min: N = 512, width 128, 200 networks per curve (16 curves and 2 controls)",
-		FullCost:  "about 2.5 h: N = 1024, width 256, 10,000 networks per curve (16 curves and 2 controls)",
-		run:       runChengEncDec,
+		FullCost:  "about 2 h: N = 1024, width 256, 10,000 networks per curve (8 curves)",
+		Shardable: true,
+		run:       runChengMC,
 	})
 }
 
@@ -211,12 +203,45 @@ func (e *env) check(spec string, size []int, samples int, seed uint64) (netinit.
 	if err != nil {
 		return netinit.CheckResult{}, err
 	}
+	unit := fmt.Sprintf("check%03d", e.checks)
+	e.checks++
+	if len(e.cfg.MergeFrom) > 0 {
+		return e.mergeCheck(unit, a.String(), samples, seed)
+	}
 	prog := e.sub("networks")
 	cfg := netinit.CheckConfig{Arch: a, Size: size, KernelWorkers: e.cfg.Workers,
 		Options: netinit.Options{Samples: samples, Seed: seed, Workers: e.cfg.Workers, Margin: -1},
 		Partial: func(done, total int, _ netinit.CheckResult) { prog(done, total) },
 	}
-	return netinit.Check(e.ctx, cfg)
+	if e.cfg.Shards > 1 {
+		cfg.Options.Shard, cfg.Options.Shards = e.cfg.Shard, e.cfg.Shards
+	}
+	r, err := netinit.Check(e.ctx, cfg)
+	if err == nil && e.cfg.Shards > 1 {
+		cfg.Options.Margin = r.Margin
+		err = netinit.WriteStats(filepath.Join(e.dir, "units", unit), cfg, r.Stats)
+	}
+	return r, err
+}
+
+// mergeCheck merges the statistics of one check from the shards' folders.
+func (e *env) mergeCheck(unit, arch string, samples int, seed uint64) (netinit.CheckResult, error) {
+	var dirs []string
+	for _, d := range e.cfg.MergeFrom {
+		dirs = append(dirs, filepath.Join(d, e.x.Name, "units", unit))
+	}
+	cfg, r, err := netinit.Merge(e.ctx, dirs)
+	if err != nil {
+		return r, err
+	}
+	if r.Arch != arch || cfg.Options.Seed != seed || cfg.Options.Samples != samples {
+		return r, fmt.Errorf("%s of the shards is %s (seed %d, %d networks), not %s (seed %d, %d networks): the shards were run with other settings (mode, --seed, --samples)",
+			unit, r.Arch, cfg.Options.Seed, cfg.Options.Samples, arch, seed, samples)
+	}
+	if !r.Complete {
+		return r, fmt.Errorf("%s: the shards hold %d of %d networks; a shard is missing", unit, r.Samples, samples)
+	}
+	return r, nil
 }
 
 // mcSeries returns the analytic and empirical curves of a check (phase
@@ -259,11 +284,12 @@ func (e *env) mcReport(curves []mcCurve, maxOff int, name string) error {
 		rows = append(rows, []string{c.label, fmt.Sprint(r.Samples), fmt.Sprint(r.Width), fmt.Sprint(r.Period),
 			fg(r.Analytic.NonStationarity(), 2),
 			fg(r.Comparison.RMSRelError, 2), fg(r.Comparison.BiasRelError, 2), fg(r.Comparison.MeanStderr, 2),
-			f2(100 * r.Comparison.Within2), f2(100 * r.Shape.Within2), verdictWord(r.Comparison) + " / " + verdictWord(r.Shape)})
+			f2(100 * r.Comparison.Within2), f2(100 * r.Shape.Within2), fg(r.Test.Joint.P, 2), fg(r.Test.Shape.P, 2), verdictWord(r.Comparison)})
 		e.num("rms_rel_error_"+c.key, r.Comparison.RMSRelError)
 		e.num("bias_rel_error_"+c.key, r.Comparison.BiasRelError)
 		e.num("within2_"+c.key, r.Comparison.Within2)
 		e.num("shape_within2_"+c.key, r.Shape.Within2)
+		e.num("p_value_"+c.key, r.Test.Joint.P)
 		v := r.Analytic.MeanVariance()
 		xs, ya := profile(r.Analytic, maxOff, v)
 		_, ye := profile(r.Empirical, maxOff, v)
@@ -274,10 +300,13 @@ func (e *env) mcReport(curves []mcCurve, maxOff int, name string) error {
 	}
 	e.md("## Agreement\n\nErrors are relative to the analytic mean variance, over every phase and offset of the " +
 		"phase-resolved estimate (`netinit.Compare`). *Level* compares the kernels as they are; *shape* compares the " +
-		"row-centered kernels, which removes the common-mode sampling noise of the overall level. At width C the " +
+		"row-centered kernels, which removes the common-mode sampling noise of the overall level. The verdict is the " +
+		"calibrated test's (`netinit.Agree`: Hotelling T^2 on log-spaced rings of offsets and the per-phase variances, " +
+		"which accounts for the correlation between entries; DIFFER when p < 0.01); the shares within 2 SE are " +
+		"descriptive only, since neighbouring entries are strongly correlated. At width C the " +
 		"finite-width bias is O(1/C): with enough networks it shows as a level difference beyond the error bars " +
 		"while the shape still agrees.")
-	e.table([]string{"setting", "networks", "width", "period", "non-stationarity", "RMS error", "mean bias", "mean SE", "% within 2 SE (level)", "% within 2 SE (shape)", "verdict level / shape"}, rows)
+	e.table([]string{"setting", "networks", "width", "period", "non-stationarity", "RMS error", "mean bias", "mean SE", "% within 2 SE (level)", "% within 2 SE (shape)", "p (joint)", "p (shape)", "verdict"}, rows)
 	data := make([][]float64, len(x))
 	for i := range x {
 		data[i] = []float64{x[i]}
@@ -347,141 +376,5 @@ func (e *env) mcFinish(curves []mcCurve, panels []*plot.Plot, maxOff int) error 
 	}
 	e.num("curves_shape_consistent", float64(agree))
 	e.md("The shapes agree within sampling error for %d of %d curves.", agree, len(curves))
-	return nil
-}
-
-// encdecCase is one 1-D encoder-decoder.
-type encdecCase struct {
-	sigma  float64
-	scales int
-}
-
-func (c encdecCase) spec(width int) string {
-	return fmt.Sprintf("encdec:dims=1,scales=%d,sigma=%g,channels=%d,out_channels=1,out_act=identity,up=nearest,pad=circular", c.scales, c.sigma, width)
-}
-
-func runChengEncDec(e *env) error {
-	m := e.cfg.Mode
-	n := pick(m, 128, 512, 1024)
-	width := pick(m, 8, 128, 256)
-	samples := e.samples(8, 200, 10000)
-	maxOff := pick(m, 64, 128, 256)
-	sigmas := []float64{0, 20, 60, 120}
-	if m == Tiny {
-		// Smoothing longer than the signal makes the input (and the
-		// output) constant over the grid: nothing left to compare.
-		sigmas = []float64{0, 2.5, 7.5, 15}
-		e.note("tiny mode: sigma divided by 8 (0, 2.5, 7.5, 15) to fit the 128-point signal")
-	}
-	scales := []int{3, 4, 5, 6}
-	e.steps(len(sigmas)*len(scales) + 2)
-	spec := encdecCase{0, 3}.spec(width)
-	e.md("## Setting\n\nDIP's encoder-decoder in 1-D without skip connections, as Cheng et al.'s `skip1D` with its "+
-		"defaults (nearest up-sampling, batch norm, LeakyReLU(0.2), stride-2 down-sampling) and no skip channels: `%s` with "+
-		"scales = 3..6 and sigma = 0, 20, 60, 120. Per scale a 3-tap stride-2 conv, batch norm, LeakyReLU, a 3-tap conv, batch "+
-		"norm, LeakyReLU, then after the deeper levels a nearest x2 up-sampling, a 3-tap and a 1-tap conv each with batch norm "+
-		"and LeakyReLU; PyTorch's default initialization, circular padding (Cheng et al. pad with zeros), 32 input channels "+
-		"of uniform noise on [0, 0.1) smoothed with a Gaussian of std sigma; the output is the last 1x1 conv before the "+
-		"output non-linearity (Cheng et al.: tanh). %d-point signals; %d random networks of width %d per curve "+
-		"(`netinit.Check`, seed %d + curve index).\n\n"+
-		"Up-sampling makes the exact kernel cyclostationary with period 2^scales (docs/theory.md section 2). Batch norm enters "+
-		"the exact kernel through its infinite-width mean-field rule, an approximation that this comparison tests. The "+
-		"curves below are phase averages (the best stationary approximation), divided by the exact mean variance; the "+
-		"agreement table compares every phase.", spec, n, samples, width, e.seed(100))
-	if len(sigmas) > 0 && maxOff > n/2 {
-		maxOff = n / 2
-	}
-	var curves []mcCurve
-	var panels []*plot.Plot
-	var nsRows [][]string
-	for _, s := range sigmas {
-		var series []plotting.Series
-		nsRow := []string{fmt.Sprintf("sigma=%g", s)}
-		for _, sc := range scales {
-			c := encdecCase{s, sc}
-			label := fmt.Sprintf("sigma=%g, %d scales", s, sc)
-			key := fmt.Sprintf("sigma%g_scales%d", s, sc)
-			r, err := e.check(c.spec(width), []int{n}, samples, e.seed(100+len(curves)))
-			if r.Samples >= 2 {
-				curves = append(curves, mcCurve{label, key, r})
-				an, mc := mcSeries(r, maxOff, fmt.Sprintf("%d scales", sc))
-				series = append(series, an, mc)
-				nsRow = append(nsRow, fg(r.Analytic.NonStationarity(), 2))
-				e.num("nonstationarity_"+key, r.Analytic.NonStationarity())
-			}
-			if err != nil {
-				if len(curves) > 0 {
-					_ = e.mcReport(curves, maxOff, "encdec_mc")
-				}
-				return err
-			}
-			if err := e.step(label); err != nil {
-				return err
-			}
-		}
-		nsRows = append(nsRows, nsRow)
-		p, err := lines(fmt.Sprintf("input smoothing sigma = %g", s), "offset d (pixels)", "phase-averaged k(d) / exact k(0)", series, plotting.Options{})
-		if err != nil {
-			return err
-		}
-		panels = append(panels, p)
-	}
-	// Controls: the same networks without batch norm (whose kernel rule is
-	// the mean-field approximation), with weights N(0, 2/fan_in), no bias
-	// and zero-mean Gaussian input noise, so that the signal neither dies
-	// nor is swamped by a constant (with DIP's uniform input or with biases
-	// the kernel of a deep network without batch norm is flat).
-	ctlSigma := sigmas[2]
-	var ctl []plotting.Series
-	var ctlCurves []mcCurve
-	for _, sc := range []int{scales[0], scales[len(scales)-1]} {
-		c := encdecCase{ctlSigma, sc}
-		label := fmt.Sprintf("no batch norm: sigma=%g, %d scales", ctlSigma, sc)
-		key := fmt.Sprintf("nobn_sigma%g_scales%d", ctlSigma, sc)
-		r, err := e.check(c.spec(width)+",bn=false,init=normal,sw=1.4142135623730951,sb=0,input=gaussian,in_scale=1", []int{n}, samples, e.seed(200+sc))
-		if r.Samples >= 2 {
-			ctlCurves = append(ctlCurves, mcCurve{label, key, r})
-			an, mc := mcSeries(r, maxOff, fmt.Sprintf("%d scales", sc))
-			ctl = append(ctl, an, mc)
-		}
-		if err != nil {
-			return err
-		}
-		if err := e.step(label); err != nil {
-			return err
-		}
-	}
-	curves = append(curves, ctlCurves...)
-	pc, err := lines(fmt.Sprintf("control without batch norm, sigma = %g", ctlSigma), "offset d (pixels)", "phase-averaged k(d) / exact k(0)", ctl, plotting.Options{})
-	if err != nil {
-		return err
-	}
-	if err := e.mcReport(curves, maxOff, "encdec_mc"); err != nil {
-		return err
-	}
-	if err := e.grid("encdec_kernels", "1-D encoder-decoders: exact phase-averaged kernels (solid) and Monte Carlo estimates (dashed, ±2 SE shaded), one panel per input smoothing; bottom left: the control without batch norm", [][]*plot.Plot{panels[:2], panels[2:], {pc, nil}}, 2*6*vg.Inch, 3*4.5*vg.Inch); err != nil {
-		return err
-	}
-	h := []string{"input"}
-	for _, sc := range scales {
-		h = append(h, fmt.Sprintf("%d scales", sc))
-	}
-	e.md("## Non-stationarity of the exact kernel\n\n||k - kbar||^2 / ||k||^2 over phases and offsets (0 for a stationary kernel):")
-	e.table(h, nsRows)
-	agree := 0
-	for _, c := range curves {
-		if c.r.Shape.Consistent {
-			agree++
-		}
-	}
-	e.num("curves_shape_consistent", float64(agree))
-	e.md("The shapes agree within sampling error for %d of %d curves (the last %d are the controls without batch norm). "+
-		"Batch norm normalizes each network's channels by their spatial statistics; the exact kernel treats that "+
-		"normalization at its infinite-width mean-field value (docs/theory.md section 3), which is exact only when the "+
-		"spatial statistics concentrate, i.e. when the grid holds many correlation lengths. Smooth inputs and coarse "+
-		"deep levels make those statistics random from network to network; the controls without batch norm show "+
-		"whether the rest of the kernel (convolutions, activations, up-sampling) is exact. The controls differ in more "+
-		"than batch norm: weights N(0, 2/fan_in), no biases and Gaussian N(0, 1) input noise, without which the kernel "+
-		"of a deep network without batch norm is flat (a constant field).", agree, len(curves), len(ctlCurves))
 	return nil
 }

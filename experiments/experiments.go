@@ -103,6 +103,15 @@ type Config struct {
 	// Command is the command line that reproduces the run, written into
 	// the report ("" writes the equivalent dipgp command).
 	Command string
+	// Shard and Shards split a run of an experiment whose cost is in Monte
+	// Carlo checks (Experiment.Shardable): this run samples the networks i
+	// with i mod Shards == Shard of every check and writes their
+	// statistics under Out/NAME/units/. Shards 0 or 1: no split.
+	Shard, Shards int
+	// MergeFrom, when set, lists the Out folders of the shards of one run:
+	// the experiment reads and merges their statistics instead of sampling,
+	// which gives the result of one unsharded run.
+	MergeFrom []string
 }
 
 // Experiment is one reproducible analysis.
@@ -119,6 +128,9 @@ type Experiment struct {
 	// Images lists the test images the experiment reads from
 	// Config.Images.
 	Images []string
+	// Shardable says that the experiment's cost is in Monte Carlo checks,
+	// which Config.Shard splits by network and Config.MergeFrom merges.
+	Shardable bool
 
 	run func(e *env) error
 }
@@ -164,7 +176,7 @@ func List() []Experiment {
 	return out
 }
 
-var names = []string{"cheng-kernels-1d", "cheng-mc-1d", "cheng-encdec-1d", "prior-samples", "dip-kernel-2d",
+var names = []string{"cheng-kernels-1d", "cheng-mc-1d", "cheng-encdec-1d", "encdec-bn-1d", "prior-samples", "dip-kernel-2d",
 	"gp-inpaint", "denoise-sgld", "spectral-order", "spectral-lowpass", "fbc", "arch-sweep"}
 
 func order(name string) int {
@@ -203,6 +215,12 @@ func (x Experiment) Run(ctx context.Context, cfg Config) (*Result, error) {
 	if x.run == nil {
 		return nil, fmt.Errorf("experiments: %s has no run function", x.Name)
 	}
+	if (cfg.Shards > 1 || len(cfg.MergeFrom) > 0) && !x.Shardable {
+		return nil, fmt.Errorf("experiments: %s does not split into shards (only the Monte Carlo experiments do: %s); run it unsharded", x.Name, strings.Join(shardable(), ", "))
+	}
+	if cfg.Shards > 1 && (cfg.Shard < 0 || cfg.Shard >= cfg.Shards) {
+		return nil, fmt.Errorf("experiments: shard %d of %d does not exist; give --shard i/n with 0 <= i < n", cfg.Shard, cfg.Shards)
+	}
 	dir := filepath.Join(cfg.Out, x.Name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("experiments: %w", err)
@@ -222,4 +240,15 @@ func (x Experiment) Run(ctx context.Context, cfg Config) (*Result, error) {
 		return e.res, fmt.Errorf("%s: %w", x.Name, err)
 	}
 	return e.res, nil
+}
+
+// shardable lists the experiments that split into shards.
+func shardable() []string {
+	var out []string
+	for _, x := range List() {
+		if x.Shardable {
+			out = append(out, x.Name)
+		}
+	}
+	return out
 }

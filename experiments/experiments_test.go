@@ -21,14 +21,15 @@ var sane = map[string][]struct {
 }{
 	"cheng-kernels-1d": {{"k_sigma0_depth2_d1", 0.49, 0.50}, {"ref_max_abs_diff_sigma2_depth4", 0, 0.01}, {"ref_abs_diff_white_depth2", 0, 1e-3}},
 	"cheng-mc-1d":      {{"rms_rel_error_sigma2_depth4", 0, 1}, {"shape_within2_sigma0_depth2", 0, 1}},
-	"cheng-encdec-1d":  {{"nonstationarity_sigma0_scales3", 0, 1}, {"rms_rel_error_sigma2.5_scales4", 0, 2}},
+	"cheng-encdec-1d":  {{"nonstationarity_sigma0_scales3", 0, 1}, {"rms_rel_error_sigma2.5_scales5", 0, 2}, {"p_value_width8", 0, 1}},
+	"encdec-bn-1d":     {{"nonstationarity_sigma0_scales3", 0, 1}, {"rms_rel_error_sigma2.5_scales4", 0, 2}},
 	"prior-samples":    {{"gp_msq_ratio_dip-skip_2-D", 0.05, 20}, {"net_msq_ratio_conv-stack_1-D", 0.05, 20}},
 	"dip-kernel-2d":    {{"slope_ntk_default", -10, 0}, {"nonstationarity_nngp_noskip", 0, 1}, {"half_power_ntk_default", 0, 0.5}},
-	"gp-inpaint":       {{"psnr_gp_dip_32x32", 5, 60}, {"psnr_gp_rbf_32x32", 5, 60}, {"psnr_observed_32x32", 0, 30}},
+	"gp-inpaint":       {{"psnr_cheng64_gp_dip", 5, 60}, {"psnr_cheng64_gp_rbf", 5, 60}, {"psnr_set_mean_gp_dip", 5, 60}},
 	"denoise-sgld":     {{"psnr_noisy", 5, 40}, {"psnr_best_run1", 5, 60}, {"psnr_mean_final_run4", 5, 60}, {"psnr_avg_final_run2", 5, 60}},
 	"spectral-order":   {{"sse_final_triangle_02", 0, 1e6}, {"spearman_freq_vs_half_fit_triangle_09", -1, 1}},
 	"spectral-lowpass": {{"best_psnr_observed_gd", 5, 60}, {"best_iter_observed_adam", 0, 40}, {"best_psnr_predicted_gd", 5, 60}},
-	"fbc":              {{"fbc_final_band1_adam", 0, 1}, {"fbc_rms_band1_gd", 0, 1}},
+	"fbc":              {{"fbc_final_band1_adam", 0, 1}, {"fbc_rms_band1_gd", 0, 1}, {"fbc_at_peak_band1_mean", 0, 1}},
 	"arch-sweep":       {{"slope_nngp_arch1", -10, 0}, {"half_iter_f0.25_arch1", 1, 1e12}},
 }
 

@@ -32,6 +32,7 @@ type env struct {
 	res  *Result
 
 	done, total int
+	checks      int // Monte Carlo checks run so far (their index in a shard's files)
 }
 
 func newEnv(ctx context.Context, cfg Config, x Experiment, dir string) *env {

@@ -23,10 +23,10 @@ func init() {
 			"output averaging, plain gradient descent, and SGLD in both forms (Cheng et al.'s Adam + parameter noise, and textbook " +
 			"Langevin dynamics) with their posterior means.",
 		Paper:     "Cheng et al. (CVPR 2019), the denoising curves (PSNR against iterations for the SGD variants and SGLD)",
-		Images:    []string{"house256rgb.png"},
-		TinyCost:  "about 2 s: 16x16, a 2-scale skip net of 8 channels, 40 iterations per run",
-		QuickCost: "about 3 min: 64x64 centre crop, 5-scale skip net of 64 channels, 1000 iterations per run (5 runs)",
-		FullCost:  "about 15 h (estimated): 256x256, DIP's skip net (128 channels), 5000 iterations per run (5 runs)",
+		Images:    []string{"house256rgb.png", "denoising9/"},
+		TinyCost:  "about 5 s: 16x16, a 2-scale skip net of 8 channels, 40 iterations per run; table: 1 image x 2 seeds",
+		QuickCost: "about 20 min: 64x64 centre crops, 5-scale skip net of 64 channels, 1000 iterations per run (5 runs; table: 3 images x 3 seeds x 3 methods)",
+		FullCost:  "about 9 days on 2 cores (estimated; run it sharded on a cluster): 256x256, DIP's skip net (128 channels), 5000 iterations per run (5 runs; table: 9 images x 3 seeds x 3 methods)",
 		run:       runDenoiseSGLD,
 	})
 	register(Experiment{
@@ -37,8 +37,8 @@ func init() {
 		Paper:     "Chakrabarty and Maji (2019), the triangle experiments (trajectory distance, low frequencies first)",
 		Images:    []string{"triangle-0.2.png", "triangle-0.9.png"},
 		TinyCost:  "about 2 s: 16x16, 30 iterations per run",
-		QuickCost: "about 1.5 min: 64x64 centre crops, skip net of 64 channels, 600 iterations per run (4 runs)",
-		FullCost:  "about 8 h (estimated): 256x256, DIP's skip net, 3000 iterations per run (4 runs)",
+		QuickCost: "about 2.5 min: 64x64 centre crops, skip net of 64 channels, 1000 iterations per run (4 runs)",
+		FullCost:  "about 10 h (estimated): 256x256, the authors' skip net (256 channels), 1000 iterations per run (4 runs)",
 		run:       runSpectralOrder,
 	})
 	register(Experiment{
@@ -60,8 +60,8 @@ func init() {
 		Paper:     "Shi et al. (IJCV 2022), the FBC curves of DIP denoising (5 bands)",
 		Images:    []string{"house256rgb.png"},
 		TinyCost:  "about 2 s: 16x16, 40 iterations per run",
-		QuickCost: "about 1.5 min: 64x64 centre crop, skip net of 64 channels, 1000 iterations per run (2 runs)",
-		FullCost:  "about 4 h (estimated): 256x256, DIP's skip net, 3000 iterations per run (2 runs)",
+		QuickCost: "about 4 min: 64x64 centre crop, skip net of 64 channels, 1000 iterations per run (2 runs, and 3 seeds of Adam for the FBC at the PSNR peak)",
+		FullCost:  "about 10 h (estimated): 256x256, DIP's skip net, 3000 iterations per run (2 runs, and 3 seeds of Adam)",
 		run:       runFBC,
 	})
 }
@@ -202,17 +202,26 @@ func (e *env) denoiseCase(iters [3]int, sigma float64, steps int) (denoiseCase, 
 
 func runDenoiseSGLD(e *env) error {
 	const sigma = 25.0
-	d, err := e.denoiseCase([3]int{40, 1000, 5000}, sigma, 6)
+	m := e.cfg.Mode
+	tableImages := pick(m, denoising9[2:3], denoising9[:3], denoising9)
+	seeds := pick(m, 2, 3, 3)
+	d, err := e.denoiseCase([3]int{40, 1000, 5000}, sigma, 6+len(tableImages)*seeds)
 	if err != nil {
 		return err
 	}
 	st, src, prob, n, k := d.st, d.src, d.prob, d.n, d.k
 	aSP, specSP, aNTK, specNTK := d.aSP, d.specSP, d.aNTK, d.specNTK
 	lmax := k.Prior.MaxEigenvalue()
-	gdLR := 0.5 * k.StableLR(n)
+	gdLR, err := dip.DefaultLR(dip.GD, k, n, 0)
+	if err != nil {
+		return err
+	}
 	s := sigma / 255
-	sgldLR := 2 * s * s * 0.5 / lmax
-	burn := st.iters / 2
+	sgldLR, err := dip.DefaultLR(dip.SGLD, k, n, s)
+	if err != nil {
+		return err
+	}
+	burn := dip.DefaultBurnIn(dip.SGLD, st.iters)
 	if err := e.step("kernel"); err != nil {
 		return err
 	}
@@ -230,7 +239,7 @@ func runDenoiseSGLD(e *env) error {
 	add("Adam", specSP, aSP, dip.Optimizer{Kind: dip.Adam, LR: 0.01}, 0, 0, -1)
 	add("Adam + input noise", specSP, aSP, dip.Optimizer{Kind: dip.Adam, LR: 0.01}, dip.DefaultRegNoise, dip.DefaultExpAvg, -1)
 	add("GD (NTK param.)", specNTK, aNTK, dip.Optimizer{Kind: dip.GD, LR: gdLR}, 0, dip.DefaultExpAvg, -1)
-	add("SGLD (Cheng et al.)", specSP, aSP, dip.Optimizer{Kind: dip.SGLDCheng, LR: 0.01, WeightDecay: 5e-8, ParamNoise: 2}, dip.DefaultRegNoise, 0, burn)
+	add("SGLD (Cheng et al.)", specSP, aSP, dip.Optimizer{Kind: dip.SGLDCheng, LR: 0.01, WeightDecay: dip.ChengWeightDecay, ParamNoise: 2}, dip.DefaultRegNoise, 0, burn)
 	add("SGLD (Langevin, NTK param.)", specNTK, aNTK, dip.Optimizer{Kind: dip.SGLD, LR: sgldLR, NoiseStd: s}, 0, 0, burn)
 	e.md("## Setting\n\nImage: %s, Gaussian noise of std %g/255 (`dip.NewProblem`, seed %d). DIP's loss mean((f - y)^2), "+
 		"%d iterations per run, measured every %d. Networks: `%s` (standard parameterization, PyTorch's initialization) "+
@@ -258,7 +267,10 @@ func runDenoiseSGLD(e *env) error {
 			return err
 		}
 	}
-	return e.denoiseReport(runs, prob)
+	if err := e.denoiseReport(runs, prob); err != nil {
+		return err
+	}
+	return e.denoiseTable(tableImages, seeds, st, sigma)
 }
 
 func (e *env) denoiseReport(runs []*run, prob dip.Problem) error {
@@ -274,7 +286,7 @@ func (e *env) denoiseReport(runs []*run, prob dip.Problem) error {
 	if p, err = e.image("noisy", prob.Target); err != nil {
 		return err
 	}
-	pn, _ := dip.PSNR(prob.Target, prob.Clean)
+	pn, _ := imageio.ClippedPSNR(prob.Target, prob.Clean)
 	paths, labels = append(paths, p), append(labels, fmt.Sprintf("noisy: %s dB", f2(pn)))
 	e.num("psnr_noisy", pn)
 	for i, r := range runs {
@@ -320,7 +332,7 @@ func (e *env) denoiseReport(runs []*run, prob dip.Problem) error {
 		return err
 	}
 	e.table([]string{"key", "run", "best PSNR (dB)", "last PSNR (dB)", "last averaged PSNR (dB)", "posterior mean PSNR (dB)", "ms per step"}, rows)
-	e.md("PSNR is that of the output clipped to [0, 1] (`dip.PSNR`); the noisy input has %s dB. Without averaging the "+
+	e.md("PSNR is that of the output clipped to [0, 1] (`imageio.ClippedPSNR`); the noisy input has %s dB. Without averaging the "+
 		"output first improves, then fits the noise; the averages and the posterior means do not decline in the same way.", f2(pn))
 	e.md("## Images (last iteration)")
 	e.images(paths, labels)
@@ -337,9 +349,19 @@ func writeText(e *env, rel, s string) error {
 }
 
 func runSpectralOrder(e *env) error {
-	st := e.trainSetting([3]int{30, 600, 3000}, 64)
+	st := e.trainSetting([3]int{30, 1000, 1000}, 64)
+	// Chakrabarty and Maji's settings (PCJohn/dip-spectral, dip.py, its
+	// command-line defaults): Adam LR 0.001, 1000 iterations, skip net of
+	// depth 5 with 256 channels, 4 skip channels, LeakyReLU, bilinear
+	// up-sampling, input N(0, 1) with as many channels as the image, two
+	// runs per image.
+	st.spec = pick(e.cfg.Mode, "dip-skip:scales=2,channels=8,skip=4", "dip-skip:channels=64", "dip-skip:channels=256") +
+		",in_channels=1,input=gaussian,in_scale=1"
 	e.steps(6)
-	e.md("## Setting\n\nDIP fits the clean image itself (task fit, y = x) with Adam (LR 0.01, no input noise, so that a "+
+	e.md("## Setting\n\nChakrabarty and Maji's settings (PCJohn/dip-spectral, dip.py: Adam LR 0.001, 1000 iterations, "+
+		"5-scale skip net with 256 channels and 4 skip channels, LeakyReLU, bilinear up-sampling, input N(0, 1) with "+
+		"the image's channels, no input noise; quick mode: 64 channels, 64x64 crops). "+
+		"DIP fits the clean image itself (task fit, y = x) with Adam (LR 0.001, no input noise, so that a "+
 		"run is determined by its initialization), %d iterations, measured every %d, on each triangle image; two runs per "+
 		"image differ only in their seed (weights and input noise). Measured along the runs (`dip.Train`): the FBC bands "+
 		"H_b(t) of Shi et al. (5 radial bands, low to high frequency), the residual ratio per radial frequency bin "+
@@ -366,7 +388,7 @@ func runSpectralOrder(e *env) error {
 		if err != nil {
 			return err
 		}
-		cfg := dip.Config{Arch: a, Problem: prob, Opt: dip.Optimizer{Kind: dip.Adam, LR: 0.01}, Iters: st.iters, Every: st.every(), Seed: e.seed(10 + 2*ii), BurnIn: -1}
+		cfg := dip.Config{Arch: a, Problem: prob, Opt: dip.Optimizer{Kind: dip.Adam, LR: 0.001}, Iters: st.iters, Every: st.every(), Seed: e.seed(10 + 2*ii), BurnIn: -1}
 		r1, err := e.train(name+" run 1", spec, cfg, true)
 		if err != nil {
 			return err
@@ -591,7 +613,10 @@ func runSpectralLowpass(e *env) error {
 	if err := e.step("kernel"); err != nil {
 		return err
 	}
-	gdLR := 0.5 * k.StableLR(n)
+	gdLR, err := dip.DefaultLR(dip.GD, k, n, 0)
+	if err != nil {
+		return err
+	}
 	e.md("## Setting\n\nImage: %s with Gaussian noise of std %g/255 (seed %d). Two runs of %d iterations, measured every "+
 		"%d: gradient descent on `%s` (NTK parameterization, LR = 0.5 x the step at which eta_eff lambda_max = 1, i.e. "+
 		"%s) and DIP's Adam (LR 0.01, no input noise, no averaging) on `%s`. The NTK is the exact infinite-width kernel of "+
@@ -659,7 +684,7 @@ func runSpectralLowpass(e *env) error {
 			if err != nil {
 				return err
 			}
-			pp, err := dip.PSNR(pred, clean)
+			pp, err := imageio.ClippedPSNR(pred, clean)
 			if err != nil {
 				return err
 			}
@@ -712,7 +737,7 @@ func runSpectralLowpass(e *env) error {
 			if p, err = e.image("predicted_"+c.key+"_best", pc); err != nil {
 				return err
 			}
-			pp, _ := dip.PSNR(pred, clean)
+			pp, _ := imageio.ClippedPSNR(pred, clean)
 			paths, labels = append(paths, p), append(labels, fmt.Sprintf("NTK low-pass prediction at iteration %d: %s dB", t, f2(pp)))
 		}
 		e.num("best_iter_observed_"+c.key, float64(r.res.Best.Iter))
@@ -756,13 +781,17 @@ func m2psnr(ms []dip.Measurement, t int) float64 {
 
 func runFBC(e *env) error {
 	const sigma = 25.0
-	d, err := e.denoiseCase([3]int{40, 1000, 3000}, sigma, 4)
+	const peakSeeds = 3
+	d, err := e.denoiseCase([3]int{40, 1000, 3000}, sigma, 4+peakSeeds)
 	if err != nil {
 		return err
 	}
 	st, src, prob, n, k := d.st, d.src, d.prob, d.n, d.k
 	aSP, specSP, aNTK, specNTK := d.aSP, d.specSP, d.aNTK, d.specNTK
-	gdLR := 0.5 * k.StableLR(n)
+	gdLR, err := dip.DefaultLR(dip.GD, k, n, 0)
+	if err != nil {
+		return err
+	}
 	e.md("## Setting\n\nImage: %s with Gaussian noise of std %g/255 (seed %d). FBC (`dip.FBC`, docs/theory.md section 6): "+
 		"the grey output's Fourier magnitude over the noisy target's, clipped to [0, 1], averaged over 5 radial bands "+
 		"(band 1: lowest frequencies). Runs of %d iterations measured every %d: DIP's Adam (LR 0.01, input noise 1/30) "+
@@ -855,7 +884,10 @@ func runFBC(e *env) error {
 	e.table(h, rows)
 	e.md("0 means the band is above 0.5 from the start; 'not reached' means it stays below 0.5 within the run. Low bands rise first: the spectral bias. " +
 		"c / eta_eff is the fitted kernel time per iteration over gradient descent's step (1: the kernel's clock; n/a for Adam).")
-	return e.step("figures")
+	if err := e.step("figures"); err != nil {
+		return err
+	}
+	return e.fbcAtPeak(d.clean, d.st, d.aSP, d.specSP, sigma, peakSeeds)
 }
 
 func halfIter(v float64) string {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/dipgp/dipgp/arch"
+	"gonum.org/v1/gonum/floats"
 )
 
 // Convolution rule (docs/theory.md section 3). A conv with k taps S, stride s
@@ -247,10 +248,7 @@ func (r *run) convInPlace(l arch.Conv, s state, og geom, c, sb2 float64, cin int
 							t := tx[(py*og.px+px)*convBlock:][:bw]
 							clear(t)
 							for dx := -R; dx <= R; dx++ {
-								sc := scratch[(py*og.px+mod(px+dx, og.px))*convBlock:][:bw]
-								for j, v := range sc {
-									t[j] += v
-								}
+								floats.Add(t, scratch[(py*og.px+mod(px+dx, og.px))*convBlock:][:bw])
 							}
 						}
 					}
@@ -262,9 +260,7 @@ func (r *run) convInPlace(l arch.Conv, s state, og geom, c, sb2 float64, cin int
 								for ty := -Ry; ty <= Ry; ty++ {
 									for dx := -R; dx <= R; dx++ {
 										q := mod(py+ty, o.py)*o.px + mod(px+dx, o.px)
-										for j, v := range o.data[q*npts+d0:][:bw] {
-											t[j] += v
-										}
+										floats.Add(t, o.data[q*npts+d0:][:bw])
 									}
 								}
 							}
@@ -275,18 +271,14 @@ func (r *run) convInPlace(l arch.Conv, s state, og geom, c, sb2 float64, cin int
 							a := acc[:bw]
 							clear(a)
 							for ty := -Ry; ty <= Ry; ty++ {
-								for j, v := range tx[(mod(py+ty, og.py)*og.px+px)*convBlock:][:bw] {
-									a[j] += v
-								}
+								floats.Add(a, tx[(mod(py+ty, og.py)*og.px+px)*convBlock:][:bw])
 							}
 							for j := range a {
 								a[j] *= rMain
 							}
 							for i, o := range others {
 								q := (py%o.py)*o.px + px%o.px
-								for j, v := range os[i][q*convBlock:][:bw] {
-									a[j] += o.r * v
-								}
+								floats.AddScaled(a, o.r, os[i][q*convBlock:][:bw])
 							}
 							ph := py*og.px + px
 							dst := buf[ph*npts+d0:][:bw]

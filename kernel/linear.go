@@ -1,5 +1,7 @@
 package kernel
 
+import "gonum.org/v1/gonum/floats"
+
 // The layers that act linearly on a map (conv taps, pooling, decimation,
 // up-sampling) are all separable gathers: per axis, the output value at
 // phase p and offset d is a weighted sum of input values at a few (phase,
@@ -197,11 +199,8 @@ func (r *run) gather(dst []float64, dg geom, src []float64, sg geom, sy, sx sten
 				a := alpha * wy
 				base := int(sy.ph[yt+i])*rowStride + int(sy.off[yt+i])*sg.w
 				if sx.ident {
-					in := src[base+px*nptsIn:][:W]
 					a *= sx.scale
-					for dx, v := range in {
-						o[dx] += a * v
-					}
+					floats.AddScaled(o, a, src[base+px*nptsIn:][:W])
 					continue
 				}
 				for _, run := range sx.runs[px] {

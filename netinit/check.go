@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/dipgp/dipgp/arch"
@@ -56,7 +55,10 @@ type CheckResult struct {
 	// mean over offsets): the kernel's shape without the common-mode part,
 	// whose sampling noise otherwise hides structural errors.
 	Shape Comparison `json:"shape"`
-	// Verdict is the one-line conclusion from both comparisons.
+	// Test is the calibrated agreement test (Hotelling T^2 on a reduced
+	// basis, with p-values); it sets the verdict.
+	Test Agreement `json:"test"`
+	// Verdict is the one-line conclusion of Test.
 	Verdict       string  `json:"verdict"`
 	KernelSeconds float64 `json:"kernel_seconds"`
 	// BN is the kernel's batch-norm rule and BNSegments how each segment
@@ -186,14 +188,13 @@ func (r *CheckResult) finish(stats *Stats) error {
 	if r.Shape, err = CompareScaled(ca, cm, cse, r.Comparison.Variance); err != nil {
 		return err
 	}
-	switch {
-	case r.Comparison.Consistent && r.Shape.Consistent:
-		r.Verdict = fmt.Sprintf("AGREE: analytic and empirical kernels match within sampling error, in level and in shape (%.1f%% and %.1f%% of entries within 2 SE; max error %.2g of the variance)", 100*r.Comparison.Within2, 100*r.Shape.Within2, math.Max(r.Comparison.MaxRelError, r.Shape.MaxRelError))
-	case r.Comparison.Consistent:
-		r.Verdict = fmt.Sprintf("DIFFER IN SHAPE: the level agrees but the row-centered kernel departs beyond sampling error (%.1f%% within 2 SE, max error %.2g of the variance, sampling error %.2g)", 100*r.Shape.Within2, r.Shape.MaxRelError, r.Shape.MeanStderr)
-	default:
-		r.Verdict = fmt.Sprintf("DIFFER: the empirical kernel departs beyond sampling error (level: %.1f%% within 2 SE, mean bias %+.2g of the variance; shape: %.1f%% within 2 SE, max error %.2g)", 100*r.Comparison.Within2, r.Comparison.BiasRelError, 100*r.Shape.Within2, r.Shape.MaxRelError)
+	if r.Test, err = Agree(r.Analytic, stats.Period, stats.Feat); err != nil {
+		return err
 	}
+	// The calibrated test decides; the entry-wise counts stay descriptive.
+	r.Comparison.Consistent = r.Test.Agree
+	r.Shape.Consistent = !(r.Test.Shape.P < r.Test.Alpha)
+	r.Verdict = r.Test.Summary()
 	return nil
 }
 
@@ -215,5 +216,3 @@ type statsMeta struct {
 	BNMaxFlops float64         `json:"bn_max_flops,omitempty"`
 	BNNEff     float64         `json:"bn_meanfield_neff,omitempty"`
 }
-
-func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

@@ -33,8 +33,10 @@ type Comparison struct {
 	Within3 float64 `json:"within_3se"`
 	// MaxZ is the largest |error| / stderr.
 	MaxZ float64 `json:"max_z"`
-	// Consistent is the verdict: the errors are what sampling noise alone
-	// would give (at least 90% within 2 SE and 98% within 3 SE).
+	// Consistent is the verdict. Compare alone sets it by the entry-wise
+	// rule (at least 90% within 2 SE and 98% within 3 SE), which counts
+	// correlated entries as independent and is not calibrated; Check
+	// overwrites it with the calibrated test (Agree, Hotelling T^2).
 	Consistent bool `json:"consistent"`
 	// Verdict is a one-line summary.
 	Verdict string `json:"verdict"`
@@ -111,9 +113,9 @@ func CompareScaled(analytic, empirical, stderr kernel.Map, scale float64) (Compa
 	c.Within3 = float64(in3) / n
 	c.Consistent = c.Within2 >= 0.9 && c.Within3 >= 0.98
 	if c.Consistent {
-		c.Verdict = fmt.Sprintf("AGREE: the empirical kernel matches the analytic one within sampling error (%.1f%% within 2 SE, max error %.2g of the variance)", 100*c.Within2, c.MaxRelError)
+		c.Verdict = fmt.Sprintf("entry-wise AGREE: the empirical kernel matches the analytic one within sampling error (%.1f%% within 2 SE, max error %.2g of the variance)", 100*c.Within2, c.MaxRelError)
 	} else {
-		c.Verdict = fmt.Sprintf("DIFFER: the empirical kernel departs from the analytic one beyond sampling error (%.1f%% within 2 SE, max error %.2g and mean bias %+.2g of the variance; sampling error %.2g)", 100*c.Within2, c.MaxRelError, c.BiasRelError, c.MeanStderr)
+		c.Verdict = fmt.Sprintf("entry-wise DIFFER: the empirical kernel departs from the analytic one beyond sampling error (%.1f%% within 2 SE, max error %.2g and mean bias %+.2g of the variance; sampling error %.2g)", 100*c.Within2, c.MaxRelError, c.BiasRelError, c.MeanStderr)
 	}
 	return c, nil
 }

@@ -7,6 +7,9 @@
 // Estimates are built from sufficient statistics (Stats) that merge exactly,
 // so a run can be split into shards on many machines and combined.
 //
+// netinit computes and stores (WriteStats, Merge); it does not present:
+// figures, tables and report text are internal/checkreport's.
+//
 // netinit imports arch, kernel and nn; it must not import gp, dip,
-// experiments or cmd.
+// experiments, cmd or plotting.
 package netinit

@@ -119,16 +119,49 @@ func Sample(ctx context.Context, a arch.Arch, size []int, o Options) (*Stats, er
 		next  int
 		done  int
 		first error
+		// Estimates are added to stats in the order of todo, whatever
+		// order the workers finish them in: pending holds the finished
+		// ones that wait for an earlier network, free the spare buffers.
+		pending = map[int][]float64{}
+		free    [][]float64
 	)
-	take := func() (int, bool) {
+	// add adds the estimates of todo[done], todo[done+1], ... that are
+	// ready; mu must be held.
+	add := func() {
+		for first == nil {
+			est, ok := pending[done]
+			if !ok {
+				return
+			}
+			delete(pending, done)
+			if err := stats.Add(est); err != nil {
+				first = fmt.Errorf("netinit: network %d: %w", todo[done], err)
+			}
+			free = append(free, est)
+			done++
+			if o.Progress != nil {
+				o.Progress(done, len(todo), stats)
+			}
+		}
+	}
+	buffer := func() []float64 {
+		mu.Lock()
+		defer mu.Unlock()
+		if n := len(free); n > 0 {
+			b := free[n-1]
+			free = free[:n-1]
+			return b
+		}
+		return make([]float64, field.Len())
+	}
+	take := func() (int, int, bool) {
 		mu.Lock()
 		defer mu.Unlock()
 		if next >= len(todo) || first != nil || ctx.Err() != nil {
-			return 0, false
+			return 0, 0, false
 		}
-		i := todo[next]
 		next++
-		return i, true
+		return next - 1, todo[next-1], true
 	}
 	fail := func(err error) {
 		mu.Lock()
@@ -143,10 +176,9 @@ func Sample(ctx context.Context, a arch.Arch, size []int, o Options) (*Stats, er
 		go func() {
 			defer wg.Done()
 			f := field.Clone()
-			est := make([]float64, f.Len())
 			var net *nn.Net
 			for {
-				i, ok := take()
+				slot, i, ok := take()
 				if !ok {
 					return
 				}
@@ -172,18 +204,14 @@ func Sample(ctx context.Context, a arch.Arch, size []int, o Options) (*Stats, er
 					fail(err)
 					return
 				}
+				est := buffer()
 				if err := f.Estimate(est, y.Data().([]float32), channels); err != nil {
 					fail(err)
 					return
 				}
 				mu.Lock()
-				if err := stats.Add(est); err != nil && first == nil {
-					first = fmt.Errorf("netinit: network %d: %w", i, err)
-				}
-				done++
-				if o.Progress != nil {
-					o.Progress(done, len(todo), stats)
-				}
+				pending[slot] = est
+				add()
 				mu.Unlock()
 			}
 		}()

@@ -31,6 +31,9 @@ type Stats struct {
 	// Valid marks the entries that have data (an interior region may leave
 	// long offsets without pairs of points).
 	Valid []bool
+	// Feat holds the per-sample features of the reduced basis and their
+	// cross products: what the calibrated agreement test (Agree) needs.
+	Feat *Features
 
 	row []float64 // scratch for Add
 }
@@ -51,7 +54,11 @@ func NewStats(period int, size []int, valid []bool) (*Stats, error) {
 	if len(valid) != n {
 		return nil, fmt.Errorf("netinit: valid mask has %d entries, want %d", len(valid), n)
 	}
-	return &Stats{Size: slices.Clone(size), Period: period,
+	b, err := NewBasis(period, size, valid)
+	if err != nil {
+		return nil, err
+	}
+	return &Stats{Size: slices.Clone(size), Period: period, Feat: NewFeatures(b),
 		SumHi: make([]float64, n), SumLo: make([]float64, n),
 		SqHi: make([]float64, n), SqLo: make([]float64, n),
 		CSumHi: make([]float64, n), CSumLo: make([]float64, n),
@@ -99,6 +106,7 @@ func (s *Stats) Add(est []float64) error {
 			ddAdd(&s.CSqHi[i], &s.CSqLo[i], v*v)
 		}
 	}
+	s.Feat.Add(est)
 	s.N++
 	return nil
 }
@@ -156,6 +164,9 @@ func (s *Stats) Merge(o *Stats) error {
 		ddAdd(&s.CSqHi[i], &s.CSqLo[i], o.CSqHi[i])
 		ddAdd(&s.CSqHi[i], &s.CSqLo[i], o.CSqLo[i])
 	}
+	if err := s.Feat.Merge(o.Feat); err != nil {
+		return err
+	}
 	s.N += o.N
 	return nil
 }
@@ -170,6 +181,7 @@ func (s *Stats) Clone() *Stats {
 	c.CSqHi, c.CSqLo = slices.Clone(s.CSqHi), slices.Clone(s.CSqLo)
 	c.row = nil
 	c.Valid = slices.Clone(s.Valid)
+	c.Feat = s.Feat.Clone()
 	return &c
 }
 

@@ -7,15 +7,19 @@ import (
 	"github.com/dipgp/dipgp/internal/sgemm"
 )
 
-// colBudget is the number of float32 an im2col block may hold: the output
-// rows of a convolution are processed in blocks of at most this many
-// im2col entries, so the workspace stays small whatever the image size.
+// colBudget is the number of float32 an im2col block may hold: backward
+// processes the output rows of a convolution in blocks of at most this
+// many im2col entries, so the workspace stays small whatever the image size.
 const colBudget = 1 << 21
 
 // conv is a "same" convolution with odd kernel, stride 1 or 2 and the
-// architecture's padding, computed as im2col (over blocks of output rows)
-// followed by a GEMM: out[cout, pixels] = W[cout, cin*taps] x col[cin*taps,
-// pixels]. 1-D signals are 2-D tensors with one row and kh = 1.
+// architecture's padding, computed as a GEMM out[cout, pixels] = W[cout,
+// cin*taps] x col[cin*taps, pixels] whose im2col matrix col is never
+// stored: packCol writes it straight into the GEMM's packed panels (and
+// the weight gradient reads col^T the same way). Backward stores only the
+// input gradient in im2col form, W^T dy, over blocks of output rows, and
+// adds it to dx with col2im. 1-D signals are 2-D tensors with one row and
+// kh = 1.
 type conv struct {
 	cin, cout, stride int
 	kh, kw, ph, pw    int
@@ -140,60 +144,6 @@ func (c *conv) needsIn() bool     { return true }
 func (c *conv) needsOut() bool    { return false }
 func (c *conv) elementwise() bool { return false }
 
-// im2col fills col (K rows of (y1-y0)*wout) with the inputs read by output
-// rows y0 <= y < y1 of one sample x.
-func (c *conv) im2col(x []float32, y0, y1 int, col []float32) {
-	nc := (y1 - y0) * c.wout
-	taps := c.kh * c.kw
-	plane := c.hin * c.win
-	parallelFor(c.cin, taps*nc, func(lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			xc := x[ch*plane : (ch+1)*plane]
-			for ty := 0; ty < c.kh; ty++ {
-				for tx := 0; tx < c.kw; tx++ {
-					r := (ch*c.kh+ty)*c.kw + tx
-					dst := col[r*nc : (r+1)*nc]
-					ix := c.idxX[tx*c.wout : (tx+1)*c.wout]
-					lo, hi := c.loX[tx], c.hiX[tx]
-					off := tx - c.pw
-					for oy := y0; oy < y1; oy++ {
-						d := dst[(oy-y0)*c.wout : (oy-y0+1)*c.wout]
-						iy := c.idxY[ty*c.hout+oy]
-						if iy < 0 {
-							clear(d)
-							continue
-						}
-						src := xc[int(iy)*c.win : (int(iy)+1)*c.win]
-						if c.stride == 1 {
-							for o := 0; o < lo; o++ {
-								d[o] = gather(src, ix[o])
-							}
-							copy(d[lo:hi], src[lo+off:hi+off])
-							for o := hi; o < len(d); o++ {
-								d[o] = gather(src, ix[o])
-							}
-							continue
-						}
-						for o := 0; o < lo; o++ {
-							d[o] = gather(src, ix[o])
-						}
-						if hi > lo {
-							dd := d[lo:hi]
-							ss := src[2*lo+off : 2*(hi-1)+off+1]
-							for o := range dd {
-								dd[o] = ss[2*o]
-							}
-						}
-						for o := hi; o < len(d); o++ {
-							d[o] = gather(src, ix[o])
-						}
-					}
-				}
-			}
-		}
-	})
-}
-
 func gather(src []float32, i int32) float32 {
 	if i < 0 {
 		return 0
@@ -268,18 +218,15 @@ func (c *conv) forward(p *pass, in []*value, out *value) {
 	nout := c.cout * hw
 	k := c.cin * c.kh * c.kw
 	w, wm := c.w.Data, c.w.Mult
+	// The weights are packed once per call for all samples and threads.
+	wp := &p.net.packW
+	wp.Pack(false, c.cout, k, w, k)
 	for b := 0; b < p.b; b++ {
 		xb, yb := x[b*nin:(b+1)*nin], y[b*nout:(b+1)*nout]
 		if c.direct {
-			sgemm.Gemm(false, false, c.cout, hw, c.cin, wm, w, c.cin, xb, hw, 0, yb, hw)
+			sgemm.GemmPacked(wp, hw, wm, sgemm.MatrixB(false, xb, hw), 0, yb, hw)
 		} else {
-			col := p.net.col
-			for y0 := 0; y0 < c.hout; y0 += c.rows {
-				y1 := min(c.hout, y0+c.rows)
-				nc := (y1 - y0) * c.wout
-				c.im2col(xb, y0, y1, col[:k*nc])
-				sgemm.Gemm(false, false, c.cout, nc, k, wm, w, k, col, nc, 0, yb[y0*c.wout:], hw)
-			}
+			sgemm.GemmPacked(wp, hw, wm, c.packCol(xb), 0, yb, hw)
 		}
 		if c.b != nil && !c.foldBias {
 			bias, bm := c.b.Data, c.b.Mult
@@ -315,6 +262,8 @@ func (c *conv) backward(p *pass, in []*value, out *value, dy []float32, dx [][]f
 	var dxAll []float32
 	if len(dx) > 0 {
 		dxAll = dx[0]
+		// W^T is packed once for all samples, blocks and threads.
+		p.net.packW.Pack(true, k, c.cout, w, k)
 	}
 	for b := 0; b < p.b; b++ {
 		xb, dyb := x[b*nin:(b+1)*nin], dy[b*nout:(b+1)*nout]
@@ -323,13 +272,14 @@ func (c *conv) backward(p *pass, in []*value, out *value, dy []float32, dx [][]f
 			dxb = dxAll[b*nin : (b+1)*nin]
 		}
 		if c.direct {
-			sgemm.Gemm(false, true, c.cout, c.cin, hw, wm, dyb, hw, xb, hw, 1, dw, c.cin)
+			p.net.packDy.Pack(false, c.cout, hw, dyb, hw)
+			sgemm.GemmPacked(&p.net.packDy, c.cin, wm, sgemm.MatrixB(true, xb, hw), 1, dw, c.cin)
 			if dxb != nil {
 				beta := float32(0)
 				if acc[0] {
 					beta = 1
 				}
-				sgemm.Gemm(true, false, c.cin, hw, c.cout, wm, w, c.cin, dyb, hw, beta, dxb, hw)
+				sgemm.GemmPacked(&p.net.packW, hw, wm, sgemm.MatrixB(false, dyb, hw), beta, dxb, hw)
 			}
 			continue
 		}
@@ -340,10 +290,13 @@ func (c *conv) backward(p *pass, in []*value, out *value, dy []float32, dx [][]f
 		for y0 := 0; y0 < c.hout; y0 += c.rows {
 			y1 := min(c.hout, y0+c.rows)
 			nc := (y1 - y0) * c.wout
-			c.im2col(xb, y0, y1, col[:k*nc])
-			sgemm.Gemm(false, true, c.cout, k, nc, wm, dyb[y0*c.wout:], hw, col, nc, 1, dw, k)
+			// dW += dy col^T, with col^T packed straight from x.
+			j0 := y0 * c.wout
+			p.net.packDy.Pack(false, c.cout, nc, dyb[j0:], hw)
+			colT := sgemm.ColumnsB(func(r, p0, p1 int, dst []float32) { c.colRow(xb, r, j0+p0, j0+p1, dst) })
+			sgemm.GemmPacked(&p.net.packDy, k, wm, colT, 1, dw, k)
 			if dxb != nil {
-				sgemm.Gemm(true, false, k, nc, c.cout, wm, w, k, dyb[y0*c.wout:], hw, 0, col, nc)
+				sgemm.GemmPacked(&p.net.packW, nc, wm, sgemm.MatrixB(false, dyb[y0*c.wout:], hw), 0, col, nc)
 				c.col2im(col[:k*nc], y0, y1, dxb)
 			}
 		}

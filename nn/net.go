@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"github.com/dipgp/dipgp/internal/sgemm"
 
 	"github.com/dipgp/dipgp/arch"
 	"gorgonia.org/tensor"
@@ -54,23 +55,27 @@ type pass struct {
 // owns its parameters, gradients and work buffers; it is not safe for
 // concurrent use (build one network per goroutine).
 type Net struct {
-	arch      arch.Arch
-	size      []int // output size
-	inSize    []int // input grid
-	nodes     []*node
-	values    []*value
-	input     *value
-	output    *value
-	owners    []op // ops with parameters or buffers, in state_dict order
-	params    []*Param
-	buffers   []*Buffer
-	bns       []*batchnorm
-	col       []float32 // im2col workspace
-	ar        arena
-	batch     int
-	state     int // stateNone, stateForward, stateInfer, stateBackward
-	inputGrad bool
-	noTrain   bool
+	arch    arch.Arch
+	size    []int // output size
+	inSize  []int // input grid
+	nodes   []*node
+	values  []*value
+	input   *value
+	output  *value
+	owners  []op // ops with parameters or buffers, in state_dict order
+	params  []*Param
+	buffers []*Buffer
+	bns     []*batchnorm
+	col     []float32 // im2col workspace
+	// packW and packDy hold a convolution's weights (or their transpose)
+	// and a block of its output gradient packed for sgemm.GemmPacked;
+	// layers run one at a time, so all convolutions share them.
+	packW, packDy sgemm.PackedA
+	ar            arena
+	batch         int
+	state         int // stateNone, stateForward, stateInfer, stateBackward
+	inputGrad     bool
+	noTrain       bool
 }
 
 const (

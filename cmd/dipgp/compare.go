@@ -12,12 +12,12 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/dipgp/dipgp/dip"
 	"github.com/dipgp/dipgp/internal/atomicfile"
 	"github.com/dipgp/dipgp/internal/plotting"
+	"github.com/dipgp/dipgp/netinit"
 )
 
 func init() {
@@ -32,6 +32,7 @@ type compareCmd struct {
 
 	Predict   string  `help:"Predictions to compare with, comma-separated: ntk (the infinite-width NTK) and linearized (the network's own linearization at initialization, f(theta0) + J(theta0)(theta - theta0), trained with the same loss and optimizer; gd or adam)." default:"ntk,linearized"`
 	Threshold float64 `help:"Relative output distance |f_t - f_lin_t| / |f_lin_t - f_0| above which the network has left its linearization." default:"0.1"`
+	LRFrom    string  `help:"Where the default gd learning rate (eta_eff lambda_max = 0.9) takes lambda_max from: infinite (the infinite-width NTK, the theory's choice), empirical (the network's own NTK J J^T at initialization, by Lanczos: the step its linearization tolerates) or both (the larger of the two: stable for both predictions). Ignored with --lr." name:"lr-from" enum:"infinite,empirical,both" default:"both"`
 	NTKEigs   int     `help:"Also write ntk_spectrum.json: the top K eigenvalues of the empirical NTK J J^T at initialization (Lanczos, 3K products) and their eigenvectors' radial frequency content (0: off)." name:"ntk-eigs"`
 }
 
@@ -46,14 +47,22 @@ func (c *compareCmd) Help() string {
 		"activation in the mean-field sense) started from the run's own f_0: r_t = (1 - eta_eff Theta)^t r_0 with eta_eff = 2 lr / n for " +
 		"DIP's mean squared error over n values. Adam and sgld-cheng have no fixed step: the prediction is then the gradient flow " +
 		"exp(-c t Theta) r_0 with c fitted, and the output says so. The theory is exact for gd with param=ntk as the width grows; " +
-		"try e.g. --opt gd --arch dip-skip:scales=3,param=ntk,init=normal,sw=1.4,sb=0.1,bn=false,pad=circular,out_act=identity --widths 16,64,256."
+		"try e.g. --opt gd --arch dip-skip:scales=3,param=ntk,init=normal,sw=1.4,sb=0.1,bn=false,pad=circular,out_act=identity --widths 16,64,256.\n\n" +
+		"With --predict linearized the network's own linearization at initialization is trained too (linearized.json, linearized.csv, " +
+		"predictions.png). For gd, step.json reports eta_eff lambda_max with the infinite-width NTK and with the network's empirical NTK " +
+		"J J^T (largest eigenvalue by Lanczos). At finite width the empirical one is larger, and a step set from the infinite-width NTK can " +
+		"exceed the linearization's stability limit 2: the linearized model then diverges (reported, with no agreement computed) while the " +
+		"network may still train by leaving its linearization. The default --lr-from both sets the gd step from the larger eigenvalue, so that " +
+		"both predictions are stable and comparable; it tends to the infinite-width choice as the width grows. --lr-from infinite keeps " +
+		"the theory's step at every width (the same step across a width sweep)."
 }
 
 // dipCompareRow is one width of a sweep.
 type dipCompareRow struct {
 	Width      int                  `json:"width"`
-	Agreement  dip.Agreement        `json:"agreement"`
+	Agreement  *dip.Agreement       `json:"agreement,omitempty"`
 	Best       dip.Best             `json:"best"`
+	Step       *dipStep             `json:"step,omitempty"`
 	Linearized *dip.LinearAgreement `json:"linearized,omitempty"`
 }
 
@@ -76,28 +85,32 @@ func (c *compareCmd) Run(ctx context.Context, g *Globals) error {
 	if _, _, err := c.predictions(); err != nil {
 		return err
 	}
+	if err := prepareOut(c.Out, g, c.Resume, c.Image, c.Mask, c.Arch); err != nil {
+		return err
+	}
 	if c.Widths == "" {
 		row, err := c.one(ctx, g, c.dipRunFlags, c.Out)
 		if row != nil {
-			dipPrintAgreement(row.Agreement, c.JSON)
+			if row.Agreement != nil {
+				dipPrintAgreement(*row.Agreement, c.JSON)
+			}
+			if row.Step != nil && !c.JSON {
+				fmt.Println(row.Step)
+			}
 			if row.Linearized != nil {
 				dipPrintLinear(*row.Linearized, c.JSON)
 			}
 		}
 		return err
 	}
-	var widths []int
-	for _, f := range strings.Split(c.Widths, ",") {
-		w, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || w < 1 {
-			return fmt.Errorf("--widths %q must be a comma-separated list of positive widths, e.g. 16,64,256", c.Widths)
-		}
-		widths = append(widths, w)
+	widths, err := parseCounts("--widths", c.Widths)
+	if err != nil {
+		return err
 	}
 	var rows []dipCompareRow
 	for _, w := range widths {
 		f := c.dipRunFlags
-		f.Width = w
+		f.Width = &w
 		row, err := c.one(ctx, g, f, filepath.Join(c.Out, fmt.Sprintf("width%d", w)))
 		if err != nil {
 			return err
@@ -113,30 +126,67 @@ func (c *compareCmd) Run(ctx context.Context, g *Globals) error {
 		fmt.Println(string(b))
 		return nil
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "width\tSpearman\tbins\thalf-fit RMS\tc/eta_eff\tratio RMS\tFBC RMS (bands 1-5)\tPSNR RMS\tbest (observed)\tbest (NTK)")
-	for _, r := range rows {
-		a := r.Agreement
-		fmt.Fprintf(tw, "%d\t%.3f\t%d\t%s\t%.3f\t%.4f\t%s\t%.2f dB\t%d (%.2f dB)\t%s\n", r.Width, a.Spearman, a.BinsFitted, dipFactor(a.HalfFitLogRMS),
-			a.TimeRatio, a.RatioRMS, dipNums(a.FBCRMS), a.PSNRRMS, a.Best.Iter, a.Best.PSNR, dipBest(a))
+	dipPrintSweep(rows)
+	return nil
+}
+
+// dipPrintSweep prints the sweep's tables: agreement with the NTK, with
+// the linearization, and the step against both kernels' largest
+// eigenvalues (each only where measured; - marks what is absent).
+func dipPrintSweep(rows []dipCompareRow) {
+	if rows[0].Agreement != nil {
+		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "width\tSpearman\tbins\thalf-fit RMS\tc/eta_eff\tratio RMS\tFBC RMS (bands 1-5)\tPSNR RMS\tbest (observed)\tbest (NTK)")
+		for _, r := range rows {
+			a := r.Agreement
+			fmt.Fprintf(tw, "%d\t%.3f\t%d\t%s\t%.3f\t%.4f\t%s\t%.2f dB\t%d (%.2f dB)\t%s\n", r.Width, a.Spearman, a.BinsFitted, dipFactor(a.HalfFitLogRMS),
+				a.TimeRatio, a.RatioRMS, dipNums(a.FBCRMS), a.PSNRRMS, a.Best.Iter, a.Best.PSNR, dipBest(*a))
+		}
+		tw.Flush()
+		fmt.Printf("(half-fit RMS: typical factor between observed and predicted half-fit iterations; %s)\n", rows[0].Agreement.Note)
 	}
-	tw.Flush()
-	fmt.Printf("(half-fit RMS: typical factor between observed and predicted half-fit iterations; %s)\n", rows[0].Agreement.Note)
 	if rows[0].Linearized != nil {
-		tw = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "width\tSpearman (lin)\thalf-fit RMS (lin)\thalf-fit RMS (NTK)\tratio RMS (lin)\tFBC RMS (lin, bands 1-5)\tleaves linearization at\tlin step / train step")
 		for _, r := range rows {
-			l := r.Linearized
-			fmt.Fprintf(tw, "%d\t%.3f\t%s\t%s\t%.4f\t%s\t%s\t%.2f\n", r.Width, l.Spearman, dipFactor(l.HalfFitLogRMS), dipFactor(r.Agreement.HalfFitLogRMS),
-				l.RatioRMS, dipNums(l.FBCRMS), dipDeparture(*l), l.StepRatio)
+			l, ntk := r.Linearized, "-"
+			if r.Agreement != nil {
+				ntk = dipFactor(r.Agreement.HalfFitLogRMS)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Width, dipNum("%.3f", l.Spearman), dipFactor(l.HalfFitLogRMS), ntk,
+				dipNum("%.4f", l.RatioRMS), dipNums(l.FBCRMS), dipDeparture(*l), dipNum("%.2f", l.StepRatio))
 		}
 		tw.Flush()
 		fmt.Printf("(linearized: %s)\n", rows[0].Linearized.Note)
 	}
-	return nil
+	if rows[0].Step != nil {
+		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "width\tlr (from)\teta_eff lambda_max (NTK)\teta_eff lambda_max (empirical)")
+		for _, r := range rows {
+			if st := r.Step; st != nil {
+				fmt.Fprintf(tw, "%d\t%.4g (%s)\t%s\t%s\n", r.Width, st.LR, st.LRFrom, dipNum("%.3f", st.EtaLambdaInfinite), dipNum("%.3f", st.EtaLambdaEmpirical))
+			}
+		}
+		tw.Flush()
+		fmt.Println("(gd on the linearized model diverges when eta_eff lambda_max of the empirical NTK exceeds 2)")
+	}
+}
+
+// dipNum formats v, or - when it is NaN or infinite.
+func dipNum(format string, v dip.Num) string {
+	if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+		return "-"
+	}
+	return fmt.Sprintf(format, float64(v))
 }
 
 func dipDeparture(l dip.LinearAgreement) string {
+	if l.Diverged {
+		if !math.IsNaN(float64(l.EtaLambda)) {
+			return fmt.Sprintf("lin diverged at iter %d (eta_eff lambda_max %.3g)", l.DivergedIter, l.EtaLambda)
+		}
+		return fmt.Sprintf("lin diverged at iter %d", l.DivergedIter)
+	}
 	if l.DepartureIter < 0 {
 		return "never"
 	}
@@ -157,6 +207,10 @@ func dipPrintLinear(l dip.LinearAgreement, asJSON bool) {
 		fmt.Fprintf(tw, "%.3f\t%s\t%s\n", l.BinCenters[k], dipIter(l.ObservedHalf[k]), dipIter(l.PredictedHalf[k]))
 	}
 	tw.Flush()
+	if l.Diverged {
+		fmt.Printf("the linearized model diverged at iteration %d: no agreement computed\n", l.DivergedIter)
+		return
+	}
 	fmt.Printf("Spearman %.3f (%d bins half fitted on both sides); half-fit iterations differ by %s RMS; FBC RMS gap %s; ratio RMS gap %.4f\n",
 		l.Spearman, l.BinsFitted, dipFactor(l.HalfFitLogRMS), dipNums(l.FBCRMS), l.RatioRMS)
 	fmt.Printf("leaves its linearization (|f - f_lin| / |f_lin - f_0| > %g): %s; linearized iteration %.2f x a training step\n", l.Threshold, dipDeparture(l), l.StepRatio)
@@ -173,7 +227,7 @@ func dipFactor(logRMS dip.Num) string {
 func dipNums(v []dip.Num) string {
 	s := make([]string, len(v))
 	for i, x := range v {
-		s[i] = fmt.Sprintf("%.3f", x)
+		s[i] = dipNum("%.3f", x)
 	}
 	return strings.Join(s, " ")
 }
@@ -191,22 +245,35 @@ func dipWriteSweep(out string, rows []dipCompareRow) error {
 	}
 	var sb strings.Builder
 	sb.WriteString("width,spearman,bins_fitted,half_fit_log10_rms,time_ratio,ratio_rms,psnr_rms,fbc1_rms,fbc2_rms,fbc3_rms,fbc4_rms,fbc5_rms,best_iter,best_psnr,predicted_best_iter,predicted_best_realized_iter," +
-		"lin_spearman,lin_bins_fitted,lin_half_fit_log10_rms,lin_ratio_rms,lin_fbc1_rms,lin_fbc2_rms,lin_fbc3_rms,lin_fbc4_rms,lin_fbc5_rms,departure_iter,lin_step_ratio\n")
+		"lin_spearman,lin_bins_fitted,lin_half_fit_log10_rms,lin_ratio_rms,lin_fbc1_rms,lin_fbc2_rms,lin_fbc3_rms,lin_fbc4_rms,lin_fbc5_rms,departure_iter,lin_step_ratio,lin_diverged_iter," +
+		"lr,lr_from,eta_lambda_max_infinite,eta_lambda_max_empirical\n")
 	for _, r := range rows {
-		a := r.Agreement
-		fmt.Fprintf(&sb, "%d,%g,%d,%g,%g,%g,%g", r.Width, a.Spearman, a.BinsFitted, a.HalfFitLogRMS, a.TimeRatio, a.RatioRMS, a.PSNRRMS)
-		for _, v := range a.FBCRMS {
-			fmt.Fprintf(&sb, ",%g", v)
+		if a := r.Agreement; a != nil {
+			fmt.Fprintf(&sb, "%d,%g,%d,%g,%g,%g,%g", r.Width, a.Spearman, a.BinsFitted, a.HalfFitLogRMS, a.TimeRatio, a.RatioRMS, a.PSNRRMS)
+			for _, v := range a.FBCRMS {
+				fmt.Fprintf(&sb, ",%g", v)
+			}
+			fmt.Fprintf(&sb, ",%d,%g,%d,%d", a.Best.Iter, a.Best.PSNR, a.PredictedBest.Iter, a.PredictedBestRealized.Iter)
+		} else {
+			fmt.Fprintf(&sb, "%d,,,,,,,,,,,,%d,%g,,", r.Width, r.Best.Iter, r.Best.PSNR)
 		}
-		fmt.Fprintf(&sb, ",%d,%g,%d,%d", a.Best.Iter, a.Best.PSNR, a.PredictedBest.Iter, a.PredictedBestRealized.Iter)
 		if l := r.Linearized; l != nil {
 			fmt.Fprintf(&sb, ",%g,%d,%g,%g", l.Spearman, l.BinsFitted, l.HalfFitLogRMS, l.RatioRMS)
 			for _, v := range l.FBCRMS {
 				fmt.Fprintf(&sb, ",%g", v)
 			}
-			fmt.Fprintf(&sb, ",%d,%g\n", l.DepartureIter, l.StepRatio)
+			div := ""
+			if l.Diverged {
+				div = strconv.Itoa(l.DivergedIter)
+			}
+			fmt.Fprintf(&sb, ",%d,%g,%s", l.DepartureIter, l.StepRatio, div)
 		} else {
-			sb.WriteString(",,,,,,,,,,,\n")
+			sb.WriteString(",,,,,,,,,,,,")
+		}
+		if st := r.Step; st != nil {
+			fmt.Fprintf(&sb, ",%g,%s,%g,%g\n", st.LR, st.LRFrom, st.EtaLambdaInfinite, st.EtaLambdaEmpirical)
+		} else {
+			sb.WriteString(",,,,\n")
 		}
 	}
 	if err := atomicfile.WriteFile(filepath.Join(out, "widths.csv"), []byte(sb.String()), 0o644); err != nil {
@@ -219,7 +286,7 @@ func dipWriteSweep(out string, rows []dipCompareRow) error {
 	if err := atomicfile.WriteFile(filepath.Join(out, "widths.json"), append(b, '\n'), 0o644); err != nil {
 		return err
 	}
-	if len(rows) < 2 {
+	if len(rows) < 2 || rows[0].Agreement == nil {
 		return nil
 	}
 	var x, sp, hl, rr []float64
@@ -247,7 +314,7 @@ func dipWriteSweep(out string, rows []dipCompareRow) error {
 	if len(series) == 0 {
 		return nil
 	}
-	p, err := plotting.Lines("Agreement with the NTK against width", "width (channels)", "", series, plotting.Options{LogX: true, Markers: true})
+	p, err := plotting.Lines("Agreement with the NTK against width", "width (channels)", "", series, plotting.Options{LogX: true, Markers: true, XTicks: x})
 	if err != nil {
 		return err
 	}
@@ -267,6 +334,19 @@ func (c *compareCmd) one(ctx context.Context, g *Globals, f dipRunFlags, out str
 	if wantNTK && s.kern == nil {
 		return nil, fmt.Errorf("compare needs the NTK of %s: %s (or use --predict linearized)", s.cfg.Arch, strings.Join(s.notes, "; "))
 	}
+	step, err := c.chooseStep(ctx, f, s)
+	if err != nil {
+		return nil, err
+	}
+	if step != nil {
+		b, _ := json.MarshalIndent(step, "", "  ")
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return nil, err
+		}
+		if err := atomicfile.WriteFile(filepath.Join(out, "step.json"), append(b, '\n'), 0o644); err != nil {
+			return nil, err
+		}
+	}
 	var outputs [][]float64
 	keep := func(e dip.Event) error {
 		if !e.Restored {
@@ -276,7 +356,7 @@ func (c *compareCmd) one(ctx context.Context, g *Globals, f dipRunFlags, out str
 		}
 		return nil
 	}
-	res, runErr := dipTrain(ctx, g, s, out, fmt.Sprintf("compare width %d", f.Width), keep)
+	res, runErr := dipTrain(ctx, g, s, out, fmt.Sprintf("compare width %s", widthLabel(f.Width)), keep)
 	if res.Start.Pix == nil {
 		return nil, runErr
 	}
@@ -296,12 +376,12 @@ func (c *compareCmd) one(ctx context.Context, g *Globals, f dipRunFlags, out str
 	if wantNTK && cmp == nil {
 		return nil, errors.Join(runErr, cmpErr)
 	}
-	row := &dipCompareRow{Width: f.Width, Best: res.Best}
+	row := &dipCompareRow{Width: netinit.Width(s.cfg.Arch), Best: res.Best, Step: step}
 	if cmp != nil {
 		if err := dipWriteComparison(out, res, *cmp); err != nil {
 			return nil, errors.Join(runErr, err)
 		}
-		row.Agreement = cmp.Agreement
+		row.Agreement = &cmp.Agreement
 	}
 	if runErr != nil && ctx.Err() != nil {
 		fmt.Fprintf(os.Stderr, "dipgp: interrupted at iteration %d; the comparison covers iterations so far; continue with --resume\n", res.Iter)
@@ -471,6 +551,9 @@ func dipWriteLinear(out string, res dip.Result, cmp *dip.Comparison, lin dip.Lin
 	}
 	sb.WriteString(",departure\n")
 	for i, o := range obs {
+		if i >= len(lin.Measurements) {
+			break // the linearized model diverged
+		}
 		l, p := lin.Measurements[i], ntk(i)
 		pv := func(get func(m *dip.Measurement) float64) string {
 			if p == nil {
@@ -491,72 +574,4 @@ func dipWriteLinear(out string, res dip.Result, cmp *dip.Comparison, lin dip.Lin
 		return err
 	}
 	return dipPredictionFigure(out, obs, cmp, lin, la)
-}
-
-// dipPredictionFigure draws one panel per FBC band (observed, NTK and
-// linearized against iteration) and a panel of half-fit iterations per
-// radial bin.
-func dipPredictionFigure(out string, obs []dip.Measurement, cmp *dip.Comparison, lin dip.Linearized, la dip.LinearAgreement) error {
-	t := make([]float64, len(obs))
-	for i, m := range obs {
-		t[i] = float64(m.Iter)
-	}
-	finite := func(x, y []float64) ([]float64, []float64) {
-		var a, b []float64
-		for i := range y {
-			if !math.IsNaN(y[i]) && !math.IsInf(y[i], 0) {
-				a, b = append(a, x[i]), append(b, y[i])
-			}
-		}
-		return a, b
-	}
-	var panels []*plot.Plot
-	for k := 0; k < dip.FBCBands; k++ {
-		col := func(ms []dip.Measurement) []float64 {
-			v := make([]float64, len(ms))
-			for i, m := range ms {
-				v[i] = m.FBC[k]
-			}
-			return v
-		}
-		series := []plotting.Series{{Name: "observed", X: t, Y: col(obs)}}
-		if cmp != nil {
-			x, y := finite(t, col(cmp.Predicted))
-			series = append(series, plotting.Series{Name: "infinite-width NTK", X: x, Y: y, Dashed: true})
-		}
-		x, y := finite(t, col(lin.Measurements))
-		series = append(series, plotting.Series{Name: "linearized", X: x, Y: y, Dashed: true})
-		p, err := plotting.Lines(fmt.Sprintf("FBC band %d", k+1), "iteration", "FBC", series, plotting.Options{LegendBottom: true})
-		if err != nil {
-			return err
-		}
-		panels = append(panels, p)
-	}
-	c := make([]float64, len(la.BinCenters))
-	for i, v := range la.BinCenters {
-		c[i] = float64(v)
-	}
-	half := func(v []dip.Num) []float64 {
-		out := make([]float64, len(v))
-		for i, x := range v {
-			out[i] = float64(x)
-		}
-		return out
-	}
-	var hs []plotting.Series
-	x, y := finite(c, half(la.ObservedHalf))
-	hs = append(hs, plotting.Series{Name: "observed", X: x, Y: y})
-	if cmp != nil {
-		x, y = finite(c, half(cmp.Agreement.PredictedHalf))
-		hs = append(hs, plotting.Series{Name: "infinite-width NTK", X: x, Y: y, Dashed: true})
-	}
-	x, y = finite(c, half(la.PredictedHalf))
-	hs = append(hs, plotting.Series{Name: "linearized", X: x, Y: y, Dashed: true})
-	p, err := plotting.Lines("Half-fit iteration per frequency", "frequency (cycles/pixel)", "iteration", hs, plotting.Options{LogY: true, Markers: true, LegendBottom: true})
-	if err != nil {
-		return err
-	}
-	panels = append(panels, p)
-	grid := [][]*plot.Plot{panels[:3], panels[3:]}
-	return plotting.SaveGrid(filepath.Join(out, "predictions"), grid, 12*vg.Inch, 7*vg.Inch)
 }

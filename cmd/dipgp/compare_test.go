@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -41,5 +42,25 @@ func TestCompareCommand(t *testing.T) {
 	dipMustExist(t, sweep, "widths.csv", "widths.json", "widths.png", "width4/agreement.json", "width8/agreement.json")
 	if rows := dipReadCSV(t, filepath.Join(sweep, "widths.csv")); len(rows) != 3 {
 		t.Errorf("widths.csv has %d rows, want 3", len(rows))
+	}
+	// The linearization alone, with the step from the empirical NTK.
+	lin := t.TempDir()
+	args = []string{"-q", "compare", "--arch", a, "--size", "16", "--opt", "gd", "--iters", "12", "--every", "2", "--predict", "linearized", "--lr-from", "empirical", "--out", lin}
+	if code := run(args); code != 0 {
+		t.Fatalf("dipgp compare --predict linearized exited with %d", code)
+	}
+	dipMustExist(t, lin, "linearized.json", "linearized.csv", "predictions.png", "step.json")
+	if _, err := os.Stat(filepath.Join(lin, "agreement.json")); err == nil {
+		t.Error("agreement.json written without the NTK prediction")
+	}
+	var st dipStep
+	if b, err = os.ReadFile(filepath.Join(lin, "step.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.LRFrom != "empirical" || math.Abs(float64(st.EtaLambdaEmpirical)-0.9) > 1e-9 || !(st.EtaLambdaInfinite > 0) {
+		t.Errorf("step.json: %+v", st)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -32,6 +33,7 @@ type reproduceCmd struct {
 	Samples int      `help:"Random networks per curve for cheng-mc-1d and cheng-encdec-1d, replacing the mode's (an intermediate setting)."`
 	Iters   int      `help:"Iterations per training run for denoise-sgld, spectral-order, spectral-lowpass and fbc, replacing the mode's."`
 	Workers int      `help:"Goroutines for kernels and Monte Carlo (0 = all cores). Results do not depend on it."`
+	Shard   string   `help:"Run one shard i/n of the Monte Carlo experiments (cheng-mc-1d, cheng-encdec-1d, encdec-bn-1d): this run samples the networks i mod n of every check. Merge the shards' --out folders with 'dipgp reproduce merge DIR...'." placeholder:"i/n"`
 }
 
 func (c *reproduceCmd) Run(ctx context.Context, g *Globals) error {
@@ -40,6 +42,13 @@ func (c *reproduceCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	if len(c.Names) == 0 {
 		return errors.New("reproduce: give an experiment name (see 'dipgp reproduce --list') or 'all'")
+	}
+	if c.Names[0] == "merge" {
+		return c.merge(ctx, g, c.Names[1:])
+	}
+	shard, shards, err := parseShard(c.Shard)
+	if err != nil {
+		return err
 	}
 	if c.Quick && c.Tiny {
 		return errors.New("reproduce: give --quick or --tiny, not both")
@@ -72,12 +81,23 @@ func (c *reproduceCmd) Run(ctx context.Context, g *Globals) error {
 			return errors.New("reproduce: --arch is for arch-sweep; add arch-sweep to the experiments")
 		}
 	}
+	if shards > 1 {
+		if err := writeShardInfo(c.Out, shardInfo{Names: c.Names, Mode: mode.String(), Seed: c.Seed, Images: c.Images,
+			Samples: c.Samples, Iters: c.Iters, Shard: shard, Shards: shards}); err != nil {
+			return err
+		}
+	}
+	return c.runAll(ctx, g, xs, mode, shard, shards, nil)
+}
+
+// runAll runs the experiments one after the other.
+func (c *reproduceCmd) runAll(ctx context.Context, g *Globals, xs []experiments.Experiment, mode experiments.Mode, shard, shards int, merge []string) error {
 	var errs []error
 	for _, x := range xs {
 		if ctx.Err() != nil {
 			break
 		}
-		err := c.runOne(ctx, g, x, mode)
+		err := c.runOne(ctx, g, x, mode, shard, shards, merge)
 		if err != nil && ctx.Err() == nil {
 			fmt.Fprintf(os.Stderr, "dipgp: %v\n", err)
 			errs = append(errs, err)
@@ -92,11 +112,12 @@ func (c *reproduceCmd) Run(ctx context.Context, g *Globals) error {
 	return nil
 }
 
-func (c *reproduceCmd) runOne(ctx context.Context, g *Globals, x experiments.Experiment, mode experiments.Mode) error {
+func (c *reproduceCmd) runOne(ctx context.Context, g *Globals, x experiments.Experiment, mode experiments.Mode, shard, shards int, merge []string) error {
 	prog := newProgress(g)
 	bar := prog.Bar(x.Name, 0)
 	fn := bar.Func()
 	cfg := experiments.Config{Out: c.Out, Mode: mode, Seed: c.Seed, Images: c.Images, Archs: c.Arch, Samples: c.Samples, Iters: c.Iters, Workers: c.Workers,
+		Shard: shard, Shards: shards, MergeFrom: merge,
 		Progress: func(done, total int, msg string) { fn.Report(done, total, msg) }}
 	if !g.Quiet {
 		cfg.Log = os.Stderr
@@ -107,6 +128,9 @@ func (c *reproduceCmd) runOne(ctx context.Context, g *Globals, x experiments.Exp
 	}
 	if c.Iters > 0 {
 		over += fmt.Sprintf("; --iters %d", c.Iters)
+	}
+	if err := prepareOut(filepath.Join(c.Out, x.Name), g, false, append([]string{c.Images}, c.Arch...)...); err != nil {
+		return err
 	}
 	fmt.Fprintf(reproduceOut, "%s (%s mode: %s%s)\n", x.Name, mode, x.Cost(mode), over)
 	res, err := x.Run(ctx, cfg)

@@ -91,3 +91,24 @@ func TestReproduceErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestReproduceShardMerge(t *testing.T) {
+	a, b, m := t.TempDir(), t.TempDir(), t.TempDir()
+	for i, out := range []string{a, b} {
+		if code, _ := captureReproduce(t, "-q", "reproduce", "cheng-mc-1d", "--tiny", "--seed", "2", "--shard", []string{"0/2", "1/2"}[i], "--out", out); code != 0 {
+			t.Fatalf("shard %d: exit code %d", i, code)
+		}
+	}
+	if code, _ := captureReproduce(t, "-q", "reproduce", "merge", a, "--out", m); code == 0 {
+		t.Error("merging one of two shards succeeded")
+	}
+	if code, _ := captureReproduce(t, "-q", "reproduce", "merge", a, b, "--out", m); code != 0 {
+		t.Fatalf("merge: exit code %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(m, "cheng-mc-1d", "numbers.json")); err != nil {
+		t.Error(err)
+	}
+	if code, _ := captureReproduce(t, "-q", "reproduce", "cheng-mc-1d", "--tiny", "--shard", "2/2", "--out", t.TempDir()); code == 0 {
+		t.Error("--shard 2/2 accepted")
+	}
+}

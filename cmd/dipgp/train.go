@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -38,7 +37,7 @@ const dipDefaultArch = "dip-skip:scales=3,channels=32"
 // dipRunFlags are the flags shared by train, compare and trajectories.
 type dipRunFlags struct {
 	Arch      string `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file. For a grey image a preset's out_channels is set to 1." default:"dip-skip:scales=3,channels=32"`
-	Width     int    `help:"Set the preset's channel keys (--width-keys) to this width."`
+	Width     *int   `help:"Set the width: a preset's channel keys (--width-keys), or in a file every conv with the file's widest channel count."`
 	WidthKeys string `help:"Preset keys that --width and --widths set, comma-separated (e.g. channels,skip,in_channels to scale every channel count)." default:"channels"`
 	Image     string `help:"Clean image (PNG or JPEG); default: a synthetic RGB test image of --size."`
 	Size      string `help:"Size of the synthetic image (S or HxW)." default:"64"`
@@ -52,7 +51,7 @@ type dipRunFlags struct {
 	DataSeed uint64  `help:"Seed of the noise and of the random mask." default:"1"`
 
 	Opt         string  `help:"Optimizer: gd (plain gradient descent), adam, sgld (textbook Langevin) or sgld-cheng (Cheng et al.: Adam + weight decay + noise on conv weights)." default:"adam" enum:"gd,adam,sgld,sgld-cheng"`
-	LR          float64 `help:"Learning rate (0: 0.01 for adam and sgld-cheng; for gd eta_eff lambda_max = 0.9 with the NTK's largest eigenvalue (the stability limit is 2); for sgld eps with eps/(2 s^2) lambda_max = 0.5)." name:"lr"`
+	LR          float64 `help:"Learning rate (0: 0.01 for adam and sgld-cheng; for gd eta_eff lambda_max = 0.5 with the NTK's largest eigenvalue (the stability limit is 2); for sgld eps with eps/(2 s^2) lambda_max = 0.5)." name:"lr"`
 	Iters       int     `help:"Number of parameter updates." default:"300"`
 	Every       int     `help:"Measure every K iterations (PSNRs, FBC bands, residual ratios)." default:"10" name:"every"`
 	Seed        uint64  `help:"Seed of the network's parameters and input, the input perturbations and the Langevin noise." default:"1"`
@@ -83,7 +82,7 @@ func (c *trainCmd) Help() string {
 		"Writes metrics.csv (one row per measurement, written as training goes: loss, PSNR of the output, of the exponential average and " +
 		"of the after-burn-in mean against the clean image, FBC bands fbc1..fbc5 of Shi et al. against the degraded target, residual " +
 		"ratios |F(f_t - y)|/|F(f_0 - y)| per radial bin), bins.csv (the bins' frequencies), snapshots/ (outputs as PNG), clean.png, target.png, " +
-		"output.png, average.png, mean.png, best.png, summary.json (best PSNR and its iteration, the iteration the NTK predicts as best, " +
+		"output.png, average.png (with --exp-avg), mean.png (with a --burn-in, by default for sgld and sgld-cheng), best.png, summary.json (best PSNR and its iteration, the iteration the NTK predicts as best, " +
 		"timings), psnr.png, fbc.png and residual.png (frequency-by-iteration heat map of the residual ratio), each also as SVG, and " +
 		"checkpoint/ (parameters in nn's .npy layout, optimizer state, metrics) for --resume. Ctrl-C writes the checkpoint and all outputs " +
 		"so far."
@@ -92,6 +91,9 @@ func (c *trainCmd) Help() string {
 func (c *trainCmd) Run(ctx context.Context, g *Globals) error {
 	if c.NoKernel && c.LR == 0 && (c.Opt == "gd" || c.Opt == "sgld") {
 		return fmt.Errorf("--no-kernel: the default %s learning rate comes from the NTK; give --lr", c.Opt)
+	}
+	if err := prepareOut(c.Out, g, c.Resume, c.Image, c.Mask, c.Arch); err != nil {
+		return err
 	}
 	s, err := c.setup(ctx, c.Out, !c.NoKernel)
 	if err != nil {
@@ -138,17 +140,16 @@ func (f *dipRunFlags) loadImage(a arch.Arch) (imageio.Image, string, error) {
 // NTK when wanted (or needed for a default learning rate).
 func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*dipSetup, error) {
 	s := &dipSetup{}
-	a, err := arch.Parse(f.Arch)
+	ca, err := loadArch(f.Arch, 0)
 	if err != nil {
 		return nil, err
 	}
-	if f.Width > 0 {
-		for _, key := range strings.Split(f.WidthKeys, ",") {
-			if a, err = arch.WithPresetKey(a, strings.TrimSpace(key), strconv.Itoa(f.Width)); err != nil {
-				return nil, err
-			}
+	if f.Width != nil {
+		if ca, err = ca.withWidth(*f.Width, strings.Split(f.WidthKeys, ",")); err != nil {
+			return nil, err
 		}
 	}
+	a := ca.Arch
 	if a.Dims != 2 {
 		return nil, fmt.Errorf("--arch %s is %d-D; training needs images (dims=2)", a, a.Dims)
 	}
@@ -159,16 +160,22 @@ func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*
 		return nil, err
 	}
 	if oc := a.OutChannels(); oc != img.C {
-		b, err := arch.WithPresetKey(a, "out_channels", strconv.Itoa(img.C))
+		b, err := ca.withOutChannels(img.C)
 		if err != nil {
 			return nil, fmt.Errorf("the network has %d output channels but the image has %d: %v (use --gray or an architecture with %d outputs)", oc, img.C, err, img.C)
 		}
-		a = b
+		a = b.Arch
 	}
 	s.imageName, s.dataSeed = name, f.DataSeed
 	task, err := dip.ParseTask(f.Task)
 	if err != nil {
 		return nil, err
+	}
+	if f.Mask != "" && task != dip.Inpaint {
+		return nil, fmt.Errorf("--mask is for --task inpaint; --task %s would ignore it", f.Task)
+	}
+	if task == dip.Inpaint && f.Mask == "" && (f.Keep <= 0 || f.Keep > 1) {
+		return nil, fmt.Errorf("--keep %g must be in (0, 1]: the fraction of pixels observed", f.Keep)
 	}
 	to := dip.TaskOptions{Task: task, Sigma: f.Sigma, Keep: f.Keep, Seed: f.DataSeed}
 	if task == dip.Inpaint && f.Mask != "" {
@@ -190,11 +197,9 @@ func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*
 		return nil, err
 	}
 	o := dip.Optimizer{Kind: kind, LR: f.LR, ParamNoise: f.ParamNoise, NoiseStd: f.NoiseStd, PriorStd: f.PriorStd}
-	switch {
-	case f.WeightDecay >= 0:
-		o.WeightDecay = f.WeightDecay
-	case kind == dip.SGLDCheng:
-		o.WeightDecay = 5e-8
+	o.WeightDecay = f.WeightDecay
+	if f.WeightDecay < 0 {
+		o.WeightDecay = dip.DefaultWeightDecay(kind)
 	}
 	if kind == dip.SGLD && o.NoiseStd == 0 {
 		o.NoiseStd = 0.05
@@ -217,30 +222,27 @@ func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*
 		}
 	}
 	if o.LR == 0 {
+		if o.LR, err = dip.DefaultLR(kind, s.kern, n, o.NoiseStd); err != nil {
+			return nil, err
+		}
 		switch kind {
-		case dip.Adam, dip.SGLDCheng:
-			o.LR = 0.01
 		case dip.GD:
-			o.LR = 0.9 * s.kern.StableLR(n)
-			s.notes = append(s.notes, fmt.Sprintf("gd lr %.4g: eta_eff lambda_max = 0.9 (the stability limit is 2)", o.LR))
+			s.notes = append(s.notes, fmt.Sprintf("gd lr %.4g: eta_eff lambda_max = %g (the stability limit is 2)", o.LR, dip.GDStepFraction))
+			if F := standardScale(a); F > 1 {
+				o.LR /= F
+				s.notes[len(s.notes)-1] = fmt.Sprintf("gd lr %.4g: eta_eff lambda_max = %g with the NTK-parameterization kernel's lambda_max times %.4g, the bound on how much larger the standard parameterization's NTK is (max fan_in/s_w^2 over the convs)", o.LR, dip.GDStepFraction, F)
+			}
 		case dip.SGLD:
-			o.LR = o.NoiseStd * o.NoiseStd / s.kern.Prior.MaxEigenvalue()
-			s.notes = append(s.notes, fmt.Sprintf("sgld eps %.4g: eta_eff lambda_max = 0.5", o.LR))
+			s.notes = append(s.notes, fmt.Sprintf("sgld eps %.4g: eta_eff lambda_max = %g", o.LR, dip.SGLDStepFraction))
 		}
 	}
 	reg := f.RegNoise
 	if reg < 0 {
-		reg = 0
-		if kind == dip.Adam || kind == dip.SGLDCheng {
-			reg = dip.DefaultRegNoise
-		}
+		reg = dip.DefaultRegNoiseFor(kind)
 	}
 	burn := f.BurnIn
 	if burn < 0 {
-		burn = -1
-		if kind == dip.SGLD || kind == dip.SGLDCheng {
-			burn = f.Iters / 2
-		}
+		burn = dip.DefaultBurnIn(kind, f.Iters)
 	}
 	s.cfg = dip.Config{Arch: a, Problem: prob, Opt: o, Iters: f.Iters, Every: f.Every, Seed: f.Seed, RegNoise: reg,
 		ExpAvg: f.ExpAvg, BurnIn: burn, SampleEvery: f.SampleEvery, Bins: f.Bins, Resume: f.Resume,
@@ -390,7 +392,7 @@ func dipSummarize(s *dipSetup, res dip.Result, cmp *dip.Comparison) dipSummary {
 	if res.Net != nil {
 		sum.Params = res.Net.NumParams()
 	}
-	tp, _ := dip.PSNR(p.Target, p.Clean)
+	tp, _ := imageio.ClippedPSNR(p.Target, p.Clean)
 	sum.TargetPSNR = dip.Num(tp)
 	sum.FinalPSNR, sum.FinalAvgPSNR, sum.FinalMeanPSNR = dip.Num(math.NaN()), dip.Num(math.NaN()), dip.Num(math.NaN())
 	if ms := res.Measurements; len(ms) > 0 {
@@ -431,7 +433,16 @@ func dipPrintSummary(s dipSummary, asJSON bool) {
 	fmt.Fprintln(tw)
 	fmt.Fprintf(tw, "optimizer\t%s lr %.4g, input noise %.4g, seed %d\n", s.Optimizer.Kind, s.Optimizer.LR, s.RegNoise, s.Seed)
 	fmt.Fprintf(tw, "iterations\t%d of %d%s\n", s.LastIter, s.Iters, map[bool]string{true: "", false: " (INCOMPLETE)"}[s.Complete])
-	fmt.Fprintf(tw, "final PSNR\toutput %.2f dB, average %.2f dB, mean %.2f dB\n", s.FinalPSNR, s.FinalAvgPSNR, s.FinalMeanPSNR)
+	fmt.Fprintf(tw, "final PSNR\toutput %.2f dB", s.FinalPSNR)
+	if !math.IsNaN(float64(s.FinalAvgPSNR)) {
+		fmt.Fprintf(tw, ", exponential average %.2f dB", s.FinalAvgPSNR)
+	}
+	if !math.IsNaN(float64(s.FinalMeanPSNR)) {
+		fmt.Fprintf(tw, ", mean after burn-in %.2f dB", s.FinalMeanPSNR)
+	} else {
+		fmt.Fprintf(tw, " (no after-burn-in mean: --burn-in is off for %s)", s.Optimizer.Kind)
+	}
+	fmt.Fprintln(tw)
 	fmt.Fprintf(tw, "best PSNR\t%.2f dB at iteration %d (average: %.2f dB at %d)\n", s.Best.PSNR, s.Best.Iter, s.BestAverage.PSNR, s.BestAverage.Iter)
 	if s.PredictedBest != nil {
 		fmt.Fprintf(tw, "NTK best\titeration %d (expected %.2f dB; this noise draw: iteration %d, %.2f dB)\n", s.PredictedBest.Iter, s.PredictedBest.PSNR, s.PredictedBestRealized.Iter, s.PredictedBestRealized.PSNR)

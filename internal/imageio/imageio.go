@@ -378,14 +378,3 @@ func MSE(a, b Image) (float64, error) {
 	}
 	return m, nil
 }
-
-// PSNR returns the peak signal-to-noise ratio 10·log10(1/MSE) in decibels
-// for images with peak value 1. No clipping or quantisation is applied.
-// Identical images give +Inf. Sizes and channel counts must match.
-func PSNR(a, b Image) (float64, error) {
-	m, err := MSE(a, b)
-	if err != nil {
-		return 0, err
-	}
-	return 10 * math.Log10(1/m), nil
-}

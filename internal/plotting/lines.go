@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -34,6 +35,9 @@ type Options struct {
 	LegendLeft, LegendBottom bool
 	// Markers draws a small circle at every data point as well.
 	Markers bool
+	// XTicks, when not empty, are the x-axis ticks (e.g. the measured
+	// widths of a sweep), labelled in short form.
+	XTicks []float64
 }
 
 func checkFinite(name string, s []float64) error {
@@ -64,6 +68,9 @@ func Lines(title, xlabel, ylabel string, series []Series, opts Options) (*plot.P
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = logTicks{}
 	}
+	if len(opts.XTicks) > 0 {
+		p.X.Tick.Marker = fixedTicks(opts.XTicks)
+	}
 	p.Legend.Top = !opts.LegendBottom
 	p.Legend.Left = opts.LegendLeft
 	p.Legend.Padding = vg.Points(4)
@@ -76,7 +83,7 @@ func Lines(title, xlabel, ylabel string, series []Series, opts Options) (*plot.P
 		thumb plot.Thumbnailer
 	}
 	var legend []entry
-	drawn := 0
+	drawn, dropped := 0, 0
 	for k, s := range series {
 		id := s.Name
 		if id == "" {
@@ -101,10 +108,13 @@ func Lines(title, xlabel, ylabel string, series []Series, opts Options) (*plot.P
 		var pts, lo, hi plotter.XYs
 		for i := range s.X {
 			if opts.LogX && s.X[i] <= 0 {
+				dropped++
 				continue
 			}
 			if !(opts.LogY && s.Y[i] <= 0) {
 				pts = append(pts, plotter.XY{X: s.X[i], Y: s.Y[i]})
+			} else {
+				dropped++
 			}
 			if hasBand && !(opts.LogY && (s.Lo[i] <= 0 || s.Hi[i] <= 0)) {
 				lo = append(lo, plotter.XY{X: s.X[i], Y: s.Lo[i]})
@@ -161,6 +171,9 @@ func Lines(title, xlabel, ylabel string, series []Series, opts Options) (*plot.P
 		}
 		return nil, errors.New("plotting: all series are empty; nothing to plot")
 	}
+	if dropped > 0 {
+		p.Title.Text += fmt.Sprintf("\n(%d point(s) <= 0 left out of the log axis)", dropped)
+	}
 	p.Add(bands...)
 	p.Add(curves...)
 	for _, e := range legend {
@@ -179,10 +192,46 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 		var ticks []plot.Tick
 		for _, t := range (plot.LogTicks{Prec: -1}).Ticks(min, max) {
 			if t.Value >= min*(1-1e-9) && t.Value <= max*(1+1e-9) {
+				if t.Label != "" {
+					t.Label = ShortNumber(t.Value)
+				}
 				ticks = append(ticks, t)
 			}
 		}
 		return ticks
 	}
-	return plot.DefaultTicks{}.Ticks(min, max)
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = ShortNumber(ticks[i].Value)
+		}
+	}
+	return ticks
+}
+
+// fixedTicks puts labelled ticks at given values.
+type fixedTicks []float64
+
+// Ticks implements plot.Ticker.
+func (f fixedTicks) Ticks(min, max float64) []plot.Tick {
+	var out []plot.Tick
+	for _, v := range f {
+		if v >= min*(1-1e-9) && v <= max*(1+1e-9) {
+			out = append(out, plot.Tick{Value: v, Label: ShortNumber(v)})
+		}
+	}
+	return out
+}
+
+// ShortNumber formats a tick value in at most 4 significant digits without
+// trailing zeros: 1e-04 as "1e-04", 25 as "25", 0.5 as "0.5", 125 as "125".
+func ShortNumber(v float64) string {
+	if v == 0 {
+		return "0"
+	}
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 4, 64), 64)
+	if a := math.Abs(r); a >= 1e-3 && a < 1e5 {
+		return strconv.FormatFloat(r, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(r, 'e', -1, 64)
 }

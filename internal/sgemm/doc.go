@@ -10,6 +10,13 @@
 // AVX-512 or AVX2+FMA and chosen at run time; every other architecture, and any
 // build with the purego tag, uses the pure-Go micro-kernel (Impl reports which).
 //
+// For repeated products, PackedA holds a left operand packed once and
+// GemmPacked multiplies it by a right operand that a PackB callback writes
+// block by block straight into the packed layout (MatrixB for a stored
+// matrix, ColumnsB for one given column by column): nn's convolutions use
+// it to pack their im2col matrix without storing it. GemmPacked gives
+// Gemm's result bit for bit.
+//
 // Gemm splits the output into independent blocks shared among the goroutines
 // set by SetThreads. The reduction over k is never split and every output
 // element is computed by the same sequence of floating-point operations
