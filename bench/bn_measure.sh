@@ -13,7 +13,9 @@
 # Every step runs under a time limit and is stopped with SIGINT, which
 # leaves complete files for the networks done so far (the summary then
 # shows fewer networks). Sized for about 300 s on 16 cores.
-# Usage: [DIPGP=binary] [N1=800 N2=800 N3=200 BNS=2048] [T1=110 T2=40 T3=140]
+# The exact kernel of DIP's default net (no cost cap) takes about 340
+# CPU-seconds at BNS3=1024 fields; it needs at least 512 (docs/batchnorm.md).
+# Usage: [DIPGP=binary] [N1=800 N2=800 N3=200 BNS=2048 BNS3=1024] [T1=100 T2=40 T3=150]
 #        bench/bn_measure.sh OUTDIR
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,9 +24,10 @@ N1=${N1:-800}
 N2=${N2:-800}
 N3=${N3:-200}
 BNS=${BNS:-2048}
-T1=${T1:-110}
+BNS3=${BNS3:-1024}
+T1=${T1:-100}
 T2=${T2:-40}
-T3=${T3:-140}
+T3=${T3:-150}
 W1=${W1:-16,32,64,128,256}
 W2=${W2:-32,64,128,256}
 S3=${S3:-64}
@@ -34,7 +37,7 @@ if [ -z "${DIPGP:-}" ]; then # go run ./cmd/dipgp, built once
 	DIPGP=$OUT/dipgp
 fi
 log=$OUT/bn_measure.txt
-echo "# $(date -u +%FT%TZ) $(nproc) cores; N1=$N1 N2=$N2 N3=$N3 BNS=$BNS" | tee "$log"
+echo "# $(date -u +%FT%TZ) $(nproc) cores; N1=$N1 N2=$N2 N3=$N3 BNS=$BNS BNS3=$BNS3" | tee "$log"
 
 # step LIMIT DIR ARGS...: dipgp check ARGS into DIR with the exact rule,
 # stopped by SIGINT after LIMIT seconds, then each result folder compared
@@ -42,7 +45,7 @@ echo "# $(date -u +%FT%TZ) $(nproc) cores; N1=$N1 N2=$N2 N3=$N3 BNS=$BNS" | tee 
 step() {
 	local limit=$1 dir=$2 t0=$SECONDS
 	shift 2
-	timeout -s INT -k 20 "$limit" $DIPGP check run -q --bn exact --bn-samples "$BNS" --bn-max-flops=-1 --out "$dir" "$@" \
+	timeout -s INT -k 20 "$limit" $DIPGP check run -q --bn exact --bn-samples "${STEP_BNS:-$BNS}" --bn-max-flops=-1 --out "$dir" "$@" \
 		>"$dir.stdout" 2>"$dir.stderr" || echo "$dir: check stopped (rc $?): $(tail -1 "$dir.stderr")" | tee -a "$log"
 	echo "$dir: check $((SECONDS - t0)) s" | tee -a "$log"
 	local r
@@ -80,7 +83,7 @@ A1=dip-skip:scales=2,bn=true,pad=circular,input=gaussian,in_scale=1,out_act=iden
 A2=encdec:dims=1,scales=3,sigma=60,out_channels=1,out_act=identity,up=nearest,pad=circular
 step "$T1" "$OUT/dipskip2_64" --arch "$A1" --size 64 --widths "$W1" --samples "$N1"
 step "$T2" "$OUT/encdec1d_512" --arch "$A2" --size 512 --widths "$W2" --samples "$N2"
-step "$T3" "$OUT/dipdefault_$S3" --arch dip-skip --size "$S3" --samples "$N3"
+STEP_BNS=$BNS3 step "$T3" "$OUT/dipdefault_$S3" --arch dip-skip --size "$S3" --samples "$N3"
 {
 	summary "$OUT/dipskip2_64" "$W1"
 	summary "$OUT/encdec1d_512" "$W2"
