@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -92,6 +93,9 @@ type BNSegment struct {
 	// the mean variance.
 	MeanFieldDiff    float64 `json:"meanfield_diff"`
 	MeanFieldDiffNTK float64 `json:"meanfield_diff_ntk,omitempty"`
+	// Note says why a segment meant for the Monte Carlo kept its
+	// mean-field maps (its estimate was not positive), if it did.
+	Note string `json:"note,omitempty"`
 	// Flops is the estimated cost of the Monte Carlo; Seconds its time.
 	Flops   float64 `json:"flops"`
 	Seconds float64 `json:"seconds"`
@@ -184,7 +188,7 @@ func (pd *pending) with(l arch.Layer, where string) *pending {
 
 func (pd *pending) hasBN() bool {
 	for _, l := range pd.ops {
-		if _, ok := l.(arch.BatchNorm); ok {
+		if bn, ok := l.(arch.BatchNorm); ok && !bn.MeanOnly {
 			return true
 		}
 	}
@@ -337,7 +341,20 @@ func (r *run) resolve(p part) (part, error) {
 	out.gauss = false
 	out.pend = nil
 	if mc {
-		if err := r.montecarlo(pd, p.m, p.t, out, scales); err != nil {
+		err := r.montecarlo(pd, p.m, p.t, out, scales)
+		var few *tooFewFields
+		if errors.As(err, &few) {
+			// The estimate stays non-positive with 16 times the fields:
+			// the upstream map is itself a noisy estimate that is not
+			// positive semi-definite on this tiny grid (docs/batchnorm.md).
+			// The segment keeps its mean-field maps, and says so.
+			seg := segmentInfo(pd, 0)
+			seg.Method = "meanfield"
+			seg.NEff = few.neff
+			seg.Note = few.Error()
+			r.bn.segs = append(r.bn.segs, seg)
+			r.note += fmt.Sprintf(" (batch norm of %s: the Monte Carlo failed, mean field used: %v)", seg.Where, few)
+		} else if err != nil {
 			return p, err
 		}
 		r.pool.release(p.m)

@@ -347,3 +347,58 @@ func TestBNMeanFieldNEff(t *testing.T) {
 		}
 	}
 }
+
+// Shi et al.'s layers inside a batch-norm segment: the Monte Carlo's field
+// path must apply Gaussian up-sampling (not bilinear) and treat a
+// mean-only batch norm as the exact centring it is. On a white 1-D field
+// of 64 points (n_eff about 63) the exact rule is within about 2/n_eff of
+// mean field; with the field path's filter or normalization wrong it
+// differs by far more. A segment whose only batch norm is mean-only is
+// exact without Monte Carlo: identical to mean field.
+func TestBNExactShiLayersInSegment(t *testing.T) {
+	ctx := context.Background()
+	src, err := arch.Parse("conv-stack:dims=1,depth=1,act=identity,bias=false,sigma=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Layers = []arch.Layer{arch.Conv{Out: 64, K: 1, Stride: 1}}
+	size := []int{128}
+	for _, c := range []struct {
+		name string
+		tail []arch.Layer
+		mc   bool
+	}{
+		{"batchnorm + gaussian up", []arch.Layer{arch.BatchNorm{Affine: true, Eps: 1e-5}, arch.Act{Fn: arch.LeakyReLU, Slope: 0.2},
+			arch.Upsample{Mode: arch.GaussianUp, Sigma: 0.5}}, true},
+		{"mean-only + gaussian up", []arch.Layer{arch.BatchNorm{MeanOnly: true, Affine: true}, arch.Act{Fn: arch.LeakyReLU, Slope: 0.2},
+			arch.Upsample{Mode: arch.GaussianUp, Sigma: 0.5}}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := src
+			a.Layers = append(append([]arch.Layer(nil), src.Layers...), c.tail...)
+			a.Layers = append(a.Layers, arch.Conv{Out: 64, K: 1, Stride: 1})
+			ex, ext, rep, err := ComputeReport(ctx, a, size, Options{NTK: true, Samples: 2048, Seed: 3, BNMeanFieldNEff: 1e9})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mf, mft, err := Compute(ctx, a, size, Options{NTK: true, BN: BNMeanField})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dM, dT := relRMS(ex, mf), relRMS(ext, mft)
+			t.Logf("exact against mean field: NNGP %.3g, NTK %.3g; report %+v", dM, dT, rep.BN)
+			if !c.mc {
+				if len(rep.BN) != 0 || dM != 0 || dT != 0 {
+					t.Errorf("a mean-only segment went through the Monte Carlo (%+v) or differs from its exact linear rule (%.3g, %.3g)", rep.BN, dM, dT)
+				}
+				return
+			}
+			if len(rep.BN) != 1 || rep.BN[0].Method != "montecarlo" {
+				t.Fatalf("report %+v, want one Monte Carlo segment", rep.BN)
+			}
+			if dM > 0.03 || dT > 0.06 {
+				t.Errorf("exact and mean field differ by %.3g (NNGP), %.3g (NTK) on a white field of 64 points, where they should agree to a few percent", dM, dT)
+			}
+		})
+	}
+}
