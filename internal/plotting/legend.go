@@ -13,10 +13,11 @@ type outsideLegend struct {
 	gap vg.Length
 }
 
-// width returns the legend's width including the gap to the data area.
+// width returns the legend's width including the gap to the data area
+// and a margin of the same size to the figure's edge.
 func (l *outsideLegend) width() vg.Length {
 	r := l.Legend.Rectangle(draw.Canvas{})
-	return l.gap + r.Max.X - r.Min.X
+	return 2*l.gap + r.Max.X - r.Min.X
 }
 
 // Plot implements plot.Plotter: it draws the legend just right of c, the

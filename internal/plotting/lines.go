@@ -68,12 +68,12 @@ func Lines(title, xlabel, ylabel string, series []Series, opts Options) (*plot.P
 		return nil, errors.New("plotting: Lines needs at least one series")
 	}
 	p := newPlot(title, xlabel, ylabel)
+	p.X.Tick.Marker = distinctTicks{}
+	p.Y.Tick.Marker = distinctTicks{}
 	if opts.LogX {
 		p.X.Scale = plot.LogScale{}
 		p.X.Tick.Marker = logTicks{}
 	}
-	p.X.Tick.Marker = distinctTicks{}
-	p.Y.Tick.Marker = distinctTicks{}
 	if opts.LogY {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = logTicks{}
@@ -93,10 +93,10 @@ func Lines(title, xlabel, ylabel string, series []Series, opts Options) (*plot.P
 		thumb plot.Thumbnailer
 	}
 	var legend []entry
-	drawn := 0
+	drawn, droppedX := 0, false
 	var droppedNotes []string
 	for k, s := range series {
-		dropped := 0
+		droppedY := 0
 		id := s.Name
 		if id == "" {
 			id = fmt.Sprintf("#%d", k)
@@ -123,21 +123,21 @@ func Lines(title, xlabel, ylabel string, series []Series, opts Options) (*plot.P
 		var pts, lo, hi plotter.XYs
 		for i := range s.X {
 			if opts.LogX && s.X[i] <= 0 {
-				dropped++
+				droppedX = true
 				continue
 			}
 			if !(opts.LogY && s.Y[i] <= 0) {
 				pts = append(pts, plotter.XY{X: s.X[i], Y: s.Y[i]})
 			} else {
-				dropped++
+				droppedY++
 			}
 			if hasBand && !(opts.LogY && (s.Lo[i] <= 0 || s.Hi[i] <= 0)) {
 				lo = append(lo, plotter.XY{X: s.X[i], Y: s.Lo[i]})
 				hi = append(hi, plotter.XY{X: s.X[i], Y: s.Hi[i]})
 			}
 		}
-		if dropped > 0 {
-			droppedNotes = append(droppedNotes, fmt.Sprintf("%s: %d", id, dropped))
+		if droppedY > 0 {
+			droppedNotes = append(droppedNotes, fmt.Sprintf("%d of %s", droppedY, id))
 		}
 		if len(lo) >= 2 {
 			ring := append(plotter.XYs(nil), lo...)
@@ -189,8 +189,18 @@ func Lines(title, xlabel, ylabel string, series []Series, opts Options) (*plot.P
 		}
 		return nil, errors.New("plotting: all series are empty; nothing to plot")
 	}
+	var notes []string
+	if droppedX {
+		notes = append(notes, "x <= 0 not drawn")
+	}
+	if len(droppedNotes) > 3 {
+		droppedNotes = append(droppedNotes[:2], fmt.Sprintf("%d more series", len(droppedNotes)-2))
+	}
 	if len(droppedNotes) > 0 {
-		p.Title.Text += "\n(values <= 0 left out of the log axis: " + strings.Join(droppedNotes, ", ") + ")"
+		notes = append(notes, "values <= 0 not drawn: "+strings.Join(droppedNotes, ", "))
+	}
+	if len(notes) > 0 {
+		p.Title.Text += "\n(log axis: " + strings.Join(notes, "; ") + ")"
 	}
 	p.Add(bands...)
 	p.Add(curves...)
