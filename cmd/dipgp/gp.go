@@ -382,7 +382,7 @@ func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
 		if err != nil {
 			return err
 		}
-		if r, err = p.Denoise(y, o); err != nil {
+		if r, err = p.DenoiseContext(ctx, y, o); err != nil {
 			return err
 		}
 	} else {
@@ -391,7 +391,7 @@ func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 		res.Kernel = fam.String()
-		if r, err = gp.DenoiseBaseline(fam, size, y, c.Length, o); err != nil {
+		if r, err = gp.DenoiseBaselineContext(ctx, fam, size, y, c.Length, o); err != nil {
 			return err
 		}
 	}
@@ -540,7 +540,7 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 		if err != nil {
 			return err
 		}
-		if r, err = p.Inpaint(y, mask, o); err != nil {
+		if r, err = p.InpaintContext(ctx, y, mask, o); err != nil {
 			return err
 		}
 	} else {
@@ -549,7 +549,7 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 		res.Kernel = fam.String()
-		if r, err = gp.InpaintBaseline(fam, size, y, mask, c.Length, o); err != nil {
+		if r, err = gp.InpaintBaselineContext(ctx, fam, size, y, mask, c.Length, o); err != nil {
 			return err
 		}
 	}

@@ -209,11 +209,11 @@ func (c *predictCmd) write(pr *gp.Prediction) error {
 		}
 	}
 	if len(series) > 0 {
-		pl, err = plotting.Lines("Predicted FBC bands", "iteration", "H_b(t)", series, plotting.Options{LogX: true, LegendLeft: true})
+		pl, err = plotting.Lines("Predicted FBC bands", "iteration", "H_b(t)", series, plotting.Options{LogX: true, LegendOutside: true})
 		if err != nil {
 			return err
 		}
-		if err := plotting.Save(pl, filepath.Join(c.Out, "fbc"), 6*vg.Inch, 4*vg.Inch); err != nil {
+		if err := plotting.Save(pl, filepath.Join(c.Out, "fbc"), 7*vg.Inch, 4*vg.Inch); err != nil {
 			return err
 		}
 	}
@@ -237,11 +237,11 @@ func (c *predictCmd) write(pr *gp.Prediction) error {
 	if len(series) == 0 {
 		return nil
 	}
-	pl, err = plotting.Lines("Predicted residual ratio |F(f_t - y)| / |F(f_0 - y)| (down to 1e-4)", "iteration", "ratio", series, plotting.Options{LogX: true, LogY: true, LegendLeft: true, LegendBottom: true})
+	pl, err = plotting.Lines("Predicted residual ratio |F(f_t - y)| / |F(f_0 - y)|\n(drawn down to 1e-4)", "iteration", "ratio", series, plotting.Options{LogX: true, LogY: true, LegendOutside: true})
 	if err != nil {
 		return err
 	}
-	return plotting.Save(pl, filepath.Join(c.Out, "residual"), 6*vg.Inch, 4*vg.Inch)
+	return plotting.Save(pl, filepath.Join(c.Out, "residual"), 8*vg.Inch, 4.5*vg.Inch)
 }
 
 func ringName(f float64) string { return fmt.Sprintf("f = %.3g", f) }

@@ -71,7 +71,7 @@ func (c *sampleCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	draws, err := p.Sample(c.N, c.Seed)
+	draws, err := p.SampleContext(ctx, c.N, c.Seed)
 	if err != nil {
 		return err
 	}

@@ -517,39 +517,41 @@ func dipFigures(out string, res dip.Result, cmp *dip.Comparison) error {
 		return x, y
 	}
 	var ps []plotting.Series
-	add := func(name string, ms []dip.Measurement, dashed bool, f func(m dip.Measurement) float64) {
+	// add appends a curve in palette colour colour (an observed curve and
+	// its NTK prediction share one; the prediction is dashed).
+	add := func(name string, ms []dip.Measurement, dashed bool, colour int, f func(m dip.Measurement) float64) {
 		x, y := col(ms, f)
 		if len(x) > 0 {
-			ps = append(ps, plotting.Series{Name: name, X: x, Y: y, Dashed: dashed})
+			ps = append(ps, plotting.Series{Name: name, X: x, Y: y, Dashed: dashed, Color: colour})
 		}
 	}
-	add("output", ms, false, func(m dip.Measurement) float64 { return m.PSNR })
-	add("exp. average", ms, false, func(m dip.Measurement) float64 { return m.PSNRAvg })
-	add("mean after burn-in", ms, false, func(m dip.Measurement) float64 { return m.PSNRMean })
+	add("output", ms, false, 1, func(m dip.Measurement) float64 { return m.PSNR })
+	add("exp. average", ms, false, 2, func(m dip.Measurement) float64 { return m.PSNRAvg })
+	add("mean after burn-in", ms, false, 3, func(m dip.Measurement) float64 { return m.PSNRMean })
 	if cmp != nil {
-		add("NTK prediction", cmp.Predicted, true, func(m dip.Measurement) float64 { return m.PSNR })
+		add("NTK prediction\n(of the output)", cmp.Predicted, true, 1, func(m dip.Measurement) float64 { return m.PSNR })
 	}
-	pl, err := plotting.Lines("PSNR against the clean image", "iteration", "PSNR (dB)", ps, plotting.Options{LegendBottom: true})
+	pl, err := plotting.Lines("PSNR against the clean image", "iteration", "PSNR (dB)", ps, plotting.Options{LegendOutside: true})
 	if err != nil {
 		return err
 	}
-	if err := plotting.Save(pl, filepath.Join(out, "psnr"), 6*vg.Inch, 4*vg.Inch); err != nil {
+	if err := plotting.Save(pl, filepath.Join(out, "psnr"), 8*vg.Inch, 4*vg.Inch); err != nil {
 		return err
 	}
 	ps = nil
 	for b := 0; b < dip.FBCBands; b++ {
-		add(fmt.Sprintf("band %d", b+1), ms, false, func(m dip.Measurement) float64 { return m.FBC[b] })
+		add(fmt.Sprintf("band %d", b+1), ms, false, b+1, func(m dip.Measurement) float64 { return m.FBC[b] })
 	}
 	if cmp != nil {
 		for b := 0; b < dip.FBCBands; b++ {
-			add(fmt.Sprintf("band %d (NTK)", b+1), cmp.Predicted, true, func(m dip.Measurement) float64 { return m.FBC[b] })
+			add(fmt.Sprintf("band %d (NTK)", b+1), cmp.Predicted, true, b+1, func(m dip.Measurement) float64 { return m.FBC[b] })
 		}
 	}
-	pl, err = plotting.Lines("Frequency-band correspondence (Shi et al.), band 1 = lowest", "iteration", "H_b(t)", ps, plotting.Options{})
+	pl, err = plotting.Lines("Frequency-band correspondence (Shi et al.)\nband 1 = lowest frequencies", "iteration", "H_b(t)", ps, plotting.Options{LegendOutside: true})
 	if err != nil {
 		return err
 	}
-	if err := plotting.Save(pl, filepath.Join(out, "fbc"), 6*vg.Inch, 4*vg.Inch); err != nil {
+	if err := plotting.Save(pl, filepath.Join(out, "fbc"), 8*vg.Inch, 4.5*vg.Inch); err != nil {
 		return err
 	}
 	obsMap, err := dipRatioHeatmap("observed |F(f_t - y)| / |F(f_0 - y)|", ms, res.BinCenters)
