@@ -23,21 +23,11 @@ func (r *run) meanOnly(l arch.BatchNorm, s state) (state, error) {
 		if r.dry {
 			continue
 		}
-		m := p.m.data[:n]
-		mean, mbar, err := r.rowMeans(p.g, m)
-		if err != nil {
-			return s, err
-		}
-		if err := r.center(p.g, m, mean, mbar, 1, nil, 0); err != nil {
+		if err := r.centerMap(p.g, p.m.data[:n], 1, nil, 0); err != nil {
 			return s, err
 		}
 		if p.t == nil {
 			continue
-		}
-		t := p.t.data[:n]
-		tmean, tbar, err := r.rowMeans(p.g, t)
-		if err != nil {
-			return s, err
 		}
 		addC := 0.0
 		if l.Affine {
@@ -48,7 +38,7 @@ func (r *run) meanOnly(l arch.BatchNorm, s state) (state, error) {
 		if addC != 0 {
 			add = make([]float64, n)
 		}
-		if err := r.center(p.g, t, tmean, tbar, 1, add, addC); err != nil {
+		if err := r.centerMap(p.g, p.t.data[:n], 1, add, addC); err != nil {
 			return s, err
 		}
 	}
