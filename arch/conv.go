@@ -12,6 +12,12 @@ type Conv struct {
 	Stride int `yaml:"stride" json:"stride"`
 	// Bias adds a bias per output channel.
 	Bias bool `yaml:"bias" json:"bias"`
+	// Lipschitz, when positive, is Shi et al.'s Lipschitz control lambda:
+	// the weight is divided by max(1, s/lambda) in every forward pass, s
+	// the largest singular value of the weight reshaped to Out x (C_in
+	// taps), the divisor held constant in the backward pass (see
+	// LipschitzScale). 0 leaves the conv as is.
+	Lipschitz float64 `yaml:"lipschitz,omitempty" json:"lipschitz,omitempty"`
 }
 
 // Kind returns "conv".

@@ -27,6 +27,9 @@ func (v *layerCheck) Conv(l Conv) error {
 	if l.Stride != 1 && l.Stride != 2 {
 		return v.errorf("stride is %d; use 1 or 2", l.Stride)
 	}
+	if msg := controlProblem(l); msg != "" {
+		return v.errorf("%s", msg)
+	}
 	return nil
 }
 
@@ -55,10 +58,13 @@ func (v *layerCheck) Pool(l Pool) error {
 func (v *layerCheck) Upsample(l Upsample) error {
 	v.n.Scale++
 	switch l.Mode {
-	case Nearest, Bilinear:
+	case Nearest, Bilinear, GaussianUp:
+		if msg := controlProblem(l); msg != "" {
+			return v.errorf("%s", msg)
+		}
 		return nil
 	}
-	return v.errorf("mode %q is unknown; use nearest or bilinear", l.Mode)
+	return v.errorf("mode %q is unknown; use nearest, bilinear or gaussian", l.Mode)
 }
 
 func (v *layerCheck) BatchNorm(l BatchNorm) error {

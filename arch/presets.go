@@ -12,7 +12,8 @@ func init() {
 		{"in_scale", "0.1", "scale of the input noise"},
 		{"sigma", "0", "std in pixels of the Gaussian smoothing of the input noise (0 = white)"},
 		{"out_channels", "3", "channels of the output image"},
-		{"up", "bilinear", "up-sampling: bilinear or nearest"},
+		{"up", "bilinear", "up-sampling: bilinear, nearest or gaussian (Shi et al.'s, width up_sigma)"},
+		keyUpSigma, keyLipschitz, keyMeanBN,
 		{"down", "stride", "down-sampling: stride (3x3 conv with stride 2), avg or decimate (3x3 conv, then pool)"},
 		{"act", "leakyrelu", "activation: leakyrelu, relu, tanh, erf, sigmoid or identity"},
 		keySlope,
@@ -121,19 +122,21 @@ func buildSkip(p *params, withSkip bool) (Arch, error) {
 	}
 	k := p.posInt("k")
 	a.Input = p.input("input", "in_scale", "in_channels", "sigma")
-	up := UpMode(p.choice("up", "bilinear", "nearest"))
+	upL := p.upsample()
 	down := p.choice("down", "stride", "avg", "decimate")
 	act := p.act("act")
 	bn := p.bool("bn")
+	bnL := p.batchNorm()
+	lip := p.lipschitz()
 	outCh := p.posInt("out_channels")
 	norm := func(ls []Layer) []Layer {
 		if bn {
-			ls = append(ls, BatchNorm{Affine: true, Eps: 1e-5})
+			ls = append(ls, bnL)
 		}
 		return ls
 	}
 	conv := func(ls []Layer, out, k, stride int) []Layer {
-		ls = append(ls, Conv{Out: out, K: k, Stride: stride, Bias: true})
+		ls = append(ls, Conv{Out: out, K: k, Stride: stride, Bias: true, Lipschitz: lip})
 		return norm(ls)
 	}
 	var ls []Layer
@@ -146,7 +149,7 @@ func buildSkip(p *params, withSkip bool) (Arch, error) {
 		if down == "stride" {
 			ls = conv(ls, ch, k, 2)
 		} else {
-			ls = append(ls, Conv{Out: ch, K: k, Stride: 1, Bias: true})
+			ls = append(ls, Conv{Out: ch, K: k, Stride: 1, Bias: true, Lipschitz: lip})
 			ls = append(ls, Pool{Op: PoolOp(down)})
 			ls = norm(ls)
 		}
@@ -156,7 +159,7 @@ func buildSkip(p *params, withSkip bool) (Arch, error) {
 		if i+1 < scales {
 			level(i + 1)
 		}
-		ls = append(ls, Upsample{Mode: up})
+		ls = append(ls, upL)
 		if skip > 0 {
 			br := conv(nil, skip, 1, 1)
 			br = append(br, act)

@@ -13,12 +13,19 @@ const (
 	// when the architecture's Pad is Circular and clamps at the border as
 	// PyTorch does otherwise.
 	Bilinear UpMode = "bilinear"
+	// GaussianUp is Shi et al.'s Gaussian-controlled up-sampling: a fixed
+	// per-channel transposed convolution (5 taps per axis, stride 2) whose
+	// filter is a Gaussian of width Sigma (see GaussTaps).
+	GaussianUp UpMode = "gaussian"
 )
 
 // Upsample up-samples by 2 per axis.
 type Upsample struct {
-	// Mode is Nearest or Bilinear.
+	// Mode is Nearest, Bilinear or GaussianUp.
 	Mode UpMode `yaml:"mode" json:"mode"`
+	// Sigma is the Gaussian's width for GaussianUp (in Shi et al.'s
+	// units, see GaussTaps); it must be 0 for the other modes.
+	Sigma float64 `yaml:"sigma,omitempty" json:"sigma,omitempty"`
 }
 
 // Kind returns "upsample".

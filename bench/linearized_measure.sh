@@ -27,7 +27,8 @@
 #   THREADS (GOMAXPROCS; default all cores), WIDTHS (16,32,64,128,256),
 #   SEEDS (1 2 3), SIZE1 (32), ITERS1 (300), EVERY1 (5),
 #   SIZE2 (64), ITERS2 (2000), EVERY2 (10), ARCH2 (dipgp's default),
-#   IMAGE (dipgp's synthetic image; a path to use a real one).
+#   IMAGE (dipgp's synthetic image; a path to use a real one),
+#   LINSUMMARY (a prebuilt bench/linsummary binary; default: go build).
 # Tiny check: SIZE1=16 ITERS1=20 SIZE2=16 ITERS2=20 WIDTHS=8,16 SEEDS="1 2" \
 #   bench/linearized_measure.sh /tmp/lm
 set -euo pipefail
@@ -43,7 +44,11 @@ if [ -z "${DIPGP:-}" ]; then
 	go build -o "$OUT/dipgp" ./cmd/dipgp
 	DIPGP="$OUT/dipgp"
 fi
-go build -o "$OUT/linsummary" ./bench/linsummary
+if [ -n "${LINSUMMARY:-}" ]; then # a prebuilt bench/linsummary (no Go needed)
+	cp "$LINSUMMARY" "$OUT/linsummary"
+else
+	go build -o "$OUT/linsummary" ./bench/linsummary
+fi
 IMG=()
 [ -n "${IMAGE:-}" ] && IMG=(--image "$IMAGE")
 ARCH1="dip-skip:scales=3,param=ntk,init=normal,sw=1.4,sb=0,bn=false,pad=circular,out_act=identity,act=tanh,input=gaussian,in_scale=1"

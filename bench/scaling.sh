@@ -11,13 +11,17 @@
 #     dip-skip 64x64, 3 scales, batch norm; and the default check at 32x32.
 # Binaries come from BIN (dipgp and nnbench; default: built here with go).
 # On 16 cores the defaults take about 4 to 5 minutes.
-# Usage: OUT=dir [BIN=dir] [KSIZES=512] [KWORKERS="2 16"] [TSIZE=256]
+# The kernel runs use --bn KBN (default meanfield, the rule of the issue's
+# baseline) plus one exact-rule run per size in KEXACT (default 256).
+# Usage: OUT=dir [BIN=dir] [KSIZES=512] [KWORKERS="2 16"] [KBN=meanfield] [KEXACT=256] [TSIZE=256]
 #        [THREADS="1 2 4 8 16"] [TITERS=3] [SAMPLES=480] [CWORKERS=0] bench/scaling.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:?set OUT}
 KSIZES=${KSIZES:-512}
 KWORKERS=${KWORKERS:-2 16}
+KBN=${KBN:-meanfield}
+KEXACT=${KEXACT:-256}
 TSIZE=${TSIZE:-256}
 THREADS=${THREADS:-1 2 4 8 16}
 SAMPLES=${SAMPLES:-480}
@@ -60,8 +64,11 @@ PY
 echo "## kernel dip-skip NNGP+NTK" | tee -a "$log"
 for s in $KSIZES; do
 	for w in $KWORKERS; do
-		tv "kernel size $s workers $w" "$BIN/dipgp" kernel -q --arch dip-skip --size "$s" --workers "$w" --json --out "$OUT/k" | tee -a "$log"
+		tv "kernel size $s workers $w ($KBN)" "$BIN/dipgp" kernel -q --force --bn "$KBN" --arch dip-skip --size "$s" --workers "$w" --json --out "$OUT/k" | tee -a "$log"
 	done
+done
+for s in $KEXACT; do # the exact batch-norm rule's cost (issue 11: 256, 2 workers)
+	tv "kernel size $s workers 2 (exact)" "$BIN/dipgp" kernel -q --force --bn exact --arch dip-skip --size "$s" --workers 2 --json --out "$OUT/k" | tee -a "$log"
 done
 rm -rf "$OUT/k"
 
@@ -79,12 +86,11 @@ for t in $THREADS; do
 done
 tmax=$(echo $THREADS | tr ' ' '\n' | tail -1)
 "$BIN/nnbench" -threads "$tmax" -only step -cpuprofile "$OUT/step$tmax.prof" "$TSIZE" 128 "$TITERS" >/dev/null
-cp "$BIN/nnbench" "$OUT/nnbench.bin"
 
 check() { # check LABEL SIZE ARCH: one check run, networks/s into the log
 	local label=$1 size=$2 spec=$3
 	echo "## check $label ${size}x${size}, workers $CWORKERS (0 = all cores)" | tee -a "$log"
-	"$BIN/dipgp" check run -q --arch "$spec" --size "$size" --samples "$SAMPLES" --workers "$CWORKERS" \
+	"$BIN/dipgp" check run -q --force --bn meanfield --arch "$spec" --size "$size" --samples "$SAMPLES" --workers "$CWORKERS" \
 		--out "$OUT/chk" --json >"$OUT/chk-$label.json" 2>"$OUT/chk-$label.err" || { echo "check $label FAILED"; tail -3 "$OUT/chk-$label.err"; }
 	grep -E '"(networks_per_second|sample_seconds|kernel_seconds)"' "$OUT/chk-$label.json" | tr -d ' \n' | tee -a "$log"
 	echo | tee -a "$log"

@@ -346,59 +346,91 @@ func Compare(ctx context.Context, k *Kernel, cfg Config, res Result) (Comparison
 	if err != nil {
 		return Comparison{}, err
 	}
-	obs := res.Measurements
-	n := len(cfg.Problem.Target.Pix)
-	eta := EffectiveStep(cfg.Opt, n)
-	bins := cfg.Bins
-	lastIter := float64(obs[len(obs)-1].Iter)
-	obsT := itersOf(obs)
-	obsHalf := make([]float64, bins)
-	for b, col := range ratioColumns(obs, bins) {
-		obsHalf[b] = HalfFit(obsT, col, 0.5)
-	}
-	ag := Agreement{Optimizer: string(cfg.Opt.Kind), Arch: cfg.Arch.String(), EffectiveStep: Num(eta), KernelNote: k.Prior.Note(),
+	cm := &comparer{p: p, cfg: cfg, obs: res.Measurements, inpaint: cfg.Problem.Mask != nil, lmax: k.Prior.MaxEigenvalue()}
+	cm.eta = EffectiveStep(cfg.Opt, len(cfg.Problem.Target.Pix))
+	cm.lastIter = float64(cm.obs[len(cm.obs)-1].Iter)
+	cm.ag = Agreement{Optimizer: string(cfg.Opt.Kind), Arch: cfg.Arch.String(), EffectiveStep: Num(cm.eta), KernelNote: k.Prior.Note(),
 		BinCenters: nums(p.meter.BinCenters()), Best: res.Best}
-	inpaint := cfg.Problem.Mask != nil
-	lmax := k.Prior.MaxEigenvalue()
+	obsHalf := make([]float64, cfg.Bins)
+	for b, col := range ratioColumns(cm.obs, cfg.Bins) {
+		obsHalf[b] = HalfFit(itersOf(cm.obs), col, 0.5)
+	}
+	if err := cm.flow(ctx); err != nil {
+		return Comparison{}, err
+	}
+	c, fitted := cm.timeScale(obsHalf)
+	if err := cm.predict(ctx, c, fitted); err != nil {
+		return Comparison{}, err
+	}
+	cm.halfFits(obsHalf)
+	cm.curves()
+	if err := cm.best(); err != nil {
+		return Comparison{}, err
+	}
+	return Comparison{Predicted: cm.pred, Observed: cm.obs, Agreement: cm.ag}, nil
+}
 
-	// Gradient-flow half-fit kernel times per bin, for the time-scale fit.
-	var flowTau []float64
-	var flowHalf []float64
-	var flowMs []Measurement
-	if !inpaint {
-		flowTau = timeGrid(k.Prior)
-		for _, tau := range flowTau {
+// comparer holds one Compare: the run's measurements, the kernel's
+// predictor and what the steps produce.
+type comparer struct {
+	p        *predictor
+	cfg      Config
+	obs      []Measurement
+	inpaint  bool
+	eta      float64 // effective step
+	lmax     float64 // the NTK's largest eigenvalue
+	lastIter float64
+	ag       Agreement
+	// flowTau and flowMs: the gradient flow at kernel times flowTau.
+	flowTau []float64
+	flowMs  []Measurement
+	// pred: the prediction at the measured iterations; denseT and
+	// denseMs: on a dense grid of iterations (half-fits, best PSNR).
+	pred    []Measurement
+	denseT  []float64
+	denseMs []Measurement
+}
+
+// flow computes the gradient flow's measurements on a grid of kernel
+// times, for the time-scale fit: closed form without a mask, small
+// explicit steps of 0.5/lambda_max (up to a budget) with one.
+func (cm *comparer) flow(ctx context.Context) error {
+	p := cm.p
+	if !cm.inpaint {
+		cm.flowTau = timeGrid(p.k)
+		for _, tau := range cm.flowTau {
 			if err := ctx.Err(); err != nil {
-				return Comparison{}, err
+				return err
 			}
 			m, err := p.closed(0, func(l float64) float64 { return math.Exp(-tau * l) })
 			if err != nil {
-				return Comparison{}, err
+				return err
 			}
-			flowMs = append(flowMs, m)
+			cm.flowMs = append(cm.flowMs, m)
 		}
-	} else {
-		// Masked flow: small explicit steps of 0.5/lambda_max, up to a
-		// budget of steps.
-		const budget = 1500
-		h := 0.5 / lmax
-		var want []int
-		for s := 1; s <= budget; s = max(s+1, int(float64(s)*1.06)) {
-			want = append(want, s)
-		}
-		err := p.masked(ctx, h, want, func(s int, r [][]float64) error {
-			m, err := p.measure(0, r)
-			flowTau = append(flowTau, float64(s)*h)
-			flowMs = append(flowMs, m)
-			return err
-		})
-		if err != nil {
-			return Comparison{}, err
-		}
+		return nil
 	}
-	flowHalf = make([]float64, bins)
-	for b, col := range ratioColumns(flowMs, bins) {
-		flowHalf[b] = HalfFit(flowTau, col, 0.5)
+	const budget = 1500
+	h := 0.5 / cm.lmax
+	var want []int
+	for s := 1; s <= budget; s = max(s+1, int(float64(s)*1.06)) {
+		want = append(want, s)
+	}
+	return p.masked(ctx, h, want, func(s int, r [][]float64) error {
+		m, err := p.measure(0, r)
+		cm.flowTau = append(cm.flowTau, float64(s)*h)
+		cm.flowMs = append(cm.flowMs, m)
+		return err
+	})
+}
+
+// timeScale fits the clock c (kernel time per iteration) as the geometric
+// mean ratio of the flow's and the run's half-fit times over the bins
+// both half fit; NaN when none did. It records c and c/eta.
+func (cm *comparer) timeScale(obsHalf []float64) (c float64, bins int) {
+	flowHalf := make([]float64, cm.cfg.Bins)
+	for b, col := range ratioColumns(cm.flowMs, cm.cfg.Bins) {
+		flowHalf[b] = HalfFit(cm.flowTau, col, 0.5)
 	}
 	var logs []float64
 	for b := range obsHalf {
@@ -406,7 +438,7 @@ func Compare(ctx context.Context, k *Kernel, cfg Config, res Result) (Comparison
 			logs = append(logs, math.Log(f/o))
 		}
 	}
-	c := math.NaN()
+	c = math.NaN()
 	if len(logs) > 0 {
 		s := 0.0
 		for _, v := range logs {
@@ -414,127 +446,152 @@ func Compare(ctx context.Context, k *Kernel, cfg Config, res Result) (Comparison
 		}
 		c = math.Exp(s / float64(len(logs)))
 	}
-	ag.TimeScale = Num(c)
-	ag.TimeRatio = Num(c / eta)
+	cm.ag.TimeScale = Num(c)
+	cm.ag.TimeRatio = Num(c / cm.eta)
+	return c, len(logs)
+}
 
-	// Predicted curves at the measured iterations and a dense grid for the
-	// half-fit iterations and the best PSNR.
-	var pred []Measurement
-	var denseT []float64
-	var denseMs []Measurement
+// predict computes the predicted curves at the measured iterations and
+// on a dense grid: the flow on the fitted clock for optimizers without a
+// fixed step, the exact linear dynamics otherwise (iterated with a mask).
+func (cm *comparer) predict(ctx context.Context, c float64, fitted int) error {
 	switch {
-	case !cfg.Opt.Kind.FixedStep():
-		if math.IsNaN(c) {
-			return Comparison{}, fmt.Errorf("dip: %s has no fixed step and no radial bin was half fitted within the %d iterations, so no time scale can be fitted; run more iterations", cfg.Opt.Kind, int(lastIter))
-		}
-		ag.Fitted = true
-		ag.Note = fmt.Sprintf("%s has no fixed step: the prediction is the gradient flow exp(-c t Theta) r_0 with the time scale c = %.4g fitted to the observed half-fit iterations of %d bins", cfg.Opt.Kind, c, len(logs))
-		if inpaint {
-			ag.Note += fmt.Sprintf(" (masked flow integrated with steps of 0.5/lambda_max up to kernel time %.3g)", flowTau[len(flowTau)-1])
-		}
-		for _, m := range obs {
-			tau := c * float64(m.Iter)
-			var pm Measurement
-			if !inpaint {
-				pm, err = p.closed(m.Iter, func(l float64) float64 { return math.Exp(-tau * l) })
-				if err != nil {
-					return Comparison{}, err
-				}
-			} else {
-				pm = interpMeasurement(flowTau, flowMs, tau)
-				pm.Iter = m.Iter
-			}
-			pred = append(pred, pm)
-		}
-		for i, tau := range flowTau {
-			denseT = append(denseT, tau/c)
-			denseMs = append(denseMs, flowMs[i])
-		}
-	case !inpaint:
-		ag.Note = fmt.Sprintf("%s: exact linearized dynamics (1 - eta_eff lambda)^t r_0 with eta_eff = %.4g", cfg.Opt.Kind, eta)
-		if eta*lmax >= 2 {
-			ag.Note += fmt.Sprintf("; WARNING: eta_eff lambda_max = %.3g >= 2, beyond the kernel's stability limit", eta*lmax)
-		}
-		if cfg.Arch.Param != arch.NTK {
-			ag.Note += "; the architecture uses the standard parameterization, whose finite-width NTK differs from the NTK-parameterization kernel by per-layer factors: expect the timing to depart"
-		}
-		g := func(t float64) func(float64) float64 {
-			return func(l float64) float64 { return math.Pow(1-eta*l, t) }
-		}
-		for _, m := range obs {
-			pm, err := p.closed(m.Iter, g(float64(m.Iter)))
-			if err != nil {
-				return Comparison{}, err
-			}
-			pred = append(pred, pm)
-		}
-		// Dense grid: the flow grid converted to iterations, up to 1000
-		// times the run.
-		for _, tau := range flowTau {
-			t := math.Round(tau / eta)
-			if t < 1 || (len(denseT) > 0 && t <= denseT[len(denseT)-1]) {
-				continue
-			}
-			if t > 1000*math.Max(lastIter, 1) {
-				break
-			}
-			pm, err := p.closed(int(t), g(t))
-			if err != nil {
-				return Comparison{}, err
-			}
-			denseT = append(denseT, t)
-			denseMs = append(denseMs, pm)
-		}
+	case !cm.cfg.Opt.Kind.FixedStep():
+		return cm.predictFitted(c, fitted)
+	case !cm.inpaint:
+		return cm.predictFixed()
 	default:
-		ag.Note = fmt.Sprintf("%s, inpainting: the masked linearized dynamics r <- r - eta_eff Theta (M r), eta_eff = %.4g, iterated", cfg.Opt.Kind, eta)
-		want := make([]int, len(obs))
-		for i, m := range obs {
-			want[i] = m.Iter
+		return cm.predictMasked(ctx)
+	}
+}
+
+func (cm *comparer) predictFitted(c float64, fitted int) error {
+	kind := cm.cfg.Opt.Kind
+	if math.IsNaN(c) {
+		return fmt.Errorf("dip: %s has no fixed step and no radial bin was half fitted within the %d iterations, so no time scale can be fitted; run more iterations", kind, int(cm.lastIter))
+	}
+	cm.ag.Fitted = true
+	cm.ag.Note = fmt.Sprintf("%s has no fixed step: the prediction is the gradient flow exp(-c t Theta) r_0 with the time scale c = %.4g fitted to the observed half-fit iterations of %d bins", kind, c, fitted)
+	if cm.inpaint {
+		cm.ag.Note += fmt.Sprintf(" (masked flow integrated with steps of 0.5/lambda_max up to kernel time %.3g)", cm.flowTau[len(cm.flowTau)-1])
+	}
+	for _, m := range cm.obs {
+		tau := c * float64(m.Iter)
+		var pm Measurement
+		if !cm.inpaint {
+			var err error
+			if pm, err = cm.p.closed(m.Iter, func(l float64) float64 { return math.Exp(-tau * l) }); err != nil {
+				return err
+			}
+		} else {
+			pm = interpMeasurement(cm.flowTau, cm.flowMs, tau)
+			pm.Iter = m.Iter
 		}
-		err := p.masked(ctx, eta, want, func(s int, r [][]float64) error {
-			pm, err := p.measure(s, r)
-			pred = append(pred, pm)
-			return err
-		})
+		cm.pred = append(cm.pred, pm)
+	}
+	for i, tau := range cm.flowTau {
+		cm.denseT = append(cm.denseT, tau/c)
+		cm.denseMs = append(cm.denseMs, cm.flowMs[i])
+	}
+	return nil
+}
+
+func (cm *comparer) predictFixed() error {
+	eta := cm.eta
+	cm.ag.Note = fmt.Sprintf("%s: exact linearized dynamics (1 - eta_eff lambda)^t r_0 with eta_eff = %.4g", cm.cfg.Opt.Kind, eta)
+	if eta*cm.lmax >= 2 {
+		cm.ag.Note += fmt.Sprintf("; WARNING: eta_eff lambda_max = %.3g >= 2, beyond the kernel's stability limit", eta*cm.lmax)
+	}
+	if cm.cfg.Arch.Param != arch.NTK {
+		cm.ag.Note += "; the architecture uses the standard parameterization, whose finite-width NTK differs from the NTK-parameterization kernel by per-layer factors: expect the timing to depart"
+	}
+	g := func(t float64) func(float64) float64 {
+		return func(l float64) float64 { return math.Pow(1-eta*l, t) }
+	}
+	for _, m := range cm.obs {
+		pm, err := cm.p.closed(m.Iter, g(float64(m.Iter)))
 		if err != nil {
-			return Comparison{}, err
+			return err
 		}
-		denseT = obsT
-		denseMs = pred
+		cm.pred = append(cm.pred, pm)
 	}
+	// Dense grid: the flow grid converted to iterations, up to 1000 times
+	// the run.
+	for _, tau := range cm.flowTau {
+		t := math.Round(tau / eta)
+		if t < 1 || (len(cm.denseT) > 0 && t <= cm.denseT[len(cm.denseT)-1]) {
+			continue
+		}
+		if t > 1000*math.Max(cm.lastIter, 1) {
+			break
+		}
+		pm, err := cm.p.closed(int(t), g(t))
+		if err != nil {
+			return err
+		}
+		cm.denseT = append(cm.denseT, t)
+		cm.denseMs = append(cm.denseMs, pm)
+	}
+	return nil
+}
+
+func (cm *comparer) predictMasked(ctx context.Context) error {
+	cm.ag.Note = fmt.Sprintf("%s, inpainting: the masked linearized dynamics r <- r - eta_eff Theta (M r), eta_eff = %.4g, iterated", cm.cfg.Opt.Kind, cm.eta)
+	want := make([]int, len(cm.obs))
+	for i, m := range cm.obs {
+		want[i] = m.Iter
+	}
+	err := cm.p.masked(ctx, cm.eta, want, func(s int, r [][]float64) error {
+		pm, err := cm.p.measure(s, r)
+		cm.pred = append(cm.pred, pm)
+		return err
+	})
+	cm.denseT, cm.denseMs = itersOf(cm.obs), cm.pred
+	return err
+}
+
+// halfFits records the observed and predicted half-fit iterations per
+// bin, their rank correlation (both censored at the run's end) and the
+// RMS of their log ratio over the bins both half fit.
+func (cm *comparer) halfFits(obsHalf []float64) {
+	bins := cm.cfg.Bins
 	predHalf := make([]float64, bins)
-	for b, col := range ratioColumns(denseMs, bins) {
-		predHalf[b] = HalfFit(denseT, col, 0.5)
+	for b, col := range ratioColumns(cm.denseMs, bins) {
+		predHalf[b] = HalfFit(cm.denseT, col, 0.5)
 	}
-	ag.ObservedHalf = nums(obsHalf)
-	ag.PredictedHalf = nums(predHalf)
-	// Rank correlation with both sides censored at the run's end.
+	cm.ag.ObservedHalf = nums(obsHalf)
+	cm.ag.PredictedHalf = nums(predHalf)
 	co, cp := make([]float64, bins), make([]float64, bins)
 	var lr []float64
 	for b := range co {
 		co[b], cp[b] = obsHalf[b], predHalf[b]
-		if co[b] > lastIter {
+		if co[b] > cm.lastIter {
 			co[b] = math.Inf(1)
 		}
-		if cp[b] > lastIter {
+		if cp[b] > cm.lastIter {
 			cp[b] = math.Inf(1)
 		}
 		if !math.IsInf(co[b], 0) && !math.IsInf(cp[b], 0) && co[b] > 0 && cp[b] > 0 {
 			lr = append(lr, math.Log10(co[b]/cp[b]))
-			ag.BinsFitted++
+			cm.ag.BinsFitted++
 		}
 	}
-	ag.Spearman = Num(Spearman(co, cp))
-	zero := make([]float64, len(lr))
-	hl, _ := rms(lr, zero)
-	ag.HalfFitLogRMS = Num(hl)
+	cm.ag.Spearman = Num(Spearman(co, cp))
+	hl, _ := rms(lr, make([]float64, len(lr)))
+	cm.ag.HalfFitLogRMS = Num(hl)
+}
+
+// curves records the RMS gaps between observed and predicted FBC bands,
+// residual ratios and PSNRs at the measured iterations.
+func (cm *comparer) curves() {
+	obs, pred := cm.obs, cm.pred
 	for b := 0; b < FBCBands; b++ {
 		o, q := make([]float64, len(obs)), make([]float64, len(obs))
 		for i := range obs {
 			o[i], q[i] = obs[i].FBC[b], pred[i].FBC[b]
 		}
 		v, _ := rms(o, q)
-		ag.FBCRMS = append(ag.FBCRMS, Num(v))
+		cm.ag.FBCRMS = append(cm.ag.FBCRMS, Num(v))
 	}
 	var ro, rp, po, pp []float64
 	for i := range obs {
@@ -544,43 +601,48 @@ func Compare(ctx context.Context, k *Kernel, cfg Config, res Result) (Comparison
 		pp = append(pp, pred[i].PSNR)
 	}
 	v, _ := rms(ro, rp)
-	ag.RatioRMS = Num(v)
+	cm.ag.RatioRMS = Num(v)
 	v, _ = rms(po, pp)
-	ag.PSNRRMS = Num(v)
-	if cfg.Opt.Kind.FixedStep() && !inpaint && eta*lmax < 2 {
-		// The kernel's best stopping iteration from gp.Predict: exact
-		// discrete dynamics, expected PSNR over the noise and realized
-		// PSNR for this noise draw, searched up to 100 times the run.
-		pr, err := p.gpPredict(eta, obs, denseT, 100*math.Max(lastIter, 1))
+	cm.ag.PSNRRMS = Num(v)
+}
+
+// best records the kernel's best stopping iteration: from gp.Predict
+// (exact discrete dynamics, expected PSNR over the noise and realized
+// PSNR for this draw, searched up to 100 times the run) for a stable fixed
+// step without a mask, else the best realized PSNR of the predicted
+// outputs.
+func (cm *comparer) best() error {
+	exact := cm.cfg.Opt.Kind.FixedStep() && !cm.inpaint && cm.eta*cm.lmax < 2
+	if exact {
+		pr, err := cm.p.gpPredict(cm.eta, cm.obs, cm.denseT, 100*math.Max(cm.lastIter, 1))
 		if err != nil {
-			return Comparison{}, err
+			return err
 		}
-		ag.PredictedBest = Best{PSNR: pr.BestPSNR, Iter: pr.BestIter}
-		ag.PredictedBestRealized = Best{PSNR: pr.BestPSNRRealized, Iter: pr.BestIterRealized}
+		cm.ag.PredictedBest = Best{PSNR: pr.BestPSNR, Iter: pr.BestIter}
+		cm.ag.PredictedBestRealized = Best{PSNR: pr.BestPSNRRealized, Iter: pr.BestIterRealized}
 		if math.IsNaN(pr.BestPSNR) || math.IsNaN(pr.BestPSNRRealized) {
 			// gp.Predict evaluates (1 - eta lambda)^0 as exp(0 * log 0) =
 			// NaN when eta lambda = 1 exactly for some mode.
-			ag.Note += "; gp.Predict returned NaN PSNRs (a mode with eta_eff lambda = 1 exactly), so the best iteration comes from dip's own predicted outputs"
+			cm.ag.Note += "; gp.Predict returned NaN PSNRs (a mode with eta_eff lambda = 1 exactly), so the best iteration comes from dip's own predicted outputs"
 		}
 	}
-	if !(cfg.Opt.Kind.FixedStep() && !inpaint && eta*lmax < 2) || math.IsNaN(ag.PredictedBest.PSNR) {
-		// Realized PSNR of the predicted outputs on the measured
-		// iterations and the dense grid.
-		best := Best{PSNR: math.Inf(-1)}
-		for i, m := range pred {
-			if m.PSNR > best.PSNR {
-				best = Best{PSNR: m.PSNR, Iter: obs[i].Iter}
-			}
-		}
-		for i, m := range denseMs {
-			if m.PSNR > best.PSNR {
-				best = Best{PSNR: m.PSNR, Iter: int(math.Round(denseT[i]))}
-			}
-		}
-		ag.PredictedBestRealized = best
-		ag.PredictedBest = Best{PSNR: math.NaN(), Iter: -1}
+	if exact && !math.IsNaN(cm.ag.PredictedBest.PSNR) {
+		return nil
 	}
-	return Comparison{Predicted: pred, Observed: obs, Agreement: ag}, nil
+	best := Best{PSNR: math.Inf(-1)}
+	for i, m := range cm.pred {
+		if m.PSNR > best.PSNR {
+			best = Best{PSNR: m.PSNR, Iter: cm.obs[i].Iter}
+		}
+	}
+	for i, m := range cm.denseMs {
+		if m.PSNR > best.PSNR {
+			best = Best{PSNR: m.PSNR, Iter: int(math.Round(cm.denseT[i]))}
+		}
+	}
+	cm.ag.PredictedBestRealized = best
+	cm.ag.PredictedBest = Best{PSNR: math.NaN(), Iter: -1}
+	return nil
 }
 
 // gpPredict calls gp.Predict for the run's target and start, with the

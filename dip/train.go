@@ -218,6 +218,7 @@ func Train(ctx context.Context, cfg Config, obs Observer) (Result, error) {
 		return Result{}, err
 	}
 	st := tr.st
+	loss0 := math.NaN() // the first loss of this session, for checkDiverged
 	for t := st.iter; t <= tr.cfg.Iters; t++ {
 		st.iter = t
 		if err := tr.checkpointAt(ctx, t); err != nil {
@@ -226,6 +227,12 @@ func Train(ctx context.Context, cfg Config, obs Observer) (Result, error) {
 		t0 := time.Now()
 		loss, netTime, err := tr.forward(t)
 		if err != nil {
+			return tr.result(), err
+		}
+		if math.IsNaN(loss0) {
+			loss0 = loss
+		}
+		if err := checkDiverged(t, loss, loss0, tr.cfg.Opt.LR); err != nil {
 			return tr.result(), err
 		}
 		psnr, err := tr.track(t)

@@ -81,6 +81,7 @@ func runChengEncDec(e *env) error {
 			if r.Samples >= 2 {
 				curves = append(curves, mcCurve{label, key, r})
 				an, mc := mcSeries(r, maxOff, fmt.Sprintf("%d scales", sc))
+				an.Color, mc.Color = len(series)/2+1, len(series)/2+1 // one colour per scale count
 				series = append(series, an, mc)
 				e.num("nonstationarity_"+key, r.Analytic.NonStationarity())
 			}
@@ -91,7 +92,7 @@ func runChengEncDec(e *env) error {
 				return err
 			}
 		}
-		p, err := lines(fmt.Sprintf("input smoothing sigma = %g", s), "offset d (pixels)", "phase-averaged k(d) / exact k(0)", series, plotting.Options{})
+		p, err := lines(fmt.Sprintf("input smoothing sigma = %g", s), "offset d (pixels)", "phase-averaged k(d) / exact k(0)", series, plotting.Options{LegendBottom: true})
 		if err != nil {
 			return err
 		}
@@ -213,6 +214,7 @@ func runEncDecBN(e *env) error {
 			if r.Samples >= 2 {
 				curves = append(curves, mcCurve{label, key, r})
 				an, mc := mcSeries(r, maxOff, fmt.Sprintf("%d scales", sc))
+				an.Color, mc.Color = len(series)/2+1, len(series)/2+1 // one colour per scale count
 				series = append(series, an, mc)
 				nsRow = append(nsRow, fg(r.Analytic.NonStationarity(), 2))
 				e.num("nonstationarity_"+key, r.Analytic.NonStationarity())
@@ -228,7 +230,7 @@ func runEncDecBN(e *env) error {
 			}
 		}
 		nsRows = append(nsRows, nsRow)
-		p, err := lines(fmt.Sprintf("input smoothing sigma = %g", s), "offset d (pixels)", "phase-averaged k(d) / exact k(0)", series, plotting.Options{})
+		p, err := lines(fmt.Sprintf("input smoothing sigma = %g", s), "offset d (pixels)", "phase-averaged k(d) / exact k(0)", series, plotting.Options{LegendBottom: true})
 		if err != nil {
 			return err
 		}

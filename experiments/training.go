@@ -916,7 +916,7 @@ func runFBC(e *env) error {
 			x, y := curve(cmp.Observed, func(m dip.Measurement) float64 { return m.FBC[b] })
 			xp, yp := curve(cmp.Predicted, func(m dip.Measurement) float64 { return m.FBC[b] })
 			pl, err := lines(fmt.Sprintf("%s, band %d", c.label, b+1), "iteration", "FBC H_b(t)",
-				[]plotting.Series{{Name: "observed", X: x, Y: y}, {Name: "NTK", X: xp, Y: yp, Dashed: true}}, plotting.Options{LegendBottom: true})
+				[]plotting.Series{{X: x, Y: y}, {X: xp, Y: yp, Dashed: true, Color: 1}}, plotting.Options{}) // the caption names solid and dashed
 			if err != nil {
 				return err
 			}

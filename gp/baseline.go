@@ -1,6 +1,7 @@
 package gp
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strings"
@@ -168,6 +169,12 @@ func (f Family) Map(size []int, l float64) (kernel.Map, error) {
 // Denoise) by maximizing the restricted marginal likelihood over
 // LengthRange(size).
 func DenoiseBaseline(f Family, size []int, y [][]float64, length float64, o DenoiseOptions) (*Restoration, error) {
+	return DenoiseBaselineContext(context.Background(), f, size, y, length, o)
+}
+
+// DenoiseBaselineContext is DenoiseBaseline that stops when ctx is done
+// (see Prior.DenoiseContext).
+func DenoiseBaselineContext(ctx context.Context, f Family, size []int, y [][]float64, length float64, o DenoiseOptions) (*Restoration, error) {
 	if length < 0 {
 		return nil, fmt.Errorf("gp: length %g must be >= 0 (0 fits it)", length)
 	}
@@ -186,7 +193,7 @@ func DenoiseBaseline(f Family, size []int, y [][]float64, length float64, o Deno
 		if err != nil {
 			return nil, err
 		}
-		res, err := p.Denoise(y, o)
+		res, err := p.DenoiseContext(ctx, y, o)
 		if res != nil {
 			res.Hyper.Length = length
 			res.Note = fmt.Sprintf("%s baseline (periodized), length %.4g px; %s", f, length, res.Note)
@@ -235,7 +242,7 @@ func DenoiseBaseline(f Family, size []int, y [][]float64, length float64, o Deno
 	if err != nil {
 		return nil, err
 	}
-	res, err := p.Denoise(y, o)
+	res, err := p.DenoiseContext(ctx, y, o)
 	if err != nil {
 		return nil, err
 	}
@@ -252,6 +259,12 @@ func DenoiseBaseline(f Family, size []int, y [][]float64, length float64, o Deno
 // given size. A length of 0 is fitted with Scale and Noise on the fit
 // windows of Inpaint, over LengthRange(size).
 func InpaintBaseline(f Family, size []int, y [][]float64, mask []bool, length float64, o InpaintOptions) (*Restoration, error) {
+	return InpaintBaselineContext(context.Background(), f, size, y, mask, length, o)
+}
+
+// InpaintBaselineContext is InpaintBaseline that stops when ctx is done
+// (see Prior.InpaintContext).
+func InpaintBaselineContext(ctx context.Context, f Family, size []int, y [][]float64, mask []bool, length float64, o InpaintOptions) (*Restoration, error) {
 	if length < 0 {
 		return nil, fmt.Errorf("gp: length %g must be >= 0 (0 fits it)", length)
 	}
@@ -267,7 +280,7 @@ func InpaintBaseline(f Family, size []int, y [][]float64, mask []bool, length fl
 		if err != nil {
 			return nil, err
 		}
-		res, err := p.Inpaint(y, mask, o)
+		res, err := p.InpaintContext(ctx, y, mask, o)
 		if res != nil {
 			res.Hyper.Length = length
 			res.Note = fmt.Sprintf("%s baseline (periodized), length %.4g px; %s", f, length, res.Note)
@@ -310,7 +323,7 @@ func InpaintBaseline(f Family, size []int, y [][]float64, mask []bool, length fl
 	if err != nil {
 		return nil, err
 	}
-	res, err := p.Inpaint(y, mask, o)
+	res, err := p.InpaintContext(ctx, y, mask, o)
 	if err != nil {
 		return nil, err
 	}

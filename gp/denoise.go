@@ -1,6 +1,7 @@
 package gp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -114,6 +115,13 @@ func dataVariance(y [][]float64) float64 {
 // jointly over channels. Everything is computed in the Prior's modes
 // (Fourier space for stationary maps), exactly.
 func (p *Prior) Denoise(y [][]float64, o DenoiseOptions) (*Restoration, error) {
+	return p.DenoiseContext(context.Background(), y, o)
+}
+
+// DenoiseContext is Denoise that stops when ctx is done (checked between
+// the transforms, the hyperparameter fit and the per-channel posterior
+// means); the error is then ctx's.
+func (p *Prior) DenoiseContext(ctx context.Context, y [][]float64, o DenoiseOptions) (*Restoration, error) {
 	if err := checkData(y, p.n); err != nil {
 		return nil, err
 	}
@@ -134,9 +142,15 @@ func (p *Prior) Denoise(y [][]float64, o DenoiseOptions) (*Restoration, error) {
 		ones[i] = 1
 	}
 	c1 := p.coords(ones)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	r := p.remlOf(cy, c1)
 	fr, err := r.fit(o.Scale, o.Noise, o.MinNoise, dataVariance(y))
 	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	res := &Restoration{Note: p.Note(), Mean: make([][]float64, len(y))}
@@ -149,7 +163,7 @@ func (p *Prior) Denoise(y [][]float64, o DenoiseOptions) (*Restoration, error) {
 		h[j] = fr.s2 * l / c
 	}
 	parallel(len(y), p.workers, func(lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
+		for ch := lo; ch < hi && ctx.Err() == nil; ch++ {
 			var s1y, s11 float64
 			for j := range g {
 				s1y += g[j] * r.ey1[ch][j]
@@ -169,6 +183,9 @@ func (p *Prior) Denoise(y [][]float64, o DenoiseOptions) (*Restoration, error) {
 			res.Hyper.Mean[ch] = mu
 		}
 	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -216,9 +233,15 @@ func (p *Prior) LogML(y [][]float64, scale, noise float64) (float64, error) {
 
 // Denoise is NewPrior(m, PriorOptions{}) followed by Prior.Denoise.
 func Denoise(m kernel.Map, y [][]float64, o DenoiseOptions) (*Restoration, error) {
+	return DenoiseContext(context.Background(), m, y, o)
+}
+
+// DenoiseContext is Denoise that stops when ctx is done (see
+// Prior.DenoiseContext).
+func DenoiseContext(ctx context.Context, m kernel.Map, y [][]float64, o DenoiseOptions) (*Restoration, error) {
 	p, err := NewPrior(m, PriorOptions{})
 	if err != nil {
 		return nil, err
 	}
-	return p.Denoise(y, o)
+	return p.DenoiseContext(ctx, y, o)
 }

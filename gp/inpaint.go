@@ -1,6 +1,7 @@
 package gp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -97,6 +98,13 @@ func (o InpaintOptions) check(n int) error {
 // by a factor 1/tau when the noise is small.) The posterior variance
 // includes the uncertainty of the mean.
 func (p *Prior) Inpaint(y [][]float64, mask []bool, o InpaintOptions) (*Restoration, error) {
+	return p.InpaintContext(context.Background(), y, mask, o)
+}
+
+// InpaintContext is Inpaint that stops when ctx is done: the conjugate
+// gradient solves check ctx at every iteration, and the error is then
+// ctx's.
+func (p *Prior) InpaintContext(ctx context.Context, y [][]float64, mask []bool, o InpaintOptions) (*Restoration, error) {
 	if err := p.checkInpaint(y, mask, o); err != nil {
 		return nil, err
 	}
@@ -114,7 +122,10 @@ func (p *Prior) Inpaint(y [][]float64, mask []bool, o InpaintOptions) (*Restorat
 			return nil, err
 		}
 	}
-	res, err := p.inpaint(y, mask, o, fr.s2, fr.sig2)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res, err := p.inpaint(ctx, y, mask, o, fr.s2, fr.sig2)
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +171,7 @@ const (
 // preconditioned conjugate gradients, K applied through the Prior's
 // modes (FFT or Fourier blocks).
 type cgSolver struct {
+	ctx     context.Context // solves stop early when it is done
 	p       *Prior
 	obs     []int
 	tau     float64
@@ -170,8 +182,8 @@ type cgSolver struct {
 	maxIter int
 }
 
-func (p *Prior) newSolver(mask []bool, tau float64, o InpaintOptions) (*cgSolver, error) {
-	s := &cgSolver{p: p, tau: tau, tol: o.Tol, maxIter: o.MaxIter, pre: o.Precond}
+func (p *Prior) newSolver(ctx context.Context, mask []bool, tau float64, o InpaintOptions) (*cgSolver, error) {
+	s := &cgSolver{ctx: ctx, p: p, tau: tau, tol: o.Tol, maxIter: o.MaxIter, pre: o.Precond}
 	switch s.pre {
 	case "":
 		s.pre = Jacobi
@@ -253,7 +265,8 @@ func dotv(a, b []float64) float64 {
 }
 
 // solve runs preconditioned conjugate gradients from zero and returns the
-// solution, the iterations and the true relative residual.
+// solution, the iterations and the true relative residual. It stops early
+// when s.ctx is done (the caller checks s.ctx.Err()).
 func (s *cgSolver) solve(v []float64) (a []float64, iters int, rel float64) {
 	a = make([]float64, len(v))
 	bn := math.Sqrt(dotv(v, v))
@@ -264,7 +277,7 @@ func (s *cgSolver) solve(v []float64) (a []float64, iters int, rel float64) {
 	z := s.precond(r)
 	d := append([]float64(nil), z...)
 	rz := dotv(r, z)
-	for iters < s.maxIter {
+	for iters < s.maxIter && s.ctx.Err() == nil {
 		ad := s.apply(d)
 		alpha := rz / dotv(d, ad)
 		for k := range a {
@@ -294,12 +307,12 @@ func (s *cgSolver) solve(v []float64) (a []float64, iters int, rel float64) {
 // inpaint solves for the posterior at given hyperparameters. With
 // C = s2 (K_OO + tau I): alpha_v = (K_OO + tau I)^-1 v, the mean is
 // mu = 1'alpha_y / 1'alpha_1 and f = mu + K P^T (alpha_y - mu alpha_1).
-func (p *Prior) inpaint(y [][]float64, mask []bool, o InpaintOptions, s2, sig2 float64) (*Restoration, error) {
+func (p *Prior) inpaint(ctx context.Context, y [][]float64, mask []bool, o InpaintOptions, s2, sig2 float64) (*Restoration, error) {
 	if !(s2 > 0) || !(sig2 > 0) {
 		return nil, fmt.Errorf("gp: inpainting needs positive scale and noise, got %g and %g", s2, math.Sqrt(sig2))
 	}
 	tau := sig2 / s2
-	sv, err := p.newSolver(mask, tau, o)
+	sv, err := p.newSolver(ctx, mask, tau, o)
 	if err != nil {
 		return nil, err
 	}
@@ -320,6 +333,9 @@ func (p *Prior) inpaint(y [][]float64, mask []bool, o InpaintOptions, s2, sig2 f
 			sol[k], iters[k], resid[k] = sv.solve(rhs[k])
 		}
 	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	a1 := sol[0]
 	s11 := sum(a1)
 	if !(s11 > 0) {
@@ -352,6 +368,9 @@ func (p *Prior) inpaint(y [][]float64, mask []bool, o InpaintOptions, s2, sig2 f
 	}
 	if o.VarSamples > 0 {
 		res.Var = p.sampleVariance(sv, a1, s11, s2, sig2, o)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
@@ -387,7 +406,7 @@ func (p *Prior) sampleVariance(sv *cgSolver, a1 []float64, s11, s2, sig2 float64
 	devs := make([][]float64, ns)
 	s, sig := math.Sqrt(s2), math.Sqrt(sig2)
 	parallel(ns, p.workers, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
+		for i := lo; i < hi && sv.ctx.Err() == nil; i++ {
 			f := p.draw(o.Seed, 2*uint64(i), s)
 			rng := rand.New(rand.NewPCG(o.Seed, 2*uint64(i)+1))
 			yp := sv.restrict(f)
@@ -404,7 +423,7 @@ func (p *Prior) sampleVariance(sv *cgSolver, a1 []float64, s11, s2, sig2 float64
 		}
 	})
 	v := make([]float64, p.n)
-	for _, d := range devs {
+	for _, d := range devs { // nil for draws skipped after cancellation
 		for k, x := range d {
 			v[k] += x
 		}
@@ -537,9 +556,15 @@ func windows(size []int, side, count int) [][]int {
 
 // Inpaint is NewPrior(m, PriorOptions{}) followed by Prior.Inpaint.
 func Inpaint(m kernel.Map, y [][]float64, mask []bool, o InpaintOptions) (*Restoration, error) {
+	return InpaintContext(context.Background(), m, y, mask, o)
+}
+
+// InpaintContext is Inpaint that stops when ctx is done (see
+// Prior.InpaintContext).
+func InpaintContext(ctx context.Context, m kernel.Map, y [][]float64, mask []bool, o InpaintOptions) (*Restoration, error) {
 	p, err := NewPrior(m, PriorOptions{})
 	if err != nil {
 		return nil, err
 	}
-	return p.Inpaint(y, mask, o)
+	return p.InpaintContext(ctx, y, mask, o)
 }

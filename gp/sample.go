@@ -1,6 +1,7 @@
 package gp
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -13,15 +14,24 @@ import (
 // does not depend on the number of workers and draw i is the same whatever
 // n is.
 func (p *Prior) Sample(n int, seed uint64) ([][]float64, error) {
+	return p.SampleContext(context.Background(), n, seed)
+}
+
+// SampleContext is Sample that stops drawing when ctx is done and then
+// returns ctx's error.
+func (p *Prior) SampleContext(ctx context.Context, n int, seed uint64) ([][]float64, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("gp: number of samples %d must be >= 0", n)
 	}
 	out := make([][]float64, n)
 	parallel(n, p.workers, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
+		for i := lo; i < hi && ctx.Err() == nil; i++ {
 			out[i] = p.draw(seed, uint64(i), 1)
 		}
 	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

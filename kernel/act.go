@@ -492,6 +492,7 @@ func (r *run) act(l arch.Act, s state, where string) (state, error) {
 				return s, err
 			}
 		}
+		p.gamma = false
 		s.parts[i] = p
 	}
 	s.after = where
@@ -531,13 +532,20 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 				sq[i*nph+j] = math.Sqrt(v[i] * v[j])
 			}
 		}
+		gamma := p.gamma
 		kernel = func(ph int, qs []int, mr, tr []float64) {
 			sr := sq[ph*nph:][:nph]
 			for dx, c := range mr {
 				q := qs[dx]
 				qq, qd := arcCos(a, c, sr[q])
 				mr[dx] = qq
-				if tr != nil {
+				switch {
+				case tr != nil && gamma:
+					// Gamma's direction is the batch norm's output u itself:
+					// E[phi'(u) u phi'(u') u'] = E[phi(u) phi(u')] for a
+					// positively homogeneous phi (docs/batchnorm.md section 2).
+					tr[dx] = qd*(tr[dx]-c) + qq
+				case tr != nil:
 					tr[dx] *= qd
 				}
 			}

@@ -26,12 +26,16 @@ import (
 // grid size); netinit measures its error.
 
 func (r *run) batchnorm(l arch.BatchNorm, s state, where string) (state, error) {
+	if l.MeanOnly {
+		return r.meanOnly(l, s)
+	}
 	for i, p := range s.parts {
 		n := p.g.n()
 		p.m = r.pool.owned(p.m, n)
 		if p.t != nil {
 			p.t = r.pool.owned(p.t, n)
 		}
+		p.gamma = p.t != nil && l.Affine
 		s.parts[i] = p
 		if r.dry {
 			continue
@@ -57,17 +61,12 @@ func (r *run) batchnorm(l arch.BatchNorm, s state, where string) (state, error) 
 		if p.t == nil {
 			continue
 		}
-		t := p.t.data[:n]
-		tmean, tbar, err := r.rowMeans(p.g, t)
-		if err != nil {
-			return s, err
-		}
 		var add []float64
 		addC := 0.0
 		if l.Affine {
 			add, addC = m, 1
 		}
-		if err := r.center(p.g, t, tmean, tbar, scale, add, addC); err != nil {
+		if err := r.centerMap(p.g, p.t.data[:n], scale, add, addC); err != nil {
 			return s, err
 		}
 	}
@@ -141,4 +140,15 @@ func (r *run) center(g geom, k, mean []float64, mbar, scale float64, add []float
 			}
 		}
 	})
+}
+
+// centerMap centres the map k (geometry g) in place with its own row
+// means: scale * (k[p][d] - m[p] - m[q(p,d)] + Mbar) + add[p][d] + addC
+// (see center; add may be nil only when addC is 0).
+func (r *run) centerMap(g geom, k []float64, scale float64, add []float64, addC float64) error {
+	mean, mbar, err := r.rowMeans(g, k)
+	if err != nil {
+		return err
+	}
+	return r.center(g, k, mean, mbar, scale, add, addC)
 }

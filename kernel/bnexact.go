@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -67,8 +68,9 @@ type Report struct {
 type BNSegment struct {
 	// Where names the segment's layers.
 	Where string `json:"where"`
-	// Method is "montecarlo", or "meanfield" when the rule is mean field
-	// or the Monte Carlo would cost more than Options.BNMaxFlops.
+	// Method is "montecarlo", or "meanfield" when the rule is mean field,
+	// the Monte Carlo would cost more than Options.BNMaxFlops, or the
+	// input's NEff is at least Options.BNMeanFieldNEff.
 	Method string `json:"method"`
 	// Grid and Period are those of the segment's input field.
 	Grid   []int `json:"grid"`
@@ -91,6 +93,9 @@ type BNSegment struct {
 	// the mean variance.
 	MeanFieldDiff    float64 `json:"meanfield_diff"`
 	MeanFieldDiffNTK float64 `json:"meanfield_diff_ntk,omitempty"`
+	// Note says why a segment meant for the Monte Carlo kept its
+	// mean-field maps (its estimate was not positive), if it did.
+	Note string `json:"note,omitempty"`
 	// Flops is the estimated cost of the Monte Carlo; Seconds its time.
 	Flops   float64 `json:"flops"`
 	Seconds float64 `json:"seconds"`
@@ -136,6 +141,32 @@ func (o Options) bnMaxFlops() float64 {
 	return DefaultBNMaxFlops
 }
 
+// DefaultBNMeanFieldNEff is Options.BNMeanFieldNEff's default: mean field
+// errs by about 2/n_eff = 1e-3 there, below the Monte Carlo's standard
+// error with the default number of fields.
+const DefaultBNMeanFieldNEff = 2000
+
+func (o Options) bnMeanFieldNEff() float64 {
+	switch {
+	case o.BNMeanFieldNEff > 0:
+		return o.BNMeanFieldNEff
+	case o.BNMeanFieldNEff < 0:
+		return math.Inf(1)
+	}
+	return DefaultBNMeanFieldNEff
+}
+
+// homogeneousActs reports whether every activation of the segment is
+// ReLU, LeakyReLU or identity (mean field's gamma term is then right).
+func (pd *pending) homogeneousActs() bool {
+	for _, l := range pd.ops {
+		if a, ok := l.(arch.Act); ok && a.Fn != arch.ReLU && a.Fn != arch.LeakyReLU && a.Fn != arch.Identity {
+			return false
+		}
+	}
+	return true
+}
+
 // bnRun is the exact rule's state within one run.
 type bnRun struct {
 	segs  []BNSegment
@@ -157,7 +188,7 @@ func (pd *pending) with(l arch.Layer, where string) *pending {
 
 func (pd *pending) hasBN() bool {
 	for _, l := range pd.ops {
-		if _, ok := l.(arch.BatchNorm); ok {
+		if bn, ok := l.(arch.BatchNorm); ok && !bn.MeanOnly {
 			return true
 		}
 	}
@@ -169,6 +200,9 @@ func (pd *pending) hasBN() bool {
 // pre-activation, and applies the others to their part) and resolves the
 // deferred segments before a conv. handled reports that l was applied.
 func (r *run) bnHook(l arch.Layer, s state, where string) (state, bool, error) {
+	if !keepsGamma(l) {
+		s = clearGamma(s)
+	}
 	if r.o.BN == BNMeanField {
 		return s, false, nil
 	}
@@ -237,6 +271,9 @@ func opGeom(l arch.Layer, g geom) geom {
 // applyOne applies a per-channel layer with its analytic (mean-field)
 // rule.
 func (r *run) applyOne(l arch.Layer, s state, where string) (state, error) {
+	if !keepsGamma(l) {
+		s = clearGamma(s)
+	}
 	switch l := l.(type) {
 	case arch.Act:
 		return r.act(l, s, where)
@@ -304,7 +341,20 @@ func (r *run) resolve(p part) (part, error) {
 	out.gauss = false
 	out.pend = nil
 	if mc {
-		if err := r.montecarlo(pd, p.m, p.t, out, scales); err != nil {
+		err := r.montecarlo(pd, p.m, p.t, out, scales)
+		var few *tooFewFields
+		if errors.As(err, &few) {
+			// The estimate stays non-positive with 16 times the fields:
+			// the upstream map is itself a noisy estimate that is not
+			// positive semi-definite on this tiny grid (docs/batchnorm.md).
+			// The segment keeps its mean-field maps, and says so.
+			seg := segmentInfo(pd, 0)
+			seg.Method = "meanfield"
+			seg.NEff = few.neff
+			seg.Note = few.Error()
+			r.bn.segs = append(r.bn.segs, seg)
+			r.note += fmt.Sprintf(" (batch norm of %s: the Monte Carlo failed, mean field used: %v)", seg.Where, few)
+		} else if err != nil {
 			return p, err
 		}
 		r.pool.release(p.m)
@@ -324,21 +374,26 @@ func (r *run) bnPlan(pd *pending, p part) (bool, error) {
 		r.bn = &bnRun{}
 	}
 	flops, _ := mcCost(pd.g, p.g, r.o.samples(), p.t != nil)
-	if flops <= r.o.bnMaxFlops() {
-		return true, nil
-	}
 	if r.dry {
-		return false, nil
+		return flops <= r.o.bnMaxFlops(), nil
 	}
-	seg := segmentInfo(pd, flops)
-	seg.Method = "meanfield"
 	n, err := r.nEff(pd.g, p.m.data[:pd.g.n()])
 	if err != nil {
 		return false, err
 	}
+	white := n >= r.o.bnMeanFieldNEff() && pd.homogeneousActs()
+	if flops <= r.o.bnMaxFlops() && !white {
+		return true, nil
+	}
+	seg := segmentInfo(pd, flops)
+	seg.Method = "meanfield"
 	seg.NEff = n
 	r.bn.segs = append(r.bn.segs, seg)
-	r.note += fmt.Sprintf(" (batch norm of %s: the Monte Carlo would cost %.2g flops, above the limit %.2g: mean field, relative error about 2/n_eff = %.2g)", seg.Where, flops, r.o.bnMaxFlops(), 2/n)
+	if white {
+		r.note += fmt.Sprintf(" (batch norm of %s: n_eff %.0f: mean field, relative error about 2/n_eff = %.2g)", seg.Where, n, 2/n)
+	} else {
+		r.note += fmt.Sprintf(" (batch norm of %s: the Monte Carlo would cost %.2g flops, above the limit %.2g: mean field, relative error about 2/n_eff = %.2g)", seg.Where, flops, r.o.bnMaxFlops(), 2/n)
+	}
 	return false, nil
 }
 
@@ -388,4 +443,30 @@ func (r *run) nEff(g geom, m []float64) (float64, error) {
 		return math.Inf(1), nil
 	}
 	return tr * tr / tr2 * float64(g.points()) / float64(g.phases()), nil
+}
+
+// keepsGamma reports whether a layer leaves a batch norm's gamma term
+// for the activation after it: the activation itself, and Save, which
+// does not change the tensor.
+func keepsGamma(l arch.Layer) bool {
+	switch l.(type) {
+	case arch.Act, arch.Save:
+		return true
+	}
+	return false
+}
+
+// clearGamma returns s with no part marked as holding a batch norm's gamma
+// term (the layer about to run is not the activation that uses it).
+func clearGamma(s state) state {
+	for i, p := range s.parts {
+		if p.gamma {
+			s.parts = append([]part(nil), s.parts...)
+			for j := i; j < len(s.parts); j++ {
+				s.parts[j].gamma = false
+			}
+			break
+		}
+	}
+	return s
 }

@@ -303,3 +303,102 @@ func TestBNSamplerCovariance(t *testing.T) {
 		}
 	}
 }
+
+// With affine parameters, mean field's NTK must also reach the exact
+// rule's on a large grid: the gamma term after a positively homogeneous
+// activation is E[phi(u) phi(u')] (the activation's NNGP), not
+// Qdot * K_bn. A rule that treats gamma's direction as independent of
+// phi'(u) stays off by a fixed fraction at every grid size.
+func TestBNMeanFieldGammaTerm(t *testing.T) {
+	for _, act := range []arch.Act{{Fn: arch.ReLU}, {Fn: arch.LeakyReLU, Slope: 0.2}} {
+		_, full := bnTestArch(t, 1, false, arch.BatchNorm{Affine: true, Eps: 1e-5}, act)
+		_, _, rep, err := ComputeReport(context.Background(), full, []int{256}, Options{NTK: true, Samples: 1024, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := rep.BN[0]
+		t.Logf("%v, N=256: NTK exact - mean field %.3g (standard error %.2g, n_eff %.1f)", act.Fn, s.MeanFieldDiffNTK, s.SENTK, s.NEff)
+		if s.MeanFieldDiffNTK > 0.03 {
+			t.Errorf("%v: mean-field NTK differs from the exact rule's by %.3g of its variance at n_eff %.0f (standard error %.2g); want about 2/n_eff", act.Fn, s.MeanFieldDiffNTK, s.NEff, s.SENTK)
+		}
+	}
+}
+
+// A segment whose input has n_eff above Options.BNMeanFieldNEff uses mean
+// field (and says so) when its activations are positively homogeneous,
+// and keeps the Monte Carlo otherwise.
+func TestBNMeanFieldNEff(t *testing.T) {
+	for _, c := range []struct {
+		act  arch.Act
+		neff float64
+		want string
+	}{
+		{arch.Act{Fn: arch.ReLU}, 30, "meanfield"},
+		{arch.Act{Fn: arch.ReLU}, -1, "montecarlo"},
+		{arch.Act{Fn: arch.Tanh}, 30, "montecarlo"},
+	} {
+		_, full := bnTestArch(t, 1, false, arch.BatchNorm{Affine: true, Eps: 1e-5}, c.act)
+		_, _, rep, err := ComputeReport(context.Background(), full, []int{256}, Options{NTK: true, Samples: 16, Seed: 1, BNMeanFieldNEff: c.neff})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := rep.BN[0]; s.Method != c.want || !(s.NEff > 30) {
+			t.Errorf("%v with BNMeanFieldNEff %v: method %q (n_eff %.1f), want %q", c.act.Fn, c.neff, s.Method, s.NEff, c.want)
+		}
+	}
+}
+
+// Shi et al.'s layers inside a batch-norm segment: the Monte Carlo's field
+// path must apply Gaussian up-sampling (not bilinear) and treat a
+// mean-only batch norm as the exact centring it is. On a white 1-D field
+// of 64 points (n_eff about 63) the exact rule is within about 2/n_eff of
+// mean field; with the field path's filter or normalization wrong it
+// differs by far more. A segment whose only batch norm is mean-only is
+// exact without Monte Carlo: identical to mean field.
+func TestBNExactShiLayersInSegment(t *testing.T) {
+	ctx := context.Background()
+	src, err := arch.Parse("conv-stack:dims=1,depth=1,act=identity,bias=false,sigma=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Layers = []arch.Layer{arch.Conv{Out: 64, K: 1, Stride: 1}}
+	size := []int{128}
+	for _, c := range []struct {
+		name string
+		tail []arch.Layer
+		mc   bool
+	}{
+		{"batchnorm + gaussian up", []arch.Layer{arch.BatchNorm{Affine: true, Eps: 1e-5}, arch.Act{Fn: arch.LeakyReLU, Slope: 0.2},
+			arch.Upsample{Mode: arch.GaussianUp, Sigma: 0.5}}, true},
+		{"mean-only + gaussian up", []arch.Layer{arch.BatchNorm{MeanOnly: true, Affine: true}, arch.Act{Fn: arch.LeakyReLU, Slope: 0.2},
+			arch.Upsample{Mode: arch.GaussianUp, Sigma: 0.5}}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := src
+			a.Layers = append(append([]arch.Layer(nil), src.Layers...), c.tail...)
+			a.Layers = append(a.Layers, arch.Conv{Out: 64, K: 1, Stride: 1})
+			ex, ext, rep, err := ComputeReport(ctx, a, size, Options{NTK: true, Samples: 2048, Seed: 3, BNMeanFieldNEff: 1e9})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mf, mft, err := Compute(ctx, a, size, Options{NTK: true, BN: BNMeanField})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dM, dT := relRMS(ex, mf), relRMS(ext, mft)
+			t.Logf("exact against mean field: NNGP %.3g, NTK %.3g; report %+v", dM, dT, rep.BN)
+			if !c.mc {
+				if len(rep.BN) != 0 || dM != 0 || dT != 0 {
+					t.Errorf("a mean-only segment went through the Monte Carlo (%+v) or differs from its exact linear rule (%.3g, %.3g)", rep.BN, dM, dT)
+				}
+				return
+			}
+			if len(rep.BN) != 1 || rep.BN[0].Method != "montecarlo" {
+				t.Fatalf("report %+v, want one Monte Carlo segment", rep.BN)
+			}
+			if dM > 0.03 || dT > 0.06 {
+				t.Errorf("exact and mean field differ by %.3g (NNGP), %.3g (NTK) on a white field of 64 points, where they should agree to a few percent", dM, dT)
+			}
+		})
+	}
+}

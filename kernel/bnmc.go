@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -38,10 +39,47 @@ func mcCost(sg, og geom, fields int, ntk bool) (flops float64, bytes int64) {
 // T = mean(t t^T), over fields drawn from the segment's input maps
 // (srcM, srcT). scales are the mean-field 1/sqrt(v + eps) of its batch
 // norms.
+//
+// A segment whose input is nearly constant over the grid (n_eff close to
+// 1: a tiny deepest grid) can need more fields than Options.Samples for a
+// positive variance estimate: the draw is then repeated with 4 and 16
+// times the fields (deterministically, from the same streams), and only
+// when that fails too is the error returned.
 func (r *run) montecarlo(pd *pending, srcM, srcT *buffer, out part, scales []float64) error {
+	seed := uint64(0)
+	if !r.dry {
+		seed = r.bn.count
+		r.bn.count++
+	}
+	S := r.o.samples()
+	for attempt := 0; ; attempt++ {
+		err := r.mcAttempt(pd, srcM, srcT, out, scales, S, seed)
+		var few *tooFewFields
+		if !errors.As(err, &few) || attempt == 2 {
+			return err
+		}
+		r.note += fmt.Sprintf(" (exact batch norm of %s: %d fields gave a non-positive variance, n_eff %.3g: retried with %d)", few.where, S, few.neff, 4*S)
+		S *= 4
+	}
+}
+
+// tooFewFields is montecarlo's error when the estimate of a variance is
+// not positive.
+type tooFewFields struct {
+	where    string
+	phase, S int
+	v, neff  float64
+}
+
+func (e *tooFewFields) Error() string {
+	return fmt.Sprintf("kernel: exact batch norm of %s: the Monte Carlo estimate of the variance at phase %d is %.3g, not positive even with %d fields (n_eff %.3g); use more (--bn-samples, Options.Samples) or --bn meanfield", e.where, e.phase, e.v, e.S, e.neff)
+}
+
+// mcAttempt is one Monte Carlo of montecarlo with S fields; it leaves out
+// unchanged when it returns a *tooFewFields.
+func (r *run) mcAttempt(pd *pending, srcM, srcT *buffer, out part, scales []float64, S int, seed uint64) error {
 	sg, og := pd.g, out.g
 	ntk := srcT != nil && out.t != nil
-	S := r.o.samples()
 	dpb := max(1, (S/2+bnBatches-1)/bnBatches) // complex draws per batch
 	S = 2 * dpb * bnBatches
 	flops, bytes := mcCost(sg, og, S, ntk)
@@ -55,8 +93,6 @@ func (r *run) montecarlo(pd *pending, srcM, srcT *buffer, out part, scales []flo
 	if seg.NEff, err = r.nEff(sg, srcM.data[:sg.n()]); err != nil {
 		return err
 	}
-	seed := r.bn.count
-	r.bn.count++
 	// Separate streams for the fields and the tangents, so that the NNGP
 	// does not depend on whether the NTK is computed.
 	rng := rand.New(rand.NewPCG(r.o.Seed, 0x9e3779b97f4a7c15^(2*seed)))
@@ -149,6 +185,11 @@ func (r *run) montecarlo(pd *pending, srcM, srcT *buffer, out part, scales []flo
 	}
 	m := out.m.data[:n]
 	B := float64(bnBatches)
+	for p := 0; p < og.phases(); p++ {
+		if v := m[p*og.points()] + sumM[p*og.points()]/B; !(v > 0) {
+			return &tooFewFields{where: seg.Where, phase: p, S: S, v: v, neff: seg.NEff}
+		}
+	}
 	var diff float64
 	for i := range m {
 		c := sumM[i] / B

@@ -25,6 +25,23 @@ type chainField struct {
 func fieldOp(l arch.Layer, f chainField, mfScale, xg, xb float64) chainField {
 	switch l := l.(type) {
 	case arch.BatchNorm:
+		if l.MeanOnly { // linear: centre; beta adds 1 to the NTK (meanonly.go)
+			mx, my := mean(f.x), mean(f.y)
+			for i := range f.x {
+				f.x[i] -= mx
+				f.y[i] -= my
+			}
+			if f.t != nil {
+				mt := mean(f.t)
+				for i := range f.t {
+					f.t[i] -= mt
+					if l.Affine {
+						f.t[i] += xb
+					}
+				}
+			}
+			return f
+		}
 		n := float64(len(f.x))
 		mx, my := mean(f.x), mean(f.y)
 		var v float64
@@ -79,10 +96,10 @@ func fieldOp(l arch.Layer, f chainField, mfScale, xg, xb float64) chainField {
 		if og.dims == 2 {
 			og.h *= 2
 		}
-		f.x = upField(l.Mode, f.g, og, f.x)
-		f.y = upField(l.Mode, f.g, og, f.y)
+		f.x = upField(l, f.g, og, f.x)
+		f.y = upField(l, f.g, og, f.y)
 		if f.t != nil {
-			f.t = upField(l.Mode, f.g, og, f.t)
+			f.t = upField(l, f.g, og, f.t)
 		}
 		f.g = og
 	}
@@ -129,11 +146,11 @@ func poolField(op arch.PoolOp, g, og geom, in []float64) []float64 {
 
 // upField up-samples by 2 per axis (nearest, or bilinear with PyTorch's
 // align_corners=False weights, wrapping on the periodic grid).
-func upField(mode arch.UpMode, g, og geom, in []float64) []float64 {
+func upField(l arch.Upsample, g, og geom, in []float64) []float64 {
 	// along x
 	tmp := make([]float64, g.h*og.w)
 	for y := 0; y < g.h; y++ {
-		up1(mode, in[y*g.w:(y+1)*g.w], tmp[y*og.w:(y+1)*og.w], 1)
+		up1(l, in[y*g.w:(y+1)*g.w], tmp[y*og.w:(y+1)*og.w])
 	}
 	if g.dims == 1 {
 		return tmp
@@ -145,7 +162,7 @@ func upField(mode arch.UpMode, g, og geom, in []float64) []float64 {
 		for y := range col {
 			col[y] = tmp[y*og.w+x]
 		}
-		up1(mode, col, ocol, 1)
+		up1(l, col, ocol)
 		for y, v := range ocol {
 			out[y*og.w+x] = v
 		}
@@ -153,10 +170,24 @@ func upField(mode arch.UpMode, g, og geom, in []float64) []float64 {
 	return out
 }
 
-func up1(mode arch.UpMode, in, out []float64, _ int) {
+func up1(l arch.Upsample, in, out []float64) {
 	n := len(in)
+	if l.Mode == arch.GaussianUp { // gaussup.go: periodic transposed conv
+		g := arch.GaussTaps(l.Sigma)
+		for j := range in {
+			for e := 0; e < 2; e++ {
+				off, w := gaussTerms(g, e)
+				var s float64
+				for k := range off {
+					s += w[k] * in[(j+off[k]+n)%n]
+				}
+				out[2*j+e] = s
+			}
+		}
+		return
+	}
 	for i, v := range in {
-		if mode == arch.Nearest {
+		if l.Mode == arch.Nearest {
 			out[2*i], out[2*i+1] = v, v
 			continue
 		}

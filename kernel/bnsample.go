@@ -122,44 +122,59 @@ func (r *run) newFieldSampler(g geom, k []float64) (*fieldSampler, error) {
 	return &fieldSampler{pg: pg, l: s}, nil
 }
 
-// cholPSD replaces the Hermitian positive semi-definite n x n matrix a
-// (row-major, lower triangle read) by a lower factor L with L L^H = a. A
-// pivot below 1e-12 of the largest diagonal value is taken as 0 with its
-// column (exact for a semi-definite matrix up to that tolerance).
+// cholPSD replaces the Hermitian n x n matrix a (row-major, lower
+// triangle read) by a factor L with L L^H = a, by Cholesky with diagonal
+// pivoting (the largest remaining diagonal first), stopping when that is
+// below 1e-12 of the largest diagonal value: exact for a positive
+// semi-definite matrix up to that tolerance. A matrix that is not
+// semi-definite (a Monte Carlo estimate from few fields) gets a factor of
+// its dominant positive part with entries of the order of the square root
+// of the largest diagonal value; without the pivoting a tiny positive
+// pivot would blow the factor up. L is not triangular: row p
+// holds the coefficients of phase p.
 func cholPSD(a []complex128, n int) {
+	d := make([]float64, n)
+	perm := make([]int, n)
 	var dmax float64
-	for j := 0; j < n; j++ {
-		dmax = math.Max(dmax, real(a[j*n+j]))
+	for j := range d {
+		d[j] = real(a[j*n+j])
+		perm[j] = j
+		dmax = math.Max(dmax, d[j])
 	}
 	tol := 1e-12 * dmax
-	for j := 0; j < n; j++ {
-		rj := a[j*n : j*n+j]
-		d := real(a[j*n+j])
-		for _, v := range rj {
-			d -= real(v)*real(v) + imag(v)*imag(v)
-		}
-		if d <= tol {
-			for i := j; i < n; i++ {
-				a[i*n+j] = 0
+	l := make([]complex128, n*n)
+	for k := 0; k < n; k++ {
+		piv := k
+		for i := k + 1; i < n; i++ {
+			if d[perm[i]] > d[perm[piv]] {
+				piv = i
 			}
-			continue
 		}
-		ljj := math.Sqrt(d)
-		a[j*n+j] = complex(ljj, 0)
-		for i := j + 1; i < n; i++ {
-			ri := a[i*n : i*n+j]
-			v := a[i*n+j]
-			for k, x := range ri {
-				v -= x * cmplx.Conj(rj[k])
+		perm[k], perm[piv] = perm[piv], perm[k]
+		pk := perm[k]
+		if !(d[pk] > tol) {
+			break
+		}
+		lkk := math.Sqrt(d[pk])
+		l[pk*n+k] = complex(lkk, 0)
+		rk := l[pk*n : pk*n+k]
+		for i := k + 1; i < n; i++ {
+			pi := perm[i]
+			var v complex128
+			if pi > pk { // the lower triangle holds a(max, min)
+				v = a[pi*n+pk]
+			} else {
+				v = cmplx.Conj(a[pk*n+pi])
 			}
-			a[i*n+j] = v / complex(ljj, 0)
+			for j, x := range l[pi*n : pi*n+k] {
+				v -= x * cmplx.Conj(rk[j])
+			}
+			v /= complex(lkk, 0)
+			l[pi*n+k] = v
+			d[pi] -= real(v)*real(v) + imag(v)*imag(v)
 		}
 	}
-	for i := 0; i < n; i++ {
-		for j := i + 1; j < n; j++ {
-			a[i*n+j] = 0
-		}
-	}
+	copy(a, l)
 }
 
 // draw fills f1 and f2 (N points each, row-major) with two independent
@@ -178,7 +193,7 @@ func (fs *fieldSampler) draw(r *run, rng *rand.Rand, xi, work []complex128, f1, 
 			x := xi[w*nph : (w+1)*nph]
 			for p := 0; p < nph; p++ {
 				var v complex128
-				for q, lv := range l[p*nph : p*nph+p+1] {
+				for q, lv := range l[p*nph : (p+1)*nph] {
 					v += lv * x[q]
 				}
 				work[p*nm+w] = v

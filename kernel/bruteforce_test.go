@@ -22,6 +22,10 @@ import (
 type bfPart struct {
 	M, T []float64 // n x n, n = h*w
 	ch   int
+	// G is the gamma term an affine batch norm added to T (its output's
+	// NNGP), until the next layer: an activation right after it maps it
+	// to E[phi'(u) u phi'(u') u'] instead of Qdot G.
+	G []float64
 }
 
 type bfState struct {
@@ -141,7 +145,7 @@ func (b *brute) walk(ls []arch.Layer, s bfState) (bfState, error) {
 		case arch.Pool:
 			s = b.linear(s, func(n int) ([]float64, int) { return poolMatrix(l.Op, n) })
 		case arch.Upsample:
-			s = b.linear(s, func(n int) ([]float64, int) { return upMatrix(l.Mode, n) })
+			s = b.linear(s, func(n int) ([]float64, int) { return upMatrixOf(l, n) })
 		case arch.BatchNorm:
 			for i := range s.parts {
 				s.parts[i] = b.bn(l, s.parts[i], s.n())
@@ -149,14 +153,14 @@ func (b *brute) walk(ls []arch.Layer, s bfState) (bfState, error) {
 		case arch.Save:
 			c := bfState{h: s.h, w: s.w}
 			for _, p := range s.parts {
-				c.parts = append(c.parts, bfPart{M: append([]float64(nil), p.M...), T: append([]float64(nil), p.T...), ch: p.ch})
+				c.parts = append(c.parts, bfPart{M: append([]float64(nil), p.M...), T: append([]float64(nil), p.T...), ch: p.ch, G: p.G})
 			}
 			b.saved[l.Name] = c
 		case arch.Concat:
 			src := b.saved[l.From]
 			c := bfState{h: src.h, w: src.w}
 			for _, p := range src.parts {
-				c.parts = append(c.parts, bfPart{M: append([]float64(nil), p.M...), T: append([]float64(nil), p.T...), ch: p.ch})
+				c.parts = append(c.parts, bfPart{M: append([]float64(nil), p.M...), T: append([]float64(nil), p.T...), ch: p.ch, G: p.G})
 			}
 			br, err := b.walk(l.Branch, c)
 			if err != nil {
@@ -190,6 +194,7 @@ func (b *brute) conv(l arch.Conv, s bfState) bfState {
 	if !l.Bias {
 		sb2 = 0
 	}
+	sw2 *= bfLipschitz(l, sw2, cin, taps)
 	st := l.Stride
 	oh, ow := s.h, s.w/st
 	if b.a.Dims == 2 {
@@ -230,6 +235,9 @@ func (b *brute) conv(l arch.Conv, s bfState) bfState {
 
 // act: M' = Q(M), T' = Qdot(M) T, elementwise.
 func (b *brute) act(l arch.Act, p bfPart) bfPart {
+	if l.Fn == arch.Identity {
+		return p
+	}
 	n := int(math.Sqrt(float64(len(p.M))))
 	M, T := make([]float64, n*n), make([]float64, n*n)
 	for i := 0; i < n; i++ {
@@ -237,6 +245,10 @@ func (b *brute) act(l arch.Act, p bfPart) bfPart {
 			q, qd := bfMoments(l, p.M[i*n+i], p.M[j*n+j], p.M[i*n+j])
 			M[i*n+j] = q
 			T[i*n+j] = qd * p.T[i*n+j]
+			if p.G != nil && (l.Fn == arch.ReLU || l.Fn == arch.LeakyReLU) {
+				// phi'(u) u = phi(u): the gamma term becomes Q.
+				T[i*n+j] = qd*(p.T[i*n+j]-p.G[i*n+j]) + q
+			}
 		}
 	}
 	return bfPart{M: M, T: T, ch: p.ch}
@@ -418,8 +430,11 @@ func upMatrix(mode arch.UpMode, n int) ([]float64, int) {
 
 // bn: K_c = K - m(x) - m(x') + Mbar with explicit means; K_bn = K_c / (v +
 // eps), v = mean_x K_c(x,x); T the same with the same v, plus K_bn + 1 with
-// affine parameters.
+// affine parameters (and G = K_bn, the gamma term, for the activation).
 func (b *brute) bn(l arch.BatchNorm, p bfPart, n int) bfPart {
+	if l.MeanOnly {
+		return bfMeanOnly(l, p, n)
+	}
 	center := func(K []float64) []float64 {
 		m := make([]float64, n)
 		var all float64
@@ -445,6 +460,7 @@ func (b *brute) bn(l arch.BatchNorm, p bfPart, n int) bfPart {
 		v += M[i*n+i]
 	}
 	v /= float64(n)
+	var G []float64
 	for i := range M {
 		M[i] /= v + l.Eps
 		T[i] /= v + l.Eps
@@ -452,7 +468,10 @@ func (b *brute) bn(l arch.BatchNorm, p bfPart, n int) bfPart {
 			T[i] += M[i] + 1
 		}
 	}
-	return bfPart{M: M, T: T, ch: p.ch}
+	if l.Affine {
+		G = M
+	}
+	return bfPart{M: M, T: T, ch: p.ch, G: G}
 }
 
 // mapValue reads K(x, x') from a map by its documented layout.

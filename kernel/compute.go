@@ -57,6 +57,12 @@ type Options struct {
 	// Carlo; a costlier segment uses mean field and says so in the Report.
 	// 0 means DefaultBNMaxFlops, a negative value no limit.
 	BNMaxFlops float64
+	// BNMeanFieldNEff: a segment whose input field has at least this
+	// n_eff, and whose activations are ReLU, LeakyReLU or identity (for
+	// which mean field's NTK is right up to O(1/n_eff)), uses mean field,
+	// whose relative error is then about 2/n_eff. 0 means
+	// DefaultBNMeanFieldNEff, a negative value never.
+	BNMeanFieldNEff float64
 }
 
 // DefaultQuadrature is the quadrature order used when Options.Quadrature
@@ -368,6 +374,10 @@ type part struct {
 	// pend, when not nil, is a deferred per-channel segment (bnexact.go):
 	// m and t then hold its Gaussian input's maps, g is the output's.
 	pend *pending
+	// gamma says that t holds the term of a batch norm's gamma, equal to
+	// m (set by an affine batch norm, used by the activation right after
+	// it, cleared by every other layer; batchnorm.go).
+	gamma bool
 }
 
 // state is a tensor: its parts (more than one after a concatenation, until

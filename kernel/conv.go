@@ -44,6 +44,7 @@ func (r *run) conv(l arch.Conv, s state, where string) (state, error) {
 	}
 	taps := l.Taps(dims)
 	sw2, sb2 := r.a.Init.Variances(cin * taps)
+	sw2 *= lipschitzGain(l, sw2, cin*taps)
 	if !l.Bias {
 		sb2 = 0
 	}

@@ -25,8 +25,12 @@ func bilinearTerms(e int) (off [2]int, w [2]float64) {
 	return [2]int{0, 1}, [2]float64{0.75, 0.25}
 }
 
-func upStencil(mode arch.UpMode, pIn, nIn int) stencil {
+func upStencil(l arch.Upsample, pIn, nIn int) stencil {
+	mode := l.Mode
 	pOut, nOut := 2*pIn, 2*nIn
+	if mode == arch.GaussianUp {
+		return gaussUpStencil(l.Sigma, pIn, nIn)
+	}
 	if mode == arch.Nearest {
 		return newStencil(pIn, nIn, pOut, nOut, 1, func(p, d int, t []term) {
 			e := p % 2
@@ -57,9 +61,9 @@ func (r *run) upsample(l arch.Upsample, s state, where string) (state, error) {
 		if og.dims == 2 {
 			og.h *= 2
 			og.py *= 2
-			sy = upStencil(l.Mode, p.g.py, p.g.h)
+			sy = upStencil(l, p.g.py, p.g.h)
 		}
-		sx := upStencil(l.Mode, p.g.px, p.g.w)
+		sx := upStencil(l, p.g.px, p.g.w)
 		np, err := r.applyLinear(p, og, sy, sx)
 		if err != nil {
 			return s, err

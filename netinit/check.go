@@ -25,6 +25,9 @@ type CheckConfig struct {
 	BN        kernel.BNMode
 	BNSamples int
 	BNSeed    uint64
+	// BNMaxFlops and BNMeanFieldNEff are those of kernel.Options.
+	BNMaxFlops      float64
+	BNMeanFieldNEff float64
 	// Partial, if set, is called during sampling, at most every
 	// PartialEvery (default 2 s) and once at the end, with the result from
 	// the networks so far: for a running error estimate and for writing
@@ -95,7 +98,7 @@ func Check(ctx context.Context, cfg CheckConfig) (CheckResult, error) {
 	r := CheckResult{Arch: cfg.Arch.String(), Size: cfg.Size, Width: Width(cfg.Arch), Seed: cfg.Options.Seed,
 		FixedInput: cfg.Options.FixedInput}
 	t0 := time.Now()
-	ko := kernel.Options{Workers: cfg.KernelWorkers, BN: cfg.BN, Samples: cfg.BNSamples, Seed: cfg.BNSeed}
+	ko := kernel.Options{Workers: cfg.KernelWorkers, BN: cfg.BN, Samples: cfg.BNSamples, Seed: cfg.BNSeed, BNMaxFlops: cfg.BNMaxFlops, BNMeanFieldNEff: cfg.BNMeanFieldNEff}
 	nngp, _, rep, err := kernel.ComputeReport(ctx, cfg.Arch, cfg.Size, ko)
 	if err != nil {
 		return r, err
@@ -207,4 +210,9 @@ type statsMeta struct {
 	Shard      int             `json:"shard"`
 	Shards     int             `json:"shards"`
 	N          int             `json:"n"`
+	BN         string          `json:"bn,omitempty"`
+	BNSamples  int             `json:"bn_samples,omitempty"`
+	BNSeed     uint64          `json:"bn_seed,omitempty"`
+	BNMaxFlops float64         `json:"bn_max_flops,omitempty"`
+	BNNEff     float64         `json:"bn_meanfield_neff,omitempty"`
 }

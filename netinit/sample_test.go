@@ -2,6 +2,7 @@ package netinit
 
 import (
 	"context"
+	"github.com/dipgp/dipgp/kernel"
 	"math"
 	"testing"
 
@@ -139,5 +140,56 @@ func TestWideNetworkMatchesKernel(t *testing.T) {
 	narrow := run("4", 400)
 	if narrow.Shape.Consistent {
 		t.Errorf("width 4 agrees with the infinite-width kernel (%s): the check cannot detect finite width", narrow.Verdict)
+	}
+}
+
+// TestMergeAsOtherBNRule compares stored networks with another
+// batch-norm rule: the merged empirical map is unchanged, the analytic
+// one is the kernel of the requested rule, and the stored rule is kept
+// when nothing is overridden.
+func TestMergeAsOtherBNRule(t *testing.T) {
+	a := mustArch(t, "encdec:dims=1,scales=2,channels=4,in_channels=4,out_channels=1,out_act=identity,up=nearest,pad=circular")
+	size := []int{16}
+	ctx := context.Background()
+	cfg := CheckConfig{Arch: a, Size: size, Options: Options{Samples: 4, Seed: 3}, BN: kernel.BNMeanField}
+	r, err := Check(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := WriteStats(dir, cfg, r.Stats); err != nil {
+		t.Fatal(err)
+	}
+	kmf, _, err := kernel.Compute(ctx, a, size, kernel.Options{BN: kernel.BNMeanField})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kex, _, err := kernel.Compute(ctx, a, size, kernel.Options{BN: kernel.BNExact, Samples: 64, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, same, err := Merge(ctx, []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, other, err := MergeAs(ctx, []string{dir}, func(c *CheckConfig) { c.BN, c.BNSamples, c.BNSeed = kernel.BNExact, 64, 5 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if same.BN != "meanfield" || other.BN != "exact" {
+		t.Fatalf("rules %q and %q, want meanfield and exact", same.BN, other.BN)
+	}
+	differ := false
+	for i := range kmf.Data {
+		if same.Analytic.Data[i] != kmf.Data[i] || other.Analytic.Data[i] != kex.Data[i] {
+			t.Fatalf("entry %d: analytic %v and %v, want %v and %v", i, same.Analytic.Data[i], other.Analytic.Data[i], kmf.Data[i], kex.Data[i])
+		}
+		if same.Empirical.Data[i] != other.Empirical.Data[i] {
+			t.Fatalf("entry %d: empirical map changed with the rule", i)
+		}
+		differ = differ || kmf.Data[i] != kex.Data[i]
+	}
+	if !differ {
+		t.Fatal("the exact and mean-field kernels are equal; the test cannot tell the rules apart")
 	}
 }

@@ -32,7 +32,7 @@ func WriteStats(dir string, cfg CheckConfig, s *Stats) error {
 	shards := max(cfg.Options.Shards, 1)
 	meta := statsMeta{Arch: aj, Size: s.Size, Seed: cfg.Options.Seed, FixedInput: cfg.Options.FixedInput,
 		Period: s.Period, Margin: cfg.Options.Margin, Samples: cfg.Options.Samples, Shard: cfg.Options.Shard,
-		Shards: shards, N: s.N}
+		Shards: shards, N: s.N, BN: string(cfg.BN), BNSamples: cfg.BNSamples, BNSeed: cfg.BNSeed, BNMaxFlops: cfg.BNMaxFlops, BNNEff: cfg.BNMeanFieldNEff}
 	mj, err := json.MarshalIndent(meta, "", "  ")
 	if err != nil {
 		return err
@@ -104,7 +104,8 @@ func ReadStats(dir string) (CheckConfig, *Stats, error) {
 		return cfg, nil, fmt.Errorf("netinit: %s: %w", dir, err)
 	}
 	cfg = CheckConfig{Arch: a, Size: meta.Size, Options: Options{Samples: meta.Samples, Seed: meta.Seed,
-		FixedInput: meta.FixedInput, Period: meta.Period, Margin: meta.Margin, Shard: meta.Shard, Shards: meta.Shards}}
+		FixedInput: meta.FixedInput, Period: meta.Period, Margin: meta.Margin, Shard: meta.Shard, Shards: meta.Shards},
+		BN: kernel.BNMode(meta.BN), BNSamples: meta.BNSamples, BNSeed: meta.BNSeed, BNMaxFlops: meta.BNMaxFlops, BNMeanFieldNEff: meta.BNNEff}
 	return cfg, s, nil
 }
 
@@ -113,6 +114,56 @@ func ReadStats(dir string) (CheckConfig, *Stats, error) {
 // compares the result with the analytic kernel. With all shards present
 // it equals the result of one unsharded run.
 func Merge(ctx context.Context, dirs []string) (CheckConfig, CheckResult, error) {
+	return MergeAs(ctx, dirs, nil)
+}
+
+// shardMismatch returns the first setting in which two shards' runs
+// differ, with the two values, or differ false when they could be shards
+// of one run. The batch-norm settings of the analytic kernel are not
+// compared: they do not change the networks drawn, and the first shard's
+// (or MergeAs's) apply.
+func shardMismatch(a, b CheckConfig, sa, sb *Stats) (field, va, vb string, differ bool) {
+	aj, _ := a.Arch.MarshalJSON()
+	bj, _ := b.Arch.MarshalJSON()
+	checks := []struct {
+		field  string
+		va, vb any
+		same   bool
+	}{
+		{"architecture", a.Arch.String(), b.Arch.String(), bytes.Equal(aj, bj)},
+		{"size", a.Size, b.Size, slices.Equal(a.Size, b.Size)},
+		{"seed", a.Options.Seed, b.Options.Seed, a.Options.Seed == b.Options.Seed},
+		{"samples (networks in the whole run)", a.Options.Samples, b.Options.Samples, a.Options.Samples == b.Options.Samples},
+		{"shard count", a.Options.Shards, b.Options.Shards, a.Options.Shards == b.Options.Shards},
+		{"fixed input", a.Options.FixedInput, b.Options.FixedInput, a.Options.FixedInput == b.Options.FixedInput},
+		{"margin", a.Options.Margin, b.Options.Margin, a.Options.Margin == b.Options.Margin},
+		{"kernel period", sa.Period, sb.Period, sa.Period == sb.Period},
+		{"estimated region (offsets with data)", countTrue(sa.Valid), countTrue(sb.Valid), slices.Equal(sa.Valid, sb.Valid)},
+	}
+	for _, c := range checks {
+		if !c.same {
+			return c.field, fmt.Sprint(c.va), fmt.Sprint(c.vb), true
+		}
+	}
+	return "", "", "", false
+}
+
+// countTrue returns how many entries of v are true.
+func countTrue(v []bool) int {
+	n := 0
+	for _, b := range v {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// MergeAs is Merge with set, if not nil, applied to the run's
+// configuration before the analytic kernel is computed: e.g. to compare
+// the same networks with another batch-norm rule (set BN, BNSamples,
+// BNSeed) without drawing them again.
+func MergeAs(ctx context.Context, dirs []string, set func(*CheckConfig)) (CheckConfig, CheckResult, error) {
 	if len(dirs) == 0 {
 		return CheckConfig{}, CheckResult{}, fmt.Errorf("netinit: nothing to merge; give the output folders of the shards")
 	}
@@ -126,11 +177,8 @@ func Merge(ctx context.Context, dirs []string) (CheckConfig, CheckResult, error)
 		if err != nil {
 			return cfg, CheckResult{}, err
 		}
-		aj1, _ := cfg.Arch.MarshalJSON()
-		aj2, _ := c.Arch.MarshalJSON()
-		if !bytes.Equal(aj1, aj2) || !slices.Equal(c.Size, cfg.Size) || c.Options.Seed != cfg.Options.Seed ||
-			c.Options.Shards != cfg.Options.Shards || c.Options.FixedInput != cfg.Options.FixedInput || c.Options.Samples != cfg.Options.Samples {
-			return cfg, CheckResult{}, fmt.Errorf("netinit: %s and %s are not shards of the same run (architecture, size, seed, samples and shard count must agree)", dirs[0], d)
+		if field, v1, v2, differ := shardMismatch(cfg, c, total, s); differ {
+			return cfg, CheckResult{}, fmt.Errorf("netinit: %s and %s are not shards of the same run: %s differs (%s against %s); merge only the outputs of one 'dipgp check --shard i/n' run", dirs[0], d, field, v1, v2)
 		}
 		if prev, dup := seen[c.Options.Shard]; dup {
 			return cfg, CheckResult{}, fmt.Errorf("netinit: %s and %s are the same shard %d/%d", prev, d, c.Options.Shard, c.Options.Shards)
@@ -148,11 +196,18 @@ func Merge(ctx context.Context, dirs []string) (CheckConfig, CheckResult, error)
 	if r.Margin > 0 {
 		r.Region = fmt.Sprintf("interior: %d pixels from every border left out", r.Margin)
 	}
-	nngp, _, err := kernel.Compute(ctx, cfg.Arch, cfg.Size, kernel.Options{})
+	if set != nil {
+		set(&cfg)
+	}
+	nngp, _, rep, err := kernel.ComputeReport(ctx, cfg.Arch, cfg.Size, kernel.Options{BN: cfg.BN, Samples: cfg.BNSamples, Seed: cfg.BNSeed, BNMaxFlops: cfg.BNMaxFlops, BNMeanFieldNEff: cfg.BNMeanFieldNEff})
 	if err != nil {
 		return cfg, r, err
 	}
 	r.Analytic = nngp
+	r.BN, r.BNSegments = string(cfg.BN), rep.BN
+	if r.BN == "" {
+		r.BN = string(kernel.BNExact)
+	}
 	if err := r.finish(total); err != nil {
 		return cfg, r, err
 	}

@@ -86,7 +86,7 @@ func (c *compiler) Pool(l arch.Pool) error {
 func (c *compiler) Upsample(l arch.Upsample) error {
 	nd := c.node()
 	hin, win := grid(nd.In[0])
-	u := &upsample{mode: l.Mode, dims: c.net.arch.Dims, wrap: c.net.arch.Pad == arch.Circular, hin: hin, win: win}
+	u := &upsample{mode: l.Mode, sigma: l.Sigma, dims: c.net.arch.Dims, wrap: c.net.arch.Pad == arch.Circular, hin: hin, win: win}
 	c.add(u, nd.String(), c.in(0))
 	return nil
 }
@@ -95,6 +95,10 @@ func (c *compiler) Upsample(l arch.Upsample) error {
 // only reader into one op.
 func (c *compiler) BatchNorm(l arch.BatchNorm) error {
 	n, nd, x := c.net, c.node(), c.in(0)
+	if l.MeanOnly {
+		c.add(newMeanNorm(stateName(nd.Index), x.c, x.h*x.w, l.Affine), nd.String(), x)
+		return nil
+	}
 	bn := newBatchNorm(stateName(nd.Index), x.c, x.h*x.w, l.Eps, l.Affine)
 	where := nd.String()
 	fused := false

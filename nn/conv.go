@@ -26,11 +26,12 @@ type conv struct {
 	hin, win          int
 	hout, wout        int
 	w, b              *Param
-	direct            bool    // 1x1 stride 1: the input is its own im2col
-	idxY, idxX        []int32 // input row/column read by tap t at output o: [t*nout+o], -1 for a zero
-	loX, hiX          []int   // per tap tx, the outputs whose column s*o+tx-pw is inside the input
-	rows              int     // output rows per im2col block
-	foldBias          bool    // the only consumer is a batch norm, which cancels the bias
+	direct            bool       // 1x1 stride 1: the input is its own im2col
+	idxY, idxX        []int32    // input row/column read by tap t at output o: [t*nout+o], -1 for a zero
+	loX, hiX          []int      // per tap tx, the outputs whose column s*o+tx-pw is inside the input
+	rows              int        // output rows per im2col block
+	foldBias          bool       // the only consumer is a batch norm, which cancels the bias
+	lip               *lipschitz // Lipschitz control, nil without
 }
 
 // padIndex maps input coordinate i of an axis of length n to the stored
@@ -88,6 +89,9 @@ func newConv(l arch.Conv, dims, cin, hin, win int, pad arch.Padding, prefix stri
 		if ntk {
 			c.b.Mult = float32(math.Sqrt(sb2))
 		}
+	}
+	if l.Lipschitz > 0 {
+		c.lip = &lipschitz{lambda: l.Lipschitz, scale: 1}
 	}
 	c.direct = taps == 1 && l.Stride == 1
 	c.idxY = make([]int32, c.kh*c.hout)
@@ -218,6 +222,9 @@ func (c *conv) forward(p *pass, in []*value, out *value) {
 	nout := c.cout * hw
 	k := c.cin * c.kh * c.kw
 	w, wm := c.w.Data, c.w.Mult
+	if c.lip != nil {
+		wm = c.lip.update(w, c.cout, k, wm)
+	}
 	// The weights are packed once per call for all samples and threads.
 	wp := &p.net.packW
 	wp.Pack(false, c.cout, k, w, k)
@@ -246,6 +253,9 @@ func (c *conv) backward(p *pass, in []*value, out *value, dy []float32, dx [][]f
 	nout := c.cout * hw
 	k := c.cin * c.kh * c.kw
 	w, wm, dw := c.w.Data, c.w.Mult, c.w.Grad
+	if c.lip != nil {
+		wm *= c.lip.scale
+	}
 	if c.b != nil && !c.foldBias {
 		db, bm := c.b.Grad, c.b.Mult
 		parallelFor(c.cout, p.b*hw, func(lo, hi int) {

@@ -120,6 +120,8 @@ func jvpNode(p *pass, nd *node, ins [][]float32, t []float32, tangentOf map[*Par
 			s = t // identity: not read
 		}
 		o.grad(s, ins[0], t, false)
+	case *meanNorm:
+		o.jvp(p, ins[0], tangentOf, t)
 	case *batchnorm:
 		var dg, db []float32
 		if o.gamma != nil {
@@ -157,6 +159,11 @@ func biasTangent(c *conv, tangentOf map[*Param][]float32) []float32 {
 // jvpConv writes conv_W(dx) + conv_dW(x) + mult*db to t, running the
 // layer's own forward pass with its parameters swapped for the tangents.
 func jvpConv(p *pass, c *conv, nd *node, dx, dw, db, t []float32) {
+	if c.lip != nil {
+		// Lipschitz control's divisor is a constant of the pass.
+		c.lip.frozen = true
+		defer func() { c.lip.frozen = false }()
+	}
 	w := c.w.Data
 	var bias []float32
 	if c.b != nil {

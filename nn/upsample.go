@@ -16,6 +16,7 @@ type upsample struct {
 	dims     int
 	wrap     bool
 	hin, win int
+	sigma    float64 // the Gaussian's width for mode gaussian (gaussup.go)
 }
 
 func (l *upsample) params() []*Param  { return nil }
@@ -86,6 +87,10 @@ func (l *upsample) up1T(g, d []float32) {
 }
 
 func (l *upsample) forward(p *pass, in []*value, out *value) {
+	if l.mode == arch.GaussianUp {
+		l.gaussForward(p, in, out)
+		return
+	}
 	x, y := in[0].buf, out.buf
 	h, w := l.hin, l.win
 	pin := h * w
@@ -126,6 +131,10 @@ func (l *upsample) backward(p *pass, in []*value, out *value, dy []float32, dx [
 		return
 	}
 	ac := acc[0]
+	if l.mode == arch.GaussianUp {
+		l.gaussBackward(p, in, dy, d, ac)
+		return
+	}
 	h, w := l.hin, l.win
 	pin := h * w
 	w2 := 2 * w

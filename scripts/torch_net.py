@@ -66,6 +66,7 @@ class Conv(nn.Module):
         if self.bias is not None:
             nn.init.uniform_(self.bias, -bound, bound)
         self.wmult, self.bmult = 1.0, 1.0
+        self.lipschitz = spec.get("lipschitz", 0.0)
         if ntk:
             sw2, sb2 = variances(init, fan_in)
             self.wmult, self.bmult = math.sqrt(sw2 / fan_in), math.sqrt(sb2)
@@ -75,6 +76,13 @@ class Conv(nn.Module):
         if p > 0:
             x = F.pad(x, [p] * (2 * self.dims), mode=PAD_MODE[self.pad])
         w = self.weight if self.wmult == 1.0 else self.weight * self.wmult
+        if self.lipschitz > 0:
+            # Shi et al.'s Lipschitz control (code/models/common.py,
+            # SpectralNorm): divide by max(1, s/lambda), s the largest
+            # singular value of the weight reshaped to out x rest, computed
+            # from detached values (a constant in the backward pass).
+            s = torch.linalg.svdvals(w.detach().reshape(w.shape[0], -1).double())[0]
+            w = w / float(max(1.0, s.item() / self.lipschitz))
         b = self.bias
         if b is not None and self.bmult != 1.0:
             b = b * self.bmult
@@ -116,8 +124,39 @@ class Upsample(nn.Module):
     def __init__(self, dims, spec, pad):
         super().__init__()
         self.dims, self.mode, self.wrap = dims, spec["mode"], pad == "circular"
+        self.sigma = spec.get("sigma", 0.0)
+
+    def gaussian(self, x):
+        # Shi et al.'s Gaussian up-sampling (code/models/common.py, gaussian):
+        # a depthwise ConvTranspose2d(5, stride 2, padding 2, output_padding
+        # 1) with the unit-sum Gaussian exp(-((i/2)^2+(j/2)^2)/(2 sigma^2)).
+        t = torch.arange(-2, 3, dtype=torch.float64) / 2
+        g1 = torch.exp(-t * t / (2 * self.sigma ** 2))
+        c = x.shape[1]
+        if self.dims == 2:
+            g = torch.outer(g1, g1)
+            g = (g / g.sum()).to(x.dtype).expand(c, 1, 5, 5)
+            f = F.conv_transpose2d
+        else:
+            g = (g1 / g1.sum()).to(x.dtype).expand(c, 1, 5)
+            f = F.conv_transpose1d
+        if not self.wrap:
+            return f(x, g, stride=2, padding=2, output_padding=1, groups=c)
+        # Circular: the full transposed conv (no cropping), then fold the
+        # overhanging outputs back onto the periodic grid.
+        y = f(x, g, stride=2, padding=0, output_padding=1, groups=c)
+        for ax in range(2, 2 + self.dims):
+            n2 = 2 * x.shape[ax]
+            full = y.shape[ax]  # 2n + 4: outputs -2 .. 2n+1
+            main = y.narrow(ax, 2, n2).clone()
+            main.narrow(ax, 0, 2).add_(y.narrow(ax, full - 2, 2))
+            main.narrow(ax, n2 - 2, 2).add_(y.narrow(ax, 0, 2))
+            y = main
+        return y
 
     def forward(self, x):
+        if self.mode == "gaussian":
+            return self.gaussian(x)
         if self.mode == "nearest":
             return F.interpolate(x, scale_factor=2, mode="nearest")
         mode = "bilinear" if self.dims == 2 else "linear"
@@ -126,6 +165,20 @@ class Upsample(nn.Module):
         xp = F.pad(x, [1] * (2 * self.dims), mode="circular")
         y = F.interpolate(xp, scale_factor=2, mode=mode, align_corners=False)
         return y[..., 2:-2, 2:-2] if self.dims == 2 else y[..., 2:-2]
+
+
+class MeanOnly(nn.Module):
+    """Shi et al.'s MeanOnlyBatchNorm (code/models/common.py): x - mean + beta."""
+
+    def __init__(self, c, affine):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(c)) if affine else None
+
+    def forward(self, x):
+        y = x - x.mean(dim=tuple(range(2, x.dim())), keepdim=True)
+        if self.bias is not None:
+            y = y + self.bias.view((1, -1) + (1,) * (x.dim() - 2))
+        return y
 
 
 class Save(nn.Module):
@@ -166,6 +219,8 @@ class Net(nn.Module):
                 m = Pool(self.dims, spec)
             elif kind == "upsample":
                 m = Upsample(self.dims, spec, a["pad"])
+            elif kind == "batchnorm" and spec.get("mean_only"):
+                m = MeanOnly(c, spec["affine"])
             elif kind == "batchnorm":
                 bn = nn.BatchNorm2d if self.dims == 2 else nn.BatchNorm1d
                 m = bn(c, eps=spec["eps"], affine=spec["affine"], momentum=0.1)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/dipgp/dipgp/arch"
@@ -50,7 +49,7 @@ type archShowCmd struct {
 }
 
 func (c archShowCmd) Run() error {
-	a, err := arch.Parse(c.Arch)
+	a, err := parseArch(c.Arch, 0)
 	if err != nil {
 		return err
 	}
@@ -75,26 +74,4 @@ func (c archShowCmd) Run() error {
 	}
 	_, err = os.Stdout.Write(out)
 	return err
-}
-
-// parseSize reads "N", "HxW" or "S" (S x S in 2-D) for an architecture of
-// the given dims.
-func parseSize(s string, dims int) ([]int, error) {
-	parts := strings.Split(strings.ToLower(strings.TrimSpace(s)), "x")
-	var size []int
-	for _, p := range parts {
-		var n int
-		if _, err := fmt.Sscan(p, &n); err != nil || n <= 0 {
-			return nil, fmt.Errorf("size %q is not N or HxW with positive whole numbers", s)
-		}
-		size = append(size, n)
-	}
-	switch {
-	case len(size) == dims:
-		return size, nil
-	case len(size) == 1 && dims == 2:
-		return []int{size[0], size[0]}, nil
-	default:
-		return nil, fmt.Errorf("size %q has %d axes but the architecture is %d-D; give %s", s, len(size), dims, map[int]string{1: "N", 2: "HxW"}[dims])
-	}
 }

@@ -22,7 +22,7 @@ func init() {
 }
 
 type checkCmd struct {
-	Run   checkRunCmd   `cmd:"" default:"withargs" help:"Run the check (the default)."`
+	Run   checkRunCmd   `cmd:"" default:"withargs" help:"Run the check (the default: 'dipgp check FLAGS' is 'dipgp check run FLAGS'; see also 'dipgp check merge --help')."`
 	Merge checkMergeCmd `cmd:"" help:"Merge the outputs of 'dipgp check --shard i/n' runs into the result of one run with all samples."`
 }
 
@@ -40,8 +40,8 @@ const defaultCheckArch = "dip-skip:scales=2,channels=128,bn=false,pad=circular,i
 type checkRunCmd struct {
 	Arch          string `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file." default:"${check_arch}"`
 	Size          string `help:"Output size: N (1-D), S (SxS) or HxW." default:"32"`
-	Width         int    `help:"Set the preset's channels key to this width."`
-	Widths        string `help:"Width sweep, e.g. 16,32,64,128,256 (preset architectures): error against width with the fitted slope."`
+	Width         *int   `help:"Set the width: a preset's channels key, or in a file every conv with the file's widest channel count."`
+	Widths        string `help:"Width sweep, e.g. 16,32,64,128,256 (set as --width does): error against width with the fitted slope."`
 	Samples       int    `help:"Number of random networks." default:"1500"`
 	Seed          uint64 `help:"Seed of every random draw." default:"1"`
 	Workers       int    `help:"Networks evaluated in parallel (0 = all cores). Results do not depend on it."`
@@ -51,22 +51,27 @@ type checkRunCmd struct {
 	PreActivation bool   `help:"Look at the output before the final activation." name:"pre-activation"`
 	NTK           bool   `help:"Check the NTK instead of the NNGP: the row of the centre pixel, Theta(x0, x0+d), of networks in the NTK parameterization (add param=ntk) against the analytic NTK." name:"ntk"`
 	Shard         string `help:"Run shard i of n (i/n, i from 0): draws networks i, i+n, i+2n, ...; merge the outputs with 'dipgp check merge'."`
+	MaxMemory     string `help:"Refuse when the estimated memory exceeds this (e.g. 8GB, 6GiB). Default: 75% of the machine's memory." name:"max-memory"`
 	Out           string `help:"Output folder." default:"out/check"`
 	JSON          bool   `help:"Print the summary as JSON on stdout." name:"json"`
 	bnFlags
+
+	parsed cliArch // --arch as parsed (before --layer and --pre-activation)
 }
 
 func (c *checkRunCmd) config() (netinit.CheckConfig, error) {
 	var cfg netinit.CheckConfig
-	a, err := arch.Parse(c.Arch)
+	ca, err := loadArch(c.Arch, 0)
 	if err != nil {
 		return cfg, err
 	}
-	if c.Width > 0 {
-		if a, err = arch.WithPresetKey(a, "channels", strconv.Itoa(c.Width)); err != nil {
+	if c.Width != nil {
+		if ca, err = ca.withWidth(*c.Width, []string{"channels"}); err != nil {
 			return cfg, err
 		}
 	}
+	c.parsed = ca
+	a := ca.Arch
 	size, err := parseSize(c.Size, a.Dims)
 	if err != nil {
 		return cfg, err
@@ -84,6 +89,17 @@ func (c *checkRunCmd) config() (netinit.CheckConfig, error) {
 	if c.PreActivation {
 		a = a.PreActivation()
 	}
+	limit, err := memoryLimit(c.MaxMemory)
+	if err != nil {
+		return cfg, err
+	}
+	e, err := kernel.NewEstimate(a, size, kernel.Options{})
+	if err != nil {
+		return cfg, err
+	}
+	if err := refuseMemory("the check of "+a.String(), a, size, limit, checkNeed(a, e, c.Workers)); err != nil {
+		return cfg, err
+	}
 	if c.Samples < 2 {
 		return cfg, fmt.Errorf("--samples is %d; use at least 2 (error bars need the spread between networks)", c.Samples)
 	}
@@ -97,7 +113,7 @@ func (c *checkRunCmd) config() (netinit.CheckConfig, error) {
 		}
 		o.Shard, o.Shards = si, sn
 	}
-	return netinit.CheckConfig{Arch: a, Size: size, Options: o, BN: kernel.BNMode(c.BN), BNSamples: c.BNSamples, BNSeed: c.BNSeed}, nil
+	return netinit.CheckConfig{Arch: a, Size: size, Options: o, BN: kernel.BNMode(c.BN), BNSamples: c.BNSamples, BNSeed: c.BNSeed, BNMaxFlops: c.BNMaxFlops, BNMeanFieldNEff: c.BNMeanFieldNEff}, nil
 }
 
 func (c *checkRunCmd) Run(ctx context.Context, g *Globals) error {
@@ -105,7 +121,7 @@ func (c *checkRunCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
+	if err := prepareOut(c.Out, g, false, c.Arch); err != nil {
 		return err
 	}
 	if c.Widths != "" {
@@ -145,6 +161,9 @@ func (c *checkRunCmd) one(ctx context.Context, g *Globals, cfg netinit.CheckConf
 	r, err := check(ctx, cfg)
 	bar.Done()
 	prog.Wait()
+	if len(r.Analytic.Data) > 0 {
+		warnDegenerate(cfg.Arch, r.Analytic)
+	}
 	if r.Samples >= 2 && r.Stats != nil {
 		if werr := checkreport.WriteCheck(dir, cfg, r); werr != nil {
 			return r, errors.Join(err, werr)
@@ -164,17 +183,45 @@ func (c *checkRunCmd) print(r netinit.CheckResult) {
 	}
 	if err := checkreport.WriteSummary(os.Stdout, r); err != nil {
 		fmt.Fprintln(os.Stderr, "dipgp:", err)
+		return
+	}
+	if !r.Test.Agree && c.parsed.Layers != nil {
+		fmt.Println(explainDiffer(c.parsed.Arch, c.BN))
 	}
 }
 
-func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckConfig) error {
-	var widths []int
-	for _, f := range strings.Split(c.Widths, ",") {
-		w, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || w < 1 {
-			return fmt.Errorf("--widths %q must be a comma-separated list of positive widths, e.g. 16,32,64", c.Widths)
+// explainDiffer lists what in the architecture makes a finite network
+// depart from the infinite-width kernel, the known causes first.
+func explainDiffer(a arch.Arch, bn string) string {
+	var why []string
+	hasBN := false
+	if pl, err := a.Plan(nil); err == nil {
+		for _, n := range pl.Nodes {
+			if _, ok := n.Layer.(arch.BatchNorm); ok {
+				hasBN = true
+			}
 		}
-		widths = append(widths, w)
+	}
+	if hasBN && bn == string(kernel.BNMeanField) {
+		why = append(why, "batch norm with --bn meanfield: the statistics of one image are taken as exact, an error that does not shrink with width; use --bn exact")
+	}
+	if hasBN && bn != string(kernel.BNMeanField) {
+		why = append(why, "batch norm: the exact rule's own Monte Carlo error (see the batch-norm lines above; raise --bn-samples)")
+	}
+	if a.Init.Scheme == arch.PyTorch {
+		why = append(why, "PyTorch's init shrinks the signal layer by layer, so the kernel is nearly constant and small relative errors show; try init=normal,sw=1.4")
+	}
+	if a.Pad != arch.Circular {
+		why = append(why, fmt.Sprintf("%s padding: the kernel is computed on the periodic grid, so the border (outside the margin) differs; try pad=circular", a.Pad))
+	}
+	why = append(why, fmt.Sprintf("finite width %d: the error shrinks as 1/width; see it with --widths", netinit.Width(a)))
+	return "why it may differ: " + strings.Join(why, "; ")
+}
+
+func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckConfig) error {
+	widths, err := parseCounts("--widths", c.Widths)
+	if err != nil {
+		return err
 	}
 	var s netinit.Sweep
 	const rowFmt = "%6v %9v %12v %10v %11v %14v %13v %13v %17v  %v\n"
@@ -182,9 +229,18 @@ func (c *checkRunCmd) sweep(ctx context.Context, g *Globals, cfg netinit.CheckCo
 		fmt.Printf(rowFmt, "width", "networks", "RMS err/var", "bias/var", "stderr/var", "shape RMS err", "shape excess", "shape stderr", "shape within 2SE", "verdict")
 	}
 	for _, w := range widths {
-		a, err := arch.WithPresetKey(cfg.Arch, "channels", strconv.Itoa(w))
+		ca, err := c.parsed.withWidth(w, []string{"channels"})
 		if err != nil {
 			return err
+		}
+		a := ca.Arch
+		if c.Layer != "" {
+			if a, err = a.Upto(c.Layer); err != nil {
+				return err
+			}
+		}
+		if c.PreActivation {
+			a = a.PreActivation()
 		}
 		wc := cfg
 		wc.Arch = a
@@ -217,12 +273,33 @@ type checkMergeCmd struct {
 	Parts []string `arg:"" help:"Output folders of the shards." type:"existingdir"`
 	Out   string   `help:"Output folder." default:"out/check"`
 	JSON  bool     `help:"Print the summary as JSON on stdout." name:"json"`
+
+	BN         string  `help:"Compare with the kernel of this batch-norm rule instead of the run's (exact or meanfield): the same networks against another rule, without drawing them again." enum:",exact,meanfield" default:"" name:"bn"`
+	BNSamples  int     `help:"With --bn: fields per batch-norm segment of the exact rule (0 = kernel.DefaultSamples)." name:"bn-samples"`
+	BNSeed     uint64  `help:"With --bn: seed of the exact rule's Monte Carlo (0 = kernel.Options' default)." name:"bn-seed"`
+	BNMaxFlops float64 `help:"With --bn: largest estimated cost of one segment's Monte Carlo (0 = kernel.DefaultBNMaxFlops, -1 = no limit)." name:"bn-max-flops"`
 }
 
-func (c *checkMergeCmd) Run(ctx context.Context) error {
-	cfg, r, err := netinit.Merge(ctx, c.Parts)
+func (c *checkMergeCmd) Run(ctx context.Context, g *Globals) error {
+	if err := prepareOut(c.Out, g, false, c.Parts...); err != nil {
+		return err
+	}
+	var set func(*netinit.CheckConfig)
+	if c.BN != "" {
+		set = func(cfg *netinit.CheckConfig) {
+			cfg.BN, cfg.BNSamples, cfg.BNSeed, cfg.BNMaxFlops = kernel.BNMode(c.BN), c.BNSamples, c.BNSeed, c.BNMaxFlops
+		}
+	}
+	cfg, r, err := netinit.MergeAs(ctx, c.Parts, set)
 	if err != nil {
 		return err
+	}
+	if _, err := json.Marshal(r); err != nil {
+		where := nonFinite(r)
+		if where == "" {
+			where = err.Error()
+		}
+		return fmt.Errorf("the merged result has a non-finite value (%s): a shard's statistics are corrupt; nothing was written to %s", where, c.Out)
 	}
 	if err := checkreport.WriteCheck(c.Out, cfg, r); err != nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -81,5 +82,39 @@ func TestCheckCommandSweepAndErrors(t *testing.T) {
 		if code := run(args); code != 1 {
 			t.Errorf("%v: exit code %d, want 1", args, code)
 		}
+	}
+}
+
+// TestCheckMergeRefuses checks that merge refuses to write over a shard
+// and refuses a non-finite result before writing anything.
+func TestCheckMergeRefuses(t *testing.T) {
+	base := []string{"-q", "check", "--arch", "conv-stack:dims=1,depth=1,channels=4", "--size", "16", "--samples", "6"}
+	var parts []string
+	for _, sh := range []string{"0/2", "1/2"} {
+		d := t.TempDir()
+		if code := run(append(base, "--shard", sh, "--out", d)); code != 0 {
+			t.Fatalf("shard %s exited with %d", sh, code)
+		}
+		parts = append(parts, d)
+	}
+	if code := run([]string{"-q", "check", "merge", parts[0], parts[1], "--out", parts[0]}); code != 1 {
+		t.Errorf("merge into a shard: exit code %d, want 1", code)
+	}
+	// A NaN in a shard's statistics.
+	p := filepath.Join(parts[1], "stats.npy")
+	shape, data, err := npy.ReadFloat64(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[0] = math.NaN() // the first sum
+	if err := npy.WriteFloat64(p, shape, data); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "merged")
+	if code := run([]string{"-q", "check", "merge", parts[0], parts[1], "--out", out}); code != 1 {
+		t.Errorf("merge of NaN statistics: exit code %d, want 1", code)
+	}
+	if files, _ := os.ReadDir(out); len(files) > 0 {
+		t.Errorf("merge of NaN statistics wrote %d files", len(files))
 	}
 }

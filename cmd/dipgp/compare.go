@@ -17,6 +17,7 @@ import (
 	"github.com/dipgp/dipgp/dip"
 	"github.com/dipgp/dipgp/internal/atomicfile"
 	"github.com/dipgp/dipgp/internal/plotting"
+	"github.com/dipgp/dipgp/netinit"
 )
 
 func init() {
@@ -84,6 +85,9 @@ func (c *compareCmd) Run(ctx context.Context, g *Globals) error {
 	if _, _, err := c.predictions(); err != nil {
 		return err
 	}
+	if err := prepareOut(c.Out, g, c.Resume, c.Image, c.Mask, c.Arch); err != nil {
+		return err
+	}
 	if c.Widths == "" {
 		row, err := c.one(ctx, g, c.dipRunFlags, c.Out)
 		if row != nil {
@@ -99,18 +103,14 @@ func (c *compareCmd) Run(ctx context.Context, g *Globals) error {
 		}
 		return err
 	}
-	var widths []int
-	for _, f := range strings.Split(c.Widths, ",") {
-		w, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || w < 1 {
-			return fmt.Errorf("--widths %q must be a comma-separated list of positive widths, e.g. 16,64,256", c.Widths)
-		}
-		widths = append(widths, w)
+	widths, err := parseCounts("--widths", c.Widths)
+	if err != nil {
+		return err
 	}
 	var rows []dipCompareRow
 	for _, w := range widths {
 		f := c.dipRunFlags
-		f.Width = w
+		f.Width = &w
 		row, err := c.one(ctx, g, f, filepath.Join(c.Out, fmt.Sprintf("width%d", w)))
 		if err != nil {
 			return err
@@ -314,7 +314,7 @@ func dipWriteSweep(out string, rows []dipCompareRow) error {
 	if len(series) == 0 {
 		return nil
 	}
-	p, err := plotting.Lines("Agreement with the NTK against width", "width (channels)", "", series, plotting.Options{LogX: true, Markers: true})
+	p, err := plotting.Lines("Agreement with the NTK against width", "width (channels)", "", series, plotting.Options{LogX: true, Markers: true, XTicks: x})
 	if err != nil {
 		return err
 	}
@@ -356,7 +356,7 @@ func (c *compareCmd) one(ctx context.Context, g *Globals, f dipRunFlags, out str
 		}
 		return nil
 	}
-	res, runErr := dipTrain(ctx, g, s, out, fmt.Sprintf("compare width %d", f.Width), keep)
+	res, runErr := dipTrain(ctx, g, s, out, fmt.Sprintf("compare width %s", widthLabel(f.Width)), keep)
 	if res.Start.Pix == nil {
 		return nil, runErr
 	}
@@ -376,7 +376,7 @@ func (c *compareCmd) one(ctx context.Context, g *Globals, f dipRunFlags, out str
 	if wantNTK && cmp == nil {
 		return nil, errors.Join(runErr, cmpErr)
 	}
-	row := &dipCompareRow{Width: f.Width, Best: res.Best, Step: step}
+	row := &dipCompareRow{Width: netinit.Width(s.cfg.Arch), Best: res.Best, Step: step}
 	if cmp != nil {
 		if err := dipWriteComparison(out, res, *cmp); err != nil {
 			return nil, errors.Join(runErr, err)

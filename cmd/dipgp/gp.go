@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	_ "image/jpeg"
+	_ "image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -38,6 +42,18 @@ type kernelFlags struct {
 	MaxMem  string `help:"Refuse kernel computations whose estimated memory exceeds this (e.g. 8GB, 6GiB). Default: 75% of the machine's memory." name:"max-memory"`
 	Workers int    `help:"Goroutines (0 = all cores). Results do not depend on it."`
 	bnFlags
+
+	// extra, when not nil, adds a command's own allocations at an output
+	// size to the memory estimate (e.g. sample's draws).
+	extra     memoryNeed
+	extraWhat string
+}
+
+func (k kernelFlags) extraBytes(size []int) int64 {
+	if k.extra == nil {
+		return 0
+	}
+	return k.extra(size)
 }
 
 func (k kernelFlags) approx() gp.Approx {
@@ -62,14 +78,8 @@ func (k kernelFlags) prior(m kernel.Map) (*gp.Prior, error) {
 
 // parseArch parses --arch and checks the number of axes.
 func parseArch(spec string, dims int) (arch.Arch, error) {
-	a, err := arch.Parse(spec)
-	if err != nil {
-		return arch.Arch{}, err
-	}
-	if dims != 0 && a.Dims != dims {
-		return arch.Arch{}, fmt.Errorf("architecture %q is %d-D; this command needs a %d-D architecture (images: dims=2)", spec, a.Dims, dims)
-	}
-	return a, nil
+	c, err := loadArch(spec, dims)
+	return c.Arch, err
 }
 
 // computeKernels returns the NNGP (and the NTK if ntk) of the
@@ -80,8 +90,18 @@ func computeKernels(ctx context.Context, g *Globals, a arch.Arch, size []int, nt
 		return kernel.Map{}, kernel.Map{}, sizeError(a, size, err)
 	}
 	pre := a.PreActivation()
-	limit, err := (&kernelCmd{MaxMemory: k.MaxMem}).memoryLimit()
+	limit, err := memoryLimit(k.MaxMem)
 	if err != nil {
+		return kernel.Map{}, kernel.Map{}, err
+	}
+	e, err := kernel.NewEstimate(pre, size, kernel.Options{NTK: ntk})
+	if err != nil {
+		return kernel.Map{}, kernel.Map{}, err
+	}
+	// The prior's diagonalization and the command's outputs hold a few
+	// more maps.
+	need := func(s []int) int64 { return e.Bytes(s) + 4*e.MapBytes(s) + k.extraBytes(s) }
+	if err := refuseMemory("the kernel of "+a.String()+k.extraWhat, a, size, limit, need); err != nil {
 		return kernel.Map{}, kernel.Map{}, err
 	}
 	prog := newProgress(g)
@@ -90,16 +110,13 @@ func computeKernels(ctx context.Context, g *Globals, a arch.Arch, size []int, nt
 	nngp, ntkm, rep, err := kernel.ComputeReport(ctx, pre, size, o)
 	bar.Done()
 	prog.Wait()
-	if err == nil && !g.Quiet {
-		printBN(rep)
+	if err == nil {
+		warnDegenerate(a, nngp)
+		if !g.Quiet {
+			printBN(rep)
+		}
 	}
 	return nngp, ntkm, err
-}
-
-// sizeError explains which sizes an architecture accepts.
-func sizeError(a arch.Arch, size []int, err error) error {
-	d := a.Divisor()
-	return fmt.Errorf("%w\nsizes this architecture accepts: multiples of %d per axis (e.g. %d, %d, %d)", err, d, d*max(1, 64/d), d*max(1, 128/d), d*max(1, 256/d))
 }
 
 // imageFlags select the target image.
@@ -108,6 +125,10 @@ type imageFlags struct {
 	Size  string `help:"Size of the synthetic image when --image is not given (S or HxW)." default:"128"`
 	Gray  bool   `help:"Convert the image to gray."`
 	Crop  bool   `help:"Crop the image to the largest centred size the architecture accepts, instead of failing."`
+
+	// maxMem is the command's --max-memory, for the estimate made before
+	// a synthetic image is drawn.
+	maxMem string
 }
 
 // loadImage returns the clean image; baseline kernels accept any size, so
@@ -120,12 +141,18 @@ func (f imageFlags) load(a arch.Arch, check bool) (imageio.Image, string, error)
 		if err != nil {
 			return img, "", err
 		}
+		if err := f.fits(a, size, check); err != nil {
+			return img, "", err
+		}
 		img = imageio.Synthetic(size[1], size[0], 3)
 		name = fmt.Sprintf("synthetic %dx%d", size[0], size[1])
 	} else {
 		var err error
 		if img, err = imageio.Load(f.Image); err != nil {
 			return img, "", err
+		}
+		if alphaUsed(f.Image) {
+			fmt.Fprintf(os.Stderr, "dipgp: warning: %s has transparent pixels; the alpha channel is dropped and the colour values are used as stored\n", f.Image)
 		}
 	}
 	if f.Gray {
@@ -136,23 +163,49 @@ func (f imageFlags) load(a arch.Arch, check bool) (imageio.Image, string, error)
 	}
 	size := []int{img.H, img.W}
 	if err := a.Validate(size); err != nil {
-		d := a.Divisor()
-		w, h := img.W/d*d, img.H/d*d
-		if w == 0 || h == 0 {
-			return img, "", fmt.Errorf("image %s is %dx%d: %w\nthe image is smaller than %d pixels, the least this architecture takes: use a larger image or fewer scales", name, img.H, img.W, err, d)
+		h, w, ok := largestCrop(a, img.H, img.W)
+		if !ok {
+			return img, "", fmt.Errorf("image %s is %dx%d: %w\nno crop of it passes this architecture's checks (it needs at least %d pixels per axis, and more with batch norm at the coarsest scale): use a larger image or fewer scales", name, img.H, img.W, err, a.Divisor())
 		}
 		if !f.Crop {
-			return img, "", fmt.Errorf("image %s is %dx%d: %w\nuse --crop to take the largest centred crop the architecture accepts (%dx%d), or resize the image to multiples of %d", name, img.H, img.W, err, h, w, d)
+			return img, "", fmt.Errorf("image %s is %dx%d: %w\nuse --crop to take the largest centred crop the architecture accepts (%dx%d), or resize the image to multiples of %d", name, img.H, img.W, err, h, w, a.Divisor())
 		}
 		if img, err = imageio.CenterCrop(img, w, h); err != nil {
 			return img, "", err
 		}
 		name += fmt.Sprintf(" (cropped to %dx%d)", h, w)
-		if err := a.Validate([]int{h, w}); err != nil {
-			return img, "", sizeError(a, []int{h, w}, err)
-		}
 	}
 	return img, name, nil
+}
+
+// fits refuses a synthetic image whose command would not fit in memory:
+// the architecture's kernels (when check) and some 32 float64 images.
+func (f imageFlags) fits(a arch.Arch, size []int, check bool) error {
+	limit, err := memoryLimit(f.maxMem)
+	if err != nil {
+		return err
+	}
+	var e kernel.Estimate
+	if check {
+		if err := a.Validate(size); err != nil {
+			return sizeError(a, size, err)
+		}
+		if e, err = kernel.NewEstimate(a.PreActivation(), size, kernel.Options{NTK: true}); err != nil {
+			return err
+		}
+	}
+	need := func(s []int) int64 {
+		b := 32 * 3 * 8 * points(s)
+		if check {
+			b += e.Bytes(s) + 4*e.MapBytes(s)
+		}
+		return b
+	}
+	what := fmt.Sprintf("a GP on a synthetic %s image", sizeString(size))
+	if check {
+		what += " with the kernel of " + a.String()
+	}
+	return refuseMemory(what, a, size, limit, need)
 }
 
 // channels returns the image's channels as grid slices (copies).
@@ -212,19 +265,6 @@ func writeCSV(path string, header []string, rows [][]float64) error {
 		sb.WriteByte('\n')
 	}
 	return atomicfile.WriteFile(path, []byte(sb.String()), 0o644)
-}
-
-// jsonFloat is a float64 written as null in JSON when it is NaN or
-// infinite (a PSNR of a perfect restoration is +Inf).
-type jsonFloat float64
-
-// MarshalJSON implements json.Marshaler.
-func (f jsonFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(v)
 }
 
 // finitePoints returns the points of (x, y) with finite y.
@@ -295,7 +335,7 @@ type gpDenoiseCmd struct {
 }
 
 func (c *gpDenoiseCmd) Help() string {
-	return kernelHelp + " The restored image is the posterior mean with a constant mean of flat prior; the scale (and with --fit-noise the noise) maximize the restricted log marginal likelihood, computed exactly in Fourier space (or in the exact Fourier blocks of a cyclostationary kernel). Writes clean.png, noisy.png, restored.png and result.json (PSNRs, fitted hyperparameters)."
+	return kernelHelp + " The restored image is the posterior mean with a constant mean of flat prior; the scale (and with --fit-noise the noise) maximize the restricted log marginal likelihood, computed exactly in Fourier space (or in the exact Fourier blocks of a cyclostationary kernel). Writes clean.png, noisy.png, restored.png and summary.json (PSNRs, fitted hyperparameters)."
 }
 
 func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
@@ -313,8 +353,12 @@ func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 	}
+	c.imageFlags.maxMem = c.MaxMem
 	clean, name, err := c.imageFlags.load(a, c.Kernel == "arch")
 	if err != nil {
+		return err
+	}
+	if err := prepareOut(c.Out, g, false, c.Image, c.Arch); err != nil {
 		return err
 	}
 	noisy := imageio.AddNoise(clean, c.Sigma/255, c.Seed)
@@ -338,7 +382,7 @@ func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
 		if err != nil {
 			return err
 		}
-		if r, err = p.Denoise(y, o); err != nil {
+		if r, err = p.DenoiseContext(ctx, y, o); err != nil {
 			return err
 		}
 	} else {
@@ -347,7 +391,7 @@ func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 		res.Kernel = fam.String()
-		if r, err = gp.DenoiseBaseline(fam, size, y, c.Length, o); err != nil {
+		if r, err = gp.DenoiseBaselineContext(ctx, fam, size, y, c.Length, o); err != nil {
 			return err
 		}
 	}
@@ -357,9 +401,6 @@ func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
 	res.Hyper, res.Note = r.Hyper, r.Note
 	res.Noise255 = r.Hyper.Noise * 255
 	res.Seconds = time.Since(start).Seconds()
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
-		return err
-	}
 	for _, f := range []struct {
 		name string
 		img  imageio.Image
@@ -368,7 +409,7 @@ func (c *gpDenoiseCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 	}
-	if err := writeJSON(filepath.Join(c.Out, "result.json"), res, c.JSON); err != nil {
+	if err := writeJSON(filepath.Join(c.Out, "summary.json"), res, c.JSON); err != nil {
 		return err
 	}
 	if !c.JSON {
@@ -413,29 +454,33 @@ type gpInpaintCmd struct {
 	kernelFlags
 	imageFlags
 	baselineFlags
-	Mask       string  `help:"Mask image: observed where the value is above 0.5 (same size as the image)." xor:"mask"`
-	Keep       float64 `help:"Random mask keeping this fraction of the pixels (default 0.5 when no --mask)." xor:"mask"`
-	Seed       uint64  `help:"Seed of the random mask, the noise and the posterior draws." default:"1"`
-	Sigma      float64 `help:"Noise added to the observed pixels, on the 0..255 scale (default none)."`
-	Noise      float64 `help:"Noise level of the observations on the 0..255 scale; 0 = fit by marginal likelihood."`
-	MinNoise   float64 `help:"Floor of a fitted noise level, 0..255 scale (default: the 8-bit quantization noise 1/sqrt(12))." default:"0.2887" name:"min-noise"`
-	Precond    string  `help:"Conjugate-gradient preconditioner: jacobi (the diagonal), circulant (P (rho K + tau I)^-1 P^T by FFT: fewer iterations, twice the work each) or none." default:"jacobi" enum:"jacobi,circulant,none"`
-	Scale      float64 `help:"Signal scale s^2 (prior covariance s^2 K); 0 = fit by marginal likelihood."`
-	Tol        float64 `help:"Relative residual at which conjugate gradients stop." default:"1e-6"`
-	MaxIter    int     `help:"Conjugate-gradient iteration limit per solve." default:"5000" name:"max-iter"`
-	VarSamples int     `help:"Posterior draws for the variance map (std.png, variance.npy); 0 = none." default:"8" name:"var-samples"`
-	Out        string  `help:"Output folder." default:"out/gp-inpaint"`
-	JSON       bool    `help:"Print the summary as JSON on stdout." name:"json"`
+	Mask       string   `help:"Mask image: observed where the value is above 0.5 (same size as the image)." xor:"mask"`
+	Keep       *float64 `help:"Random mask keeping this fraction of the pixels, in (0, 1]; default 0.5 when no --mask." xor:"mask" placeholder:"0.5"`
+	Seed       uint64   `help:"Seed of the random mask, the noise and the posterior draws." default:"1"`
+	Sigma      float64  `help:"Noise added to the observed pixels, on the 0..255 scale (default none)."`
+	Noise      float64  `help:"Noise level of the observations on the 0..255 scale; 0 = fit by marginal likelihood."`
+	MinNoise   float64  `help:"Floor of a fitted noise level, 0..255 scale (default: the 8-bit quantization noise 1/sqrt(12))." default:"0.2887" name:"min-noise"`
+	Precond    string   `help:"Conjugate-gradient preconditioner: jacobi (the diagonal), circulant (P (rho K + tau I)^-1 P^T by FFT: fewer iterations, twice the work each) or none." default:"jacobi" enum:"jacobi,circulant,none"`
+	Scale      float64  `help:"Signal scale s^2 (prior covariance s^2 K); 0 = fit by marginal likelihood."`
+	Tol        float64  `help:"Relative residual at which conjugate gradients stop." default:"1e-6"`
+	MaxIter    int      `help:"Conjugate-gradient iteration limit per solve." default:"5000" name:"max-iter"`
+	VarSamples int      `help:"Posterior draws for the variance map (std.png, variance.npy); 0 = none." default:"8" name:"var-samples"`
+	Out        string   `help:"Output folder." default:"out/gp-inpaint"`
+	JSON       bool     `help:"Print the summary as JSON on stdout." name:"json"`
 }
 
 func (c *gpInpaintCmd) Help() string {
-	return kernelHelp + " The restored image is the posterior mean (constant mean of flat prior), computed by preconditioned conjugate gradients on (K_OO + tau I) a = y_O with FFT (or Fourier-block) products; scale and noise maximize the restricted marginal likelihood of the observed pixels in 9 windows of 20x20 pixels. Writes clean.png, mask.png, observed.png (missing pixels black), restored.png, std.png and variance.npy (posterior standard deviation and variance from --var-samples draws) and result.json."
+	return kernelHelp + " The restored image is the posterior mean (constant mean of flat prior), computed by preconditioned conjugate gradients on (K_OO + tau I) a = y_O with FFT (or Fourier-block) products; scale and noise maximize the restricted marginal likelihood of the observed pixels in 9 windows of 20x20 pixels. Writes clean.png, mask.png, observed.png (missing pixels black), restored.png, std.png and variance.npy (posterior standard deviation and variance from --var-samples draws) and summary.json."
 }
 
 func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 	start := time.Now()
-	if c.Keep < 0 || c.Keep > 1 {
-		return fmt.Errorf("--keep %g must be in (0, 1]", c.Keep)
+	keep := 0.5
+	if c.Keep != nil {
+		keep = *c.Keep
+	}
+	if keep <= 0 || keep > 1 {
+		return fmt.Errorf("--keep %g must be in (0, 1]: the fraction of pixels observed (0 would observe none)", keep)
 	}
 	if c.Sigma < 0 || c.Noise < 0 || c.Scale < 0 || c.MinNoise < 0 {
 		return fmt.Errorf("--sigma, --noise, --min-noise and --scale must be >= 0")
@@ -447,8 +492,12 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 	}
+	c.imageFlags.maxMem = c.MaxMem
 	clean, name, err := c.imageFlags.load(a, c.Kernel == "arch")
 	if err != nil {
+		return err
+	}
+	if err := prepareOut(c.Out, g, false, c.Image, c.Mask, c.Arch); err != nil {
 		return err
 	}
 	var mask []bool
@@ -461,10 +510,6 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 			return fmt.Errorf("mask %s is %dx%d but the image is %dx%d (after any --crop); give a mask of the image's size", c.Mask, h, w, clean.H, clean.W)
 		}
 	} else {
-		keep := c.Keep
-		if keep == 0 {
-			keep = 0.5
-		}
 		mask = imageio.RandomMask(clean.W, clean.H, keep, c.Seed)
 	}
 	nobs := 0
@@ -495,7 +540,7 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 		if err != nil {
 			return err
 		}
-		if r, err = p.Inpaint(y, mask, o); err != nil {
+		if r, err = p.InpaintContext(ctx, y, mask, o); err != nil {
 			return err
 		}
 	} else {
@@ -504,7 +549,7 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 		res.Kernel = fam.String()
-		if r, err = gp.InpaintBaseline(fam, size, y, mask, c.Length, o); err != nil {
+		if r, err = gp.InpaintBaselineContext(ctx, fam, size, y, mask, c.Length, o); err != nil {
 			return err
 		}
 	}
@@ -527,9 +572,6 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 	res.Noise255 = r.Hyper.Noise * 255
 	res.Iterations, res.Residuals = r.Iterations, r.Residual
 	res.Seconds = time.Since(start).Seconds()
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
-		return err
-	}
 	for _, f := range []struct {
 		name string
 		img  imageio.Image
@@ -559,7 +601,7 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 	}
-	if err := writeJSON(filepath.Join(c.Out, "result.json"), res, c.JSON); err != nil {
+	if err := writeJSON(filepath.Join(c.Out, "summary.json"), res, c.JSON); err != nil {
 		return err
 	}
 	if !c.JSON {
@@ -571,4 +613,21 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 		}
 	}
 	return nil
+}
+
+// alphaUsed reports whether the image file has a pixel that is not fully
+// opaque (imageio drops alpha).
+func alphaUsed(path string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	m, _, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return false
+	}
+	if o, ok := m.(interface{ Opaque() bool }); ok {
+		return !o.Opaque()
+	}
+	return false
 }

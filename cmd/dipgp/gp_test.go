@@ -46,9 +46,9 @@ func TestGPDenoiseCommand(t *testing.T) {
 		if code := run(args); code != 0 {
 			t.Fatalf("%s: dipgp gp denoise exited with %d", kern, code)
 		}
-		mustExist(t, dir, "clean.png", "noisy.png", "restored.png", "result.json")
+		mustExist(t, dir, "clean.png", "noisy.png", "restored.png", "summary.json")
 		var r gpResult
-		readJSON(t, filepath.Join(dir, "result.json"), &r)
+		readJSON(t, filepath.Join(dir, "summary.json"), &r)
 		if !(r.PSNRRestored > r.PSNRInput) || r.Channels != 3 || r.Hyper.Noise != 40.0/255 {
 			t.Errorf("%s: result %+v", kern, r)
 		}
@@ -111,7 +111,7 @@ func TestGPDenoiseImageFileAndSizes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var r gpResult
-	readJSON(t, filepath.Join(dir, "out", "result.json"), &r)
+	readJSON(t, filepath.Join(dir, "out", "summary.json"), &r)
 	if r.Channels != 1 || r.Size[0] != 16 || !strings.Contains(r.Image, "cropped") {
 		t.Fatalf("result %+v", r)
 	}
@@ -133,9 +133,9 @@ func TestGPInpaintCommand(t *testing.T) {
 	if code := run(args); code != 0 {
 		t.Fatalf("dipgp gp inpaint exited with %d", code)
 	}
-	mustExist(t, dir, "clean.png", "observed.png", "restored.png", "mask.png", "std.png", "variance.npy", "result.json")
+	mustExist(t, dir, "clean.png", "observed.png", "restored.png", "mask.png", "std.png", "variance.npy", "summary.json")
 	var r gpResult
-	readJSON(t, filepath.Join(dir, "result.json"), &r)
+	readJSON(t, filepath.Join(dir, "summary.json"), &r)
 	if !(r.PSNRRestored > r.PSNRInput) || math.Abs(r.Keep-0.6) > 0.1 || len(r.Iterations) != 4 {
 		t.Errorf("result %+v", r)
 	}
@@ -155,7 +155,7 @@ func TestGPInpaintCommand(t *testing.T) {
 		t.Fatal("inpaint with a mask file failed")
 	}
 	var r2 gpResult
-	readJSON(t, filepath.Join(out2, "result.json"), &r2)
+	readJSON(t, filepath.Join(out2, "summary.json"), &r2)
 	if r2.Keep != r.Keep {
 		t.Errorf("mask file observed %g, random mask %g", r2.Keep, r.Keep)
 	}

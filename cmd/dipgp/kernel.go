@@ -85,7 +85,7 @@ func summarize(m kernel.Map) mapSummary {
 }
 
 func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
-	a, err := arch.Parse(c.Arch)
+	a, err := parseArch(c.Arch, 0)
 	if err != nil {
 		return err
 	}
@@ -99,24 +99,27 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 	if c.PreActivation {
 		a = a.PreActivation()
 	}
+	if err := prepareOut(c.Out, g, false, c.Arch); err != nil {
+		return err
+	}
 	limit, err := c.memoryLimit()
 	if err != nil {
 		return err
 	}
 	o := c.apply(kernel.Options{NTK: true, Workers: c.Workers, Quadrature: c.Quadrature})
-	need, err := kernelNeed(a, size, o)
+	e, err := kernel.NewEstimate(a, size, o)
 	if err != nil {
 		return err
 	}
-	if need > limit {
-		msg := fmt.Sprintf("the kernels of %s at size %s need about %s, more than the limit of %s (--max-memory)",
-			a, sizeString(size), kernel.FormatBytes(need), kernel.FormatBytes(limit))
-		if fit := kernelFit(a, size, o, limit); fit != nil {
-			msg += fmt.Sprintf("; the largest size of this shape that fits is %s", sizeString(fit))
-		} else {
-			msg += "; even the smallest size does not fit"
-		}
-		return fmt.Errorf("%s", msg)
+	if err := refuseMemory("the kernels of "+a.String(), a, size, limit, kernelNeed(e)); err != nil {
+		return err
+	}
+	// The size fits by the cheap upper bound, so the exact dry run
+	// (kernel.Memory, which follows every allocation) is affordable: it is
+	// the estimate reported, within a few percent of the measured peak.
+	need, err := exactKernelNeed(a, size, o)
+	if err != nil {
+		return err
 	}
 
 	prog := newProgress(g)
@@ -130,6 +133,7 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	secs := time.Since(start).Seconds()
+	warnDegenerate(a, nngp)
 	// The pool's spare buffers are garbage now; return them before the
 	// .npy writer allocates its byte buffer.
 	runtime.GC()
@@ -140,9 +144,6 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 		Parameterization: "ntk", NNGP: summarize(nngp), NTK: summarize(ntk), Seconds: secs, EstimatedBytes: need,
 		BN: string(o.BN), BNSamples: o.Samples, BNSeed: o.Seed, BNSegments: rep.BN,
 		Layout: "nngp.npy and ntk.npy: float64, shape (P, P, H, W) in 2-D or (P, N) in 1-D; [py][px][dy][dx] = K(x, x + d) for x = p (mod P), offsets d wrapped on the grid (d = 0 at index 0)",
-	}
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
-		return err
 	}
 	if err := writeKernelFigures(c.Out, a, nngp, ntk); err != nil {
 		return err
@@ -177,10 +178,10 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 	return nil
 }
 
-// kernelNeed estimates the memory of the whole command: the propagation
-// (kernel.Memory), or, when larger, the two output maps (the .npy writer
-// streams them through a small buffer).
-func kernelNeed(a arch.Arch, size []int, o kernel.Options) (int64, error) {
+// exactKernelNeed is the memory of the whole command by kernel.Memory's
+// dry run: the propagation, or, when larger, the two output maps (the .npy
+// writer streams them through a small buffer) and 64 MiB.
+func exactKernelNeed(a arch.Arch, size []int, o kernel.Options) (int64, error) {
 	m, err := kernel.Memory(a, size, o)
 	if err != nil {
 		return 0, err
@@ -196,17 +197,6 @@ func kernelNeed(a arch.Arch, size []int, o kernel.Options) (int64, error) {
 	return max(m, 2*mapBytes+64<<20), nil
 }
 
-// kernelFit returns the largest size of the shape of size (see
-// kernel.SmallerSizes) whose kernelNeed fits limit.
-func kernelFit(a arch.Arch, size []int, o kernel.Options, limit int64) []int {
-	for _, s := range kernel.SmallerSizes(a, size) {
-		if need, err := kernelNeed(a, s, o); err == nil && need <= limit {
-			return s
-		}
-	}
-	return nil
-}
-
 func sizeString(size []int) string {
 	if len(size) == 1 {
 		return strconv.Itoa(size[0])
@@ -216,44 +206,7 @@ func sizeString(size []int) string {
 
 // memoryLimit returns --max-memory in bytes, or 75% of the machine's
 // memory.
-func (c *kernelCmd) memoryLimit() (int64, error) {
-	if c.MaxMemory != "" {
-		return parseBytes(c.MaxMemory)
-	}
-	total, err := machineMemory()
-	if err != nil {
-		return 0, fmt.Errorf("cannot read the machine's memory (%v); give --max-memory", err)
-	}
-	return total / 4 * 3, nil
-}
-
-// parseBytes reads a byte count: a number, optionally with a unit k, M, G,
-// T (with B: decimal, e.g. GB = 1e9; with iB or alone: binary, e.g. GiB =
-// G = 2^30).
-func parseBytes(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	i := len(t)
-	for i > 0 && (t[i-1] < '0' || t[i-1] > '9') && t[i-1] != '.' {
-		i--
-	}
-	num, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
-	f, err := strconv.ParseFloat(num, 64)
-	if err != nil || f <= 0 || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("--max-memory %q is not a positive number of bytes (e.g. 8GB, 6GiB or 2000000000)", s)
-	}
-	mult := map[string]float64{
-		"": 1, "b": 1,
-		"k": 1 << 10, "kib": 1 << 10, "kb": 1e3,
-		"m": 1 << 20, "mib": 1 << 20, "mb": 1e6,
-		"g": 1 << 30, "gib": 1 << 30, "gb": 1e9,
-		"t": 1 << 40, "tib": 1 << 40, "tb": 1e12,
-	}
-	m, ok := mult[unit]
-	if !ok {
-		return 0, fmt.Errorf("--max-memory %q has an unknown unit %q; use B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024)", s, unit)
-	}
-	return int64(f * m), nil
-}
+func (c *kernelCmd) memoryLimit() (int64, error) { return memoryLimit(c.MaxMemory) }
 
 // machineMemory returns MemTotal from /proc/meminfo in bytes.
 func machineMemory() (int64, error) {
@@ -318,7 +271,7 @@ func centred(n int) (off []float64, idx []int) {
 func writeKernelFigures(dir string, a arch.Arch, nngp, ntk kernel.Map) error {
 	k := nngp.Stationary().Normalized()
 	t := ntk.Stationary().Normalized()
-	where := fmt.Sprintf("%s, %s, period %d", a, sizeString(nngp.Size), nngp.Period)
+	where := fmt.Sprintf("%s, %s, period %d", shortArch(a), sizeString(nngp.Size), nngp.Period)
 	if nngp.Dims() == 1 {
 		return writeKernelFigures1D(dir, where, nngp, k, t)
 	}
@@ -448,4 +401,17 @@ func writeKernelFigures1D(dir, where string, nngp, k, t kernel.Map) error {
 		return err
 	}
 	return plotting.Save(lp, filepath.Join(dir, "profile"), 7*vg.Inch, 4.5*vg.Inch)
+}
+
+// shortArch is an architecture's name for a figure title: the preset
+// name, with "..." when keys follow (the full string is in the JSON).
+func shortArch(a arch.Arch) string {
+	name, rest, _ := strings.Cut(a.String(), ":")
+	if rest != "" {
+		name += ":..."
+	}
+	if len(name) > 32 {
+		name = name[:29] + "..."
+	}
+	return name
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/internal/npy"
@@ -120,7 +121,7 @@ func TestKernelCommandMemoryLimit(t *testing.T) {
 		t.Fatalf("suggested size in %q", err)
 	}
 	a, _ := arch.Parse("dip-skip:scales=3")
-	need, _ := kernelNeed(a, []int{h, w}, kernel.Options{NTK: true})
+	need, _ := kernel.Memory(a, []int{h, w}, kernel.Options{NTK: true})
 	if need > 100e6 {
 		t.Errorf("suggested %dx%d needs %d bytes", h, w, need)
 	}
@@ -136,6 +137,27 @@ func TestParseBytes(t *testing.T) {
 	for _, s := range []string{"", "GB", "-1GB", "3 parsecs", "1e400"} {
 		if _, err := parseBytes(s); err == nil {
 			t.Errorf("parseBytes(%q) accepted", s)
+		}
+	}
+}
+
+// TestHugeSizesRefusedAtOnce runs the commands that ran out of memory or
+// spent minutes estimating: each must refuse within seconds, naming the
+// estimate and the limit.
+func TestHugeSizesRefusedAtOnce(t *testing.T) {
+	for _, args := range [][]string{
+		{"-q", "kernel", "--size", "1000000000", "--out", t.TempDir()},
+		{"-q", "kernel", "--size", "16384", "--max-memory", "16GB", "--out", t.TempDir()},
+		{"-q", "check", "--size", "100000", "--max-memory", "16GB", "--out", t.TempDir()},
+		{"-q", "sample", "--n", "1000000", "--size", "64", "--max-memory", "16GB", "--out", t.TempDir()},
+		{"-q", "gp", "denoise", "--size", "16384", "--max-memory", "16GB", "--out", t.TempDir()},
+	} {
+		start := time.Now()
+		if code := run(args); code != 1 {
+			t.Errorf("%v: exit code %d, want 1", args, code)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("%v: refused after %v", args, d)
 		}
 	}
 }

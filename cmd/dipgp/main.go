@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"reflect"
 	"sort"
 	"syscall"
 
@@ -33,6 +34,7 @@ func register(name, help string, cmd any) {
 // Globals are the flags every command sees.
 type Globals struct {
 	Quiet bool `help:"No progress bars." short:"q"`
+	Force bool `help:"Write into an output folder that is not empty (files of the same names are replaced, the others stay). Inputs are never overwritten."`
 }
 
 type cli struct {
@@ -41,6 +43,32 @@ type cli struct {
 
 func main() {
 	os.Exit(run(os.Args[1:]))
+}
+
+// defaultHelp rewrites "dipgp check --help" (and -h) as "dipgp check run
+// --help": kong would show only check's subcommands, hiding the flags of
+// the main job, which is what a user typing it wants to see.
+func defaultHelp(args []string) []string {
+	at := -1
+	for i, a := range args {
+		switch {
+		case a == "check" && at < 0:
+			at = i
+		case at >= 0 && (a == "run" || a == "merge"):
+			return args
+		}
+	}
+	if at < 0 {
+		return args
+	}
+	for _, a := range args[at+1:] {
+		if a == "--help" || a == "-h" {
+			out := append([]string{}, args[:at+1]...)
+			out = append(out, "run")
+			return append(out, args[at+1:]...)
+		}
+	}
+	return args
 }
 
 func run(args []string) int {
@@ -55,6 +83,7 @@ func run(args []string) int {
 		kong.BindTo(ctx, (*context.Context)(nil)),
 		kong.Bind(&c.Globals),
 		kong.Vars{"check_arch": defaultCheckArch},
+		kong.TypeMapper(reflect.TypeOf(float64(0)), finiteFloat{}),
 	}
 	for _, cmd := range commands {
 		opts = append(opts, kong.DynamicCommand(cmd.name, cmd.help, "", cmd.cmd))
@@ -64,7 +93,7 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "dipgp:", err)
 		return 2
 	}
-	kctx, err := parser.Parse(args)
+	kctx, err := parser.Parse(defaultHelp(args))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dipgp:", err)
 		return 2

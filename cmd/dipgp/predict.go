@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -54,6 +53,7 @@ type predictSummary struct {
 	LambdaMax        float64   `json:"lambda_max"`
 	MaxLR            float64   `json:"max_stable_lr"`
 	BestIter         int       `json:"best_iter_expected"`
+	BestAtHorizon    bool      `json:"best_at_horizon"`
 	BestPSNR         jsonFloat `json:"best_psnr_expected_db"`
 	BestIterRealized int       `json:"best_iter_realized"`
 	BestPSNRRealized jsonFloat `json:"best_psnr_realized_db"`
@@ -78,8 +78,12 @@ func (c *predictCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
+	c.imageFlags.maxMem = c.MaxMem
 	clean, name, err := c.imageFlags.load(a, true)
 	if err != nil {
+		return err
+	}
+	if err := prepareOut(c.Out, g, false, c.Image, c.Arch); err != nil {
 		return err
 	}
 	size := []int{clean.H, clean.W}
@@ -113,10 +117,11 @@ func (c *predictCmd) Run(ctx context.Context, g *Globals) error {
 		BestIterRealized: pr.BestIterRealized, BestPSNRRealized: jsonFloat(pr.BestPSNRRealized),
 		FinalPSNR: jsonFloat(pr.PSNRExpected[len(pr.PSNRExpected)-1]), Note: p.Note()}
 	sum.NoisyPSNR = psnr(noisy, clean)
-	sum.Seconds = time.Since(start).Seconds()
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
-		return err
+	sum.BestAtHorizon = pr.BestIter >= c.Iters
+	if sum.BestAtHorizon {
+		sum.Note += fmt.Sprintf("; the expected PSNR still rises at the last iteration %d: the optimum lies beyond --iters", c.Iters)
 	}
+	sum.Seconds = time.Since(start).Seconds()
 	if err := c.write(pr); err != nil {
 		return err
 	}
@@ -125,8 +130,12 @@ func (c *predictCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	if !c.JSON {
 		fmt.Printf("predicted gradient descent on the NTK of %s, %s, sigma %g, lr %.4g (divergence at %.4g), %d iterations\n", sum.Arch, name, c.Sigma, lr, pr.MaxLR, c.Iters)
-		fmt.Printf("noisy PSNR %.2f dB; best stopping iteration %d with expected PSNR %.2f dB (realized noise: %d, %.2f dB); at the end %.2f dB\n",
-			sum.NoisyPSNR, pr.BestIter, pr.BestPSNR, pr.BestIterRealized, pr.BestPSNRRealized, sum.FinalPSNR)
+		best := fmt.Sprintf("best stopping iteration %d", pr.BestIter)
+		if sum.BestAtHorizon {
+			best = fmt.Sprintf("no optimum within %d iterations (the PSNR still rises at the last one; raise --iters)", c.Iters)
+		}
+		fmt.Printf("noisy PSNR %.2f dB; %s with expected PSNR %.2f dB (realized noise: %d, %.2f dB); at the end %.2f dB\n",
+			sum.NoisyPSNR, best, pr.BestPSNR, pr.BestIterRealized, pr.BestPSNRRealized, sum.FinalPSNR)
 		fmt.Println(p.Note())
 		fmt.Printf("written to %s\n", c.Out)
 	}
@@ -200,11 +209,11 @@ func (c *predictCmd) write(pr *gp.Prediction) error {
 		}
 	}
 	if len(series) > 0 {
-		pl, err = plotting.Lines("Predicted FBC bands", "iteration", "H_b(t)", series, plotting.Options{LogX: true, LegendLeft: true})
+		pl, err = plotting.Lines("Predicted FBC bands", "iteration", "H_b(t)", series, plotting.Options{LogX: true, LegendOutside: true})
 		if err != nil {
 			return err
 		}
-		if err := plotting.Save(pl, filepath.Join(c.Out, "fbc"), 6*vg.Inch, 4*vg.Inch); err != nil {
+		if err := plotting.Save(pl, filepath.Join(c.Out, "fbc"), 7*vg.Inch, 4*vg.Inch); err != nil {
 			return err
 		}
 	}
@@ -228,11 +237,11 @@ func (c *predictCmd) write(pr *gp.Prediction) error {
 	if len(series) == 0 {
 		return nil
 	}
-	pl, err = plotting.Lines("Predicted residual ratio |F(f_t - y)| / |F(f_0 - y)| (down to 1e-4)", "iteration", "ratio", series, plotting.Options{LogX: true, LogY: true, LegendLeft: true, LegendBottom: true})
+	pl, err = plotting.Lines("Predicted residual ratio |F(f_t - y)| / |F(f_0 - y)|\n(drawn down to 1e-4)", "iteration", "ratio", series, plotting.Options{LogX: true, LogY: true, LegendOutside: true})
 	if err != nil {
 		return err
 	}
-	return plotting.Save(pl, filepath.Join(c.Out, "residual"), 6*vg.Inch, 4*vg.Inch)
+	return plotting.Save(pl, filepath.Join(c.Out, "residual"), 8*vg.Inch, 4.5*vg.Inch)
 }
 
 func ringName(f float64) string { return fmt.Sprintf("f = %.3g", f) }

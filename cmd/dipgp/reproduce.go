@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -127,6 +128,9 @@ func (c *reproduceCmd) runOne(ctx context.Context, g *Globals, x experiments.Exp
 	}
 	if c.Iters > 0 {
 		over += fmt.Sprintf("; --iters %d", c.Iters)
+	}
+	if err := prepareOut(filepath.Join(c.Out, x.Name), g, false, append([]string{c.Images}, c.Arch...)...); err != nil {
+		return err
 	}
 	fmt.Fprintf(reproduceOut, "%s (%s mode: %s%s)\n", x.Name, mode, x.Cost(mode), over)
 	res, err := x.Run(ctx, cfg)

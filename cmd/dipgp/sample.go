@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 
 	"gonum.org/v1/plot/vg"
@@ -12,6 +11,7 @@ import (
 	"github.com/dipgp/dipgp/internal/imageio"
 	"github.com/dipgp/dipgp/internal/npy"
 	"github.com/dipgp/dipgp/internal/plotting"
+	"github.com/dipgp/dipgp/kernel"
 )
 
 func init() {
@@ -57,6 +57,12 @@ func (c *sampleCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
+	if err := prepareOut(c.Out, g, false, c.Arch); err != nil {
+		return err
+	}
+	// The draws and their flat copy for samples.npy.
+	c.kernelFlags.extra = func(s []int) int64 { return 2 * 8 * int64(c.N) * points(s) }
+	c.kernelFlags.extraWhat = fmt.Sprintf(" with %d draws (%s each, kept twice)", c.N, kernel.FormatBytes(8*points(size)))
 	k, _, err := computeKernels(ctx, g, a, size, false, c.kernelFlags)
 	if err != nil {
 		return err
@@ -65,15 +71,12 @@ func (c *sampleCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	draws, err := p.Sample(c.N, c.Seed)
+	draws, err := p.SampleContext(ctx, c.N, c.Seed)
 	if err != nil {
 		return err
 	}
 	sd := math.Sqrt(k.MeanVariance())
 	sum := sampleSummary{Arch: a.String(), Size: size, N: c.N, Seed: c.Seed, Period: k.Period, Note: p.Note(), PriorSD: sd}
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
-		return err
-	}
 	flat := make([]float64, 0, c.N*p.Points())
 	for _, d := range draws {
 		flat = append(flat, d...)

@@ -64,6 +64,9 @@ func (c *spectrumCmd) Run(ctx context.Context, g *Globals) error {
 	if !(c.FitLo > 0 && c.FitHi > c.FitLo) {
 		return fmt.Errorf("--fit-lo %g and --fit-hi %g must satisfy 0 < lo < hi", c.FitLo, c.FitHi)
 	}
+	if err := prepareOut(c.Out, g, false, c.Arch); err != nil {
+		return err
+	}
 	k, th, err := computeKernels(ctx, g, a, size, c.NTK, c.kernelFlags)
 	if err != nil {
 		return err
@@ -102,9 +105,6 @@ func (c *spectrumCmd) Run(ctx context.Context, g *Globals) error {
 		radial = append(radial, r)
 	}
 	sum.Seconds = time.Since(start).Seconds()
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
-		return err
-	}
 	names := []string{"spectrum", "spectrum_ntk"}
 	labels := []string{"NNGP", "NTK"}
 	for i, s := range specs {

@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -38,7 +37,7 @@ const dipDefaultArch = "dip-skip:scales=3,channels=32"
 // dipRunFlags are the flags shared by train, compare and trajectories.
 type dipRunFlags struct {
 	Arch      string `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file. For a grey image a preset's out_channels is set to 1." default:"dip-skip:scales=3,channels=32"`
-	Width     int    `help:"Set the preset's channel keys (--width-keys) to this width."`
+	Width     *int   `help:"Set the width: a preset's channel keys (--width-keys), or in a file every conv with the file's widest channel count."`
 	WidthKeys string `help:"Preset keys that --width and --widths set, comma-separated (e.g. channels,skip,in_channels to scale every channel count)." default:"channels"`
 	Image     string `help:"Clean image (PNG or JPEG); default: a synthetic RGB test image of --size."`
 	Size      string `help:"Size of the synthetic image (S or HxW)." default:"64"`
@@ -75,6 +74,7 @@ type trainCmd struct {
 	Out      string `help:"Output folder." default:"out/train"`
 	NoKernel bool   `help:"Skip the NTK (no predicted best iteration); gd and sgld then need --lr."`
 	JSON     bool   `help:"Print the summary as JSON on stdout." name:"json"`
+	Stop     string `help:"Automatic stopping: none, or shi (Shi et al.'s blur/sharpness rule, n = 100, eps = 0.01, on the measured outputs; exact with --every 1)." default:"none" enum:"none,shi"`
 }
 
 func (c *trainCmd) Help() string {
@@ -83,7 +83,7 @@ func (c *trainCmd) Help() string {
 		"Writes metrics.csv (one row per measurement, written as training goes: loss, PSNR of the output, of the exponential average and " +
 		"of the after-burn-in mean against the clean image, FBC bands fbc1..fbc5 of Shi et al. against the degraded target, residual " +
 		"ratios |F(f_t - y)|/|F(f_0 - y)| per radial bin), bins.csv (the bins' frequencies), snapshots/ (outputs as PNG), clean.png, target.png, " +
-		"output.png, average.png, mean.png, best.png, summary.json (best PSNR and its iteration, the iteration the NTK predicts as best, " +
+		"output.png, average.png (with --exp-avg), mean.png (with a --burn-in, by default for sgld and sgld-cheng), best.png, summary.json (best PSNR and its iteration, the iteration the NTK predicts as best, " +
 		"timings), psnr.png, fbc.png and residual.png (frequency-by-iteration heat map of the residual ratio), each also as SVG, and " +
 		"checkpoint/ (parameters in nn's .npy layout, optimizer state, metrics) for --resume. Ctrl-C writes the checkpoint and all outputs " +
 		"so far."
@@ -93,11 +93,24 @@ func (c *trainCmd) Run(ctx context.Context, g *Globals) error {
 	if c.NoKernel && c.LR == 0 && (c.Opt == "gd" || c.Opt == "sgld") {
 		return fmt.Errorf("--no-kernel: the default %s learning rate comes from the NTK; give --lr", c.Opt)
 	}
+	if err := prepareOut(c.Out, g, c.Resume, c.Image, c.Mask, c.Arch); err != nil {
+		return err
+	}
 	s, err := c.setup(ctx, c.Out, !c.NoKernel)
 	if err != nil {
 		return err
 	}
-	res, runErr := dipTrain(ctx, g, s, c.Out, "train")
+	var extra []dip.Observer
+	stopAt := -1
+	if c.Stop == "shi" {
+		extra = append(extra, (&dip.ShiStop{}).Observer(nil, &stopAt))
+	}
+	res, runErr := dipTrain(ctx, g, s, c.Out, "train", extra...)
+	if errors.Is(runErr, dip.ErrShiStop) {
+		runErr = nil
+		s.notes = append(s.notes, fmt.Sprintf("Shi et al.'s blur/sharpness rule stopped training at iteration %d", stopAt))
+		fmt.Fprintf(os.Stderr, "dipgp: Shi et al.'s rule stopped training at iteration %d\n", stopAt)
+	}
 	if res.Start.Pix == nil {
 		return runErr
 	}
@@ -138,17 +151,16 @@ func (f *dipRunFlags) loadImage(a arch.Arch) (imageio.Image, string, error) {
 // NTK when wanted (or needed for a default learning rate).
 func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*dipSetup, error) {
 	s := &dipSetup{}
-	a, err := arch.Parse(f.Arch)
+	ca, err := loadArch(f.Arch, 0)
 	if err != nil {
 		return nil, err
 	}
-	if f.Width > 0 {
-		for _, key := range strings.Split(f.WidthKeys, ",") {
-			if a, err = arch.WithPresetKey(a, strings.TrimSpace(key), strconv.Itoa(f.Width)); err != nil {
-				return nil, err
-			}
+	if f.Width != nil {
+		if ca, err = ca.withWidth(*f.Width, strings.Split(f.WidthKeys, ",")); err != nil {
+			return nil, err
 		}
 	}
+	a := ca.Arch
 	if a.Dims != 2 {
 		return nil, fmt.Errorf("--arch %s is %d-D; training needs images (dims=2)", a, a.Dims)
 	}
@@ -159,16 +171,22 @@ func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*
 		return nil, err
 	}
 	if oc := a.OutChannels(); oc != img.C {
-		b, err := arch.WithPresetKey(a, "out_channels", strconv.Itoa(img.C))
+		b, err := ca.withOutChannels(img.C)
 		if err != nil {
 			return nil, fmt.Errorf("the network has %d output channels but the image has %d: %v (use --gray or an architecture with %d outputs)", oc, img.C, err, img.C)
 		}
-		a = b
+		a = b.Arch
 	}
 	s.imageName, s.dataSeed = name, f.DataSeed
 	task, err := dip.ParseTask(f.Task)
 	if err != nil {
 		return nil, err
+	}
+	if f.Mask != "" && task != dip.Inpaint {
+		return nil, fmt.Errorf("--mask is for --task inpaint; --task %s would ignore it", f.Task)
+	}
+	if task == dip.Inpaint && f.Mask == "" && (f.Keep <= 0 || f.Keep > 1) {
+		return nil, fmt.Errorf("--keep %g must be in (0, 1]: the fraction of pixels observed", f.Keep)
 	}
 	to := dip.TaskOptions{Task: task, Sigma: f.Sigma, Keep: f.Keep, Seed: f.DataSeed}
 	if task == dip.Inpaint && f.Mask != "" {
@@ -221,6 +239,10 @@ func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*
 		switch kind {
 		case dip.GD:
 			s.notes = append(s.notes, fmt.Sprintf("gd lr %.4g: eta_eff lambda_max = %g (the stability limit is 2)", o.LR, dip.GDStepFraction))
+			if F := standardScale(a); F > 1 {
+				o.LR /= F
+				s.notes[len(s.notes)-1] = fmt.Sprintf("gd lr %.4g: eta_eff lambda_max = %g with the NTK-parameterization kernel's lambda_max times %.4g, the bound on how much larger the standard parameterization's NTK is (max fan_in/s_w^2 over the convs)", o.LR, dip.GDStepFraction, F)
+			}
 		case dip.SGLD:
 			s.notes = append(s.notes, fmt.Sprintf("sgld eps %.4g: eta_eff lambda_max = %g", o.LR, dip.SGLDStepFraction))
 		}
@@ -422,7 +444,16 @@ func dipPrintSummary(s dipSummary, asJSON bool) {
 	fmt.Fprintln(tw)
 	fmt.Fprintf(tw, "optimizer\t%s lr %.4g, input noise %.4g, seed %d\n", s.Optimizer.Kind, s.Optimizer.LR, s.RegNoise, s.Seed)
 	fmt.Fprintf(tw, "iterations\t%d of %d%s\n", s.LastIter, s.Iters, map[bool]string{true: "", false: " (INCOMPLETE)"}[s.Complete])
-	fmt.Fprintf(tw, "final PSNR\toutput %.2f dB, average %.2f dB, mean %.2f dB\n", s.FinalPSNR, s.FinalAvgPSNR, s.FinalMeanPSNR)
+	fmt.Fprintf(tw, "final PSNR\toutput %.2f dB", s.FinalPSNR)
+	if !math.IsNaN(float64(s.FinalAvgPSNR)) {
+		fmt.Fprintf(tw, ", exponential average %.2f dB", s.FinalAvgPSNR)
+	}
+	if !math.IsNaN(float64(s.FinalMeanPSNR)) {
+		fmt.Fprintf(tw, ", mean after burn-in %.2f dB", s.FinalMeanPSNR)
+	} else {
+		fmt.Fprintf(tw, " (no after-burn-in mean: --burn-in is off for %s)", s.Optimizer.Kind)
+	}
+	fmt.Fprintln(tw)
 	fmt.Fprintf(tw, "best PSNR\t%.2f dB at iteration %d (average: %.2f dB at %d)\n", s.Best.PSNR, s.Best.Iter, s.BestAverage.PSNR, s.BestAverage.Iter)
 	if s.PredictedBest != nil {
 		fmt.Fprintf(tw, "NTK best\titeration %d (expected %.2f dB; this noise draw: iteration %d, %.2f dB)\n", s.PredictedBest.Iter, s.PredictedBest.PSNR, s.PredictedBestRealized.Iter, s.PredictedBestRealized.PSNR)
@@ -486,39 +517,41 @@ func dipFigures(out string, res dip.Result, cmp *dip.Comparison) error {
 		return x, y
 	}
 	var ps []plotting.Series
-	add := func(name string, ms []dip.Measurement, dashed bool, f func(m dip.Measurement) float64) {
+	// add appends a curve in palette colour colour (an observed curve and
+	// its NTK prediction share one; the prediction is dashed).
+	add := func(name string, ms []dip.Measurement, dashed bool, colour int, f func(m dip.Measurement) float64) {
 		x, y := col(ms, f)
 		if len(x) > 0 {
-			ps = append(ps, plotting.Series{Name: name, X: x, Y: y, Dashed: dashed})
+			ps = append(ps, plotting.Series{Name: name, X: x, Y: y, Dashed: dashed, Color: colour})
 		}
 	}
-	add("output", ms, false, func(m dip.Measurement) float64 { return m.PSNR })
-	add("exp. average", ms, false, func(m dip.Measurement) float64 { return m.PSNRAvg })
-	add("mean after burn-in", ms, false, func(m dip.Measurement) float64 { return m.PSNRMean })
+	add("output", ms, false, 1, func(m dip.Measurement) float64 { return m.PSNR })
+	add("exp. average", ms, false, 2, func(m dip.Measurement) float64 { return m.PSNRAvg })
+	add("mean after burn-in", ms, false, 3, func(m dip.Measurement) float64 { return m.PSNRMean })
 	if cmp != nil {
-		add("NTK prediction", cmp.Predicted, true, func(m dip.Measurement) float64 { return m.PSNR })
+		add("NTK prediction\n(of the output)", cmp.Predicted, true, 1, func(m dip.Measurement) float64 { return m.PSNR })
 	}
-	pl, err := plotting.Lines("PSNR against the clean image", "iteration", "PSNR (dB)", ps, plotting.Options{LegendBottom: true})
+	pl, err := plotting.Lines("PSNR against the clean image", "iteration", "PSNR (dB)", ps, plotting.Options{LegendOutside: true})
 	if err != nil {
 		return err
 	}
-	if err := plotting.Save(pl, filepath.Join(out, "psnr"), 6*vg.Inch, 4*vg.Inch); err != nil {
+	if err := plotting.Save(pl, filepath.Join(out, "psnr"), 8*vg.Inch, 4*vg.Inch); err != nil {
 		return err
 	}
 	ps = nil
 	for b := 0; b < dip.FBCBands; b++ {
-		add(fmt.Sprintf("band %d", b+1), ms, false, func(m dip.Measurement) float64 { return m.FBC[b] })
+		add(fmt.Sprintf("band %d", b+1), ms, false, b+1, func(m dip.Measurement) float64 { return m.FBC[b] })
 	}
 	if cmp != nil {
 		for b := 0; b < dip.FBCBands; b++ {
-			add(fmt.Sprintf("band %d (NTK)", b+1), cmp.Predicted, true, func(m dip.Measurement) float64 { return m.FBC[b] })
+			add(fmt.Sprintf("band %d (NTK)", b+1), cmp.Predicted, true, b+1, func(m dip.Measurement) float64 { return m.FBC[b] })
 		}
 	}
-	pl, err = plotting.Lines("Frequency-band correspondence (Shi et al.), band 1 = lowest", "iteration", "H_b(t)", ps, plotting.Options{})
+	pl, err = plotting.Lines("Frequency-band correspondence (Shi et al.)\nband 1 = lowest frequencies", "iteration", "H_b(t)", ps, plotting.Options{LegendOutside: true})
 	if err != nil {
 		return err
 	}
-	if err := plotting.Save(pl, filepath.Join(out, "fbc"), 6*vg.Inch, 4*vg.Inch); err != nil {
+	if err := plotting.Save(pl, filepath.Join(out, "fbc"), 8*vg.Inch, 4.5*vg.Inch); err != nil {
 		return err
 	}
 	obsMap, err := dipRatioHeatmap("observed |F(f_t - y)| / |F(f_0 - y)|", ms, res.BinCenters)

@@ -95,3 +95,29 @@ func TestTrainCommandTasksAndErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeCutParameterFile cuts a checkpoint's parameter file to 60
+// bytes (inside its header, where the .npy reader panicked): --resume must
+// fail with an error.
+func TestResumeCutParameterFile(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"-q", "train", "--size", "16", "--iters", "2", "--arch", "dip-skip:scales=2,channels=4", "--out", dir}
+	if code := run(args); code != 0 {
+		t.Fatalf("train exited with %d", code)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "checkpoint", "net", "*.npy"))
+	if len(files) == 0 {
+		t.Fatal("no parameter files in the checkpoint")
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files[0], b[:60], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resume := []string{"-q", "train", "--size", "16", "--iters", "4", "--arch", "dip-skip:scales=2,channels=4", "--out", dir, "--resume"}
+	if code := run(resume); code != 1 {
+		t.Errorf("resume from a cut file: exit code %d, want 1", code)
+	}
+}

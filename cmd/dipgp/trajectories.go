@@ -59,6 +59,9 @@ type dipTrajectorySummary struct {
 }
 
 func (c *trajectoriesCmd) Run(ctx context.Context, g *Globals) error {
+	if err := prepareOut(c.Out, g, c.Resume, c.Image, c.Mask, c.Arch); err != nil {
+		return err
+	}
 	seeds := [2]uint64{c.Seed, c.Seed2}
 	if seeds[1] == 0 {
 		seeds[1] = c.Seed + 1

@@ -24,7 +24,7 @@ func TestTrajectoriesCommand(t *testing.T) {
 	if o <= 0 || (o-p)/o > 1e-9 || (p-o)/o > 1e-9 {
 		t.Errorf("SSE(0) observed %v, predicted %v; want equal", o, p)
 	}
-	if code := run([]string{"-q", "trajectories", "--size", "16", "--arch", dipTestArch, "--seed", "3", "--seed2", "3", "--out", dir}); code == 0 {
+	if code := run([]string{"-q", "trajectories", "--size", "16", "--arch", dipTestArch, "--seed", "3", "--seed2", "3", "--out", t.TempDir()}); code == 0 {
 		t.Error("equal seeds did not fail")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/dipgp/dipgp/internal/atomicfile"
 	"github.com/dipgp/dipgp/internal/npy"
@@ -147,22 +148,31 @@ func writeCheckFigures(dir string, r netinit.CheckResult) error {
 				lo, hi = append(lo, ye[i]-2*se[i]), append(hi, ye[i]+2*se[i])
 			}
 		}
-		series := []plotting.Series{{Name: "analytic (infinite width)", X: xa, Y: ya}}
+		series := []plotting.Series{{Name: "analytic (infinite width)", X: xa, Y: ya, Dashed: true}}
 		if len(xs) > 0 {
-			series = append(series, plotting.Series{Name: fmt.Sprintf("empirical, %d nets (±2 SE)", r.Samples), X: xs, Y: ys, Lo: lo, Hi: hi, Dashed: true})
+			series = append(series, plotting.Series{Name: fmt.Sprintf("empirical, %d nets\n(band ±2 SE)", r.Samples), X: xs, Y: ys, Lo: lo, Hi: hi})
+		}
+		if ax < naxes-1 { // one legend, beside the last panel
+			for i := range series {
+				series[i].Name = ""
+			}
 		}
 		label := "offset " + axes[ax] + " (pixels)"
 		if naxes == 1 {
 			label = "offset d (samples)"
 		}
-		p, err := plotting.Lines(fmt.Sprintf("%s, width %d: K(x, x+%s)/var, phase 0", r.Arch, r.Width, axes[ax]), label, "normalized kernel", series, plotting.Options{})
+		title := fmt.Sprintf("%s, width %d: K(x, x+%s) / var", ShortArch(r.Arch), r.Width, axes[ax])
+		if naxes == 1 {
+			title = fmt.Sprintf("%s, width %d: K(x, x+d) / var", ShortArch(r.Arch), r.Width)
+		}
+		p, err := plotting.Lines(title, label, "normalized kernel (phase 0)", series, plotting.Options{LegendOutside: ax == naxes-1})
 		if err != nil {
 			return err
 		}
 		row = append(row, p)
 	}
 	plots = append(plots, row)
-	if err := plotting.SaveGrid(filepath.Join(dir, "profile"), plots, vg.Length(7*naxes)*vg.Inch, 5*vg.Inch); err != nil {
+	if err := plotting.SaveGrid(filepath.Join(dir, "profile"), plots, vg.Length(6*naxes+2)*vg.Inch, 4.5*vg.Inch); err != nil {
 		return err
 	}
 	if r.Empirical.Dims() != 2 {
@@ -191,6 +201,19 @@ func writeCheckFigures(dir string, r netinit.CheckResult) error {
 		return err
 	}
 	return plotting.SideBySide(filepath.Join(dir, "maps"), left, right, 12*vg.Inch, 5*vg.Inch)
+}
+
+// ShortArch is an architecture's name short enough for a figure title:
+// the preset or file name without its key=value settings (the full string
+// is in summary.json).
+func ShortArch(arch string) string {
+	if i := strings.IndexByte(arch, ':'); i > 0 {
+		arch = arch[:i]
+	}
+	if len(arch) > 32 {
+		arch = arch[:29] + "..."
+	}
+	return arch
 }
 
 func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

@@ -47,25 +47,35 @@ func WriteSweep(dir string, s netinit.Sweep) error {
 	if len(s.Points) == 0 {
 		return nil
 	}
-	name := s.Points[0].Result.Arch
-	if i := strings.Index(name, "channels="); i >= 0 {
-		j := strings.IndexByte(name[i:], ',')
-		if j < 0 {
-			name = strings.TrimRight(name[:i], ",:")
-		} else {
-			name = name[:i] + name[i+j+1:]
+	var zero []string
+	for _, p := range s.Points {
+		if !(p.Result.Shape.ExcessRMS > 0) {
+			zero = append(zero, strconv.Itoa(p.Width))
 		}
 	}
-	p, err := plotting.Lines(fmt.Sprintf("%s: error against width", name), "width (channels)", "error / variance",
+	title := ShortArch(s.Points[0].Result.Arch) + ": error against width"
+	if len(zero) > 0 {
+		title += fmt.Sprintf("\n(shape excess RMS is 0, within sampling error, at width %s: not drawn)", strings.Join(zero, ", "))
+	}
+	p, err := plotting.Lines(title, "width (channels)", "error / variance",
 		[]plotting.Series{
-			{Name: fmt.Sprintf("RMS error (slope %.2f)", s.Slope), X: x, Y: rms},
-			{Name: fmt.Sprintf("|mean bias| (slope %.2f)", s.BiasSlope), X: x, Y: bias},
-			{Name: "mean standard error", X: x, Y: se, Dashed: true},
-			{Name: fmt.Sprintf("shape: excess RMS error (slope %.2f)", s.ShapeSlope), X: shx, Y: shape},
-			{Name: "shape: mean standard error", X: x, Y: shse, Dashed: true},
-		}, plotting.Options{LogX: true, LogY: true, Markers: true, LegendBottom: true, LegendLeft: true})
+			{Name: "RMS error" + slopeNote(s.Slope), X: x, Y: rms, Color: 1},
+			{Name: "mean standard error", X: x, Y: se, Dashed: true, Color: 1},
+			{Name: "|mean bias|" + slopeNote(s.BiasSlope), X: x, Y: bias, Color: 2},
+			{Name: "shape: excess RMS error" + slopeNote(s.ShapeSlope), X: shx, Y: shape, Color: 3},
+			{Name: "shape: mean standard error", X: x, Y: shse, Dashed: true, Color: 3},
+		}, plotting.Options{LogX: true, LogY: true, Markers: true, LegendOutside: true, XTicks: x})
 	if err != nil {
 		return err
 	}
-	return plotting.Save(p, filepath.Join(dir, "error_vs_width"), 7*vg.Inch, 5*vg.Inch)
+	return plotting.Save(p, filepath.Join(dir, "error_vs_width"), 9.5*vg.Inch, 5*vg.Inch)
+}
+
+// slopeNote is " (slope s)" for a fitted log-log slope, or " (no slope)"
+// when too few widths have data to fit one.
+func slopeNote(s float64) string {
+	if math.IsNaN(s) || math.IsInf(s, 0) {
+		return " (no slope)"
+	}
+	return fmt.Sprintf(" (slope %.2f)", s)
 }

@@ -155,6 +155,10 @@ func readRaw(path string) (raw, error) {
 		return raw{}, fmt.Errorf("npy: %w", err)
 	}
 	defer f.Close()
+	hlen, fsize, err := checkPreamble(f, path)
+	if err != nil {
+		return raw{}, err
+	}
 	br := bufio.NewReader(f)
 	r, err := npyio.NewReader(br)
 	if err != nil {
@@ -185,6 +189,11 @@ func readRaw(path string) (raw, error) {
 		}
 		n *= s
 	}
+	if want := hlen + int64(n)*int64(out.size); fsize < want {
+		return raw{}, fmt.Errorf("npy: %s is truncated: %d bytes, but its header (shape %v, %d-byte values) needs %d", path, fsize, out.shape, out.size, want)
+	} else if fsize > want {
+		return raw{}, fmt.Errorf("npy: %s has trailing bytes after the shape %v payload (%d bytes, %d expected); the file is corrupt", path, out.shape, fsize, want)
+	}
 	out.data = make([]byte, n*out.size)
 	if _, err := io.ReadFull(br, out.data); err != nil {
 		return raw{}, fmt.Errorf("npy: %s is truncated: header promises shape %v (%d bytes of data): %w", path, out.shape, n*out.size, err)
@@ -196,6 +205,46 @@ func readRaw(path string) (raw, error) {
 		out.data = fortranToC(out.data, out.shape, out.size)
 	}
 	return out, nil
+}
+
+// checkPreamble validates the magic bytes, the version and the header
+// length of an .npy file against the file's size, before any parser reads
+// the header (a file cut inside its header made npyio panic), and leaves f
+// at its start. It returns the length of the whole preamble (magic to the
+// header's newline) and the file's size.
+func checkPreamble(f *os.File, path string) (hlen, fsize int64, err error) {
+	st, err := f.Stat()
+	if err != nil {
+		return 0, 0, fmt.Errorf("npy: %w", err)
+	}
+	fsize = st.Size()
+	var pre [12]byte
+	n, _ := io.ReadFull(f, pre[:])
+	if n < 10 || !bytes.Equal(pre[:6], npyio.Magic[:]) {
+		return 0, 0, fmt.Errorf("npy: %s is not a NumPy .npy file (%d bytes; bad or missing magic bytes)", path, fsize)
+	}
+	switch pre[6] {
+	case 1:
+		hlen = 10 + int64(binary.LittleEndian.Uint16(pre[8:10]))
+	case 2, 3:
+		if n < 12 {
+			return 0, 0, fmt.Errorf("npy: %s is truncated inside its header (%d bytes)", path, fsize)
+		}
+		hlen = 12 + int64(binary.LittleEndian.Uint32(pre[8:12]))
+	default:
+		return 0, 0, fmt.Errorf("npy: %s has unknown format version %d.%d", path, pre[6], pre[7])
+	}
+	if hlen > fsize {
+		return 0, 0, fmt.Errorf("npy: %s is truncated inside its header: the header needs %d bytes, the file has %d", path, hlen, fsize)
+	}
+	last := make([]byte, 1)
+	if _, err := f.ReadAt(last, hlen-1); err != nil || last[0] != '\n' {
+		return 0, 0, fmt.Errorf("npy: %s has a corrupt header (it does not end in a newline at byte %d)", path, hlen)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, 0, fmt.Errorf("npy: %w", err)
+	}
+	return hlen, fsize, nil
 }
 
 // fortranToC reorders a column-major payload of elements of sz bytes into

@@ -348,3 +348,38 @@ np.save(d + "/i.npy", np.arange(3))
 		t.Error("integer file: want error")
 	}
 }
+
+// TestTruncatedFiles cuts a valid file at every length: each read must be
+// an error (never a panic), and only the full file reads.
+func TestTruncatedFiles(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.npy")
+	if err := WriteFloat64(p, []int{10, 10}, make([]float64, 100)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.npy")
+	for n := 0; n <= len(b)+1; n++ {
+		data := b[:min(n, len(b))]
+		if n > len(b) {
+			data = append(append([]byte(nil), b...), 0) // a trailing byte
+		}
+		if err := os.WriteFile(cut, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("%d bytes: panic %v", n, r)
+				}
+			}()
+			_, _, err := ReadFloat64(cut)
+			if (err == nil) != (n == len(b)) {
+				t.Errorf("%d of %d bytes: error %v", n, len(b), err)
+			}
+		}()
+	}
+}

@@ -401,3 +401,17 @@ func TestHeatmapWith(t *testing.T) {
 		t.Error("NaN option: want error")
 	}
 }
+
+func TestShortNumber(t *testing.T) {
+	for v, want := range map[float64]string{9.999999999999999e-05: "1e-04", 25: "25", 75.00000001: "75", 0.5: "0.5", 125: "125", 1e6: "1e+06", 0: "0", 0.001: "0.001"} {
+		if got := ShortNumber(v); got != want {
+			t.Errorf("ShortNumber(%v) = %q, want %q", v, got, want)
+		}
+	}
+	ticks := logTicks{}.Ticks(1e-5, 1)
+	for _, tk := range ticks {
+		if len(tk.Label) > 6 {
+			t.Errorf("long tick label %q", tk.Label)
+		}
+	}
+}

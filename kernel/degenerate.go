@@ -1,0 +1,39 @@
+package kernel
+
+import (
+	"fmt"
+	"math"
+)
+
+// ConstantTol is the relative spread below which Degenerate calls a
+// kernel constant: (max - min) over all entries at most ConstantTol times
+// the largest |entry|.
+const ConstantTol = 1e-6
+
+// Degenerate returns why the map m carries no spatial information, or ""
+// when it does: a variance that is zero (every signal underflowed, e.g.
+// a very deep stack), not finite (overflow), or a map constant to
+// ConstantTol (every pair of pixels equally correlated: the network's
+// output is a random constant image).
+func Degenerate(m Map) string {
+	if len(m.Data) == 0 {
+		return "the kernel is empty"
+	}
+	lo, hi, big := math.Inf(1), math.Inf(-1), 0.0
+	for _, v := range m.Data {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Sprintf("the kernel has a non-finite entry (%v): the signal overflowed through the layers", v)
+		}
+		lo, hi, big = math.Min(lo, v), math.Max(hi, v), math.Max(big, math.Abs(v))
+	}
+	v := m.MeanVariance()
+	switch {
+	case big == 0:
+		return "the kernel is exactly zero: the signal underflowed to 0 through the layers (too deep, or weight scales that shrink it)"
+	case v <= 0:
+		return fmt.Sprintf("the kernel's mean variance is %g, not positive", v)
+	case hi-lo <= ConstantTol*big:
+		return fmt.Sprintf("the kernel is constant to %.0e (every pair of pixels equally correlated, variance %.3g): the output is a random constant image and shows no spatial structure", ConstantTol, v)
+	}
+	return ""
+}
