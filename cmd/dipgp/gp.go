@@ -475,18 +475,11 @@ func (c *gpInpaintCmd) Help() string {
 
 func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 	start := time.Now()
-	keep := 0.5
-	if c.Keep != nil {
-		keep = *c.Keep
-	}
-	if keep <= 0 || keep > 1 {
-		return fmt.Errorf("--keep %g must be in (0, 1]: the fraction of pixels observed (0 would observe none)", keep)
-	}
-	if c.Sigma < 0 || c.Noise < 0 || c.Scale < 0 || c.MinNoise < 0 {
-		return fmt.Errorf("--sigma, --noise, --min-noise and --scale must be >= 0")
+	keep, err := c.keep()
+	if err != nil {
+		return err
 	}
 	var a arch.Arch
-	var err error
 	if c.Kernel == "arch" {
 		if a, err = parseArch(c.Arch, 2); err != nil {
 			return err
@@ -500,17 +493,9 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 	if err := prepareOut(c.Out, g, false, c.Image, c.Mask, c.Arch); err != nil {
 		return err
 	}
-	var mask []bool
-	if c.Mask != "" {
-		var w, h int
-		if mask, w, h, err = imageio.LoadMask(c.Mask); err != nil {
-			return err
-		}
-		if w != clean.W || h != clean.H {
-			return fmt.Errorf("mask %s is %dx%d but the image is %dx%d (after any --crop); give a mask of the image's size", c.Mask, h, w, clean.H, clean.W)
-		}
-	} else {
-		mask = imageio.RandomMask(clean.W, clean.H, keep, c.Seed)
+	mask, err := c.mask(clean, keep)
+	if err != nil {
+		return err
 	}
 	nobs := 0
 	for _, b := range mask {
@@ -523,35 +508,10 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 		obs = imageio.AddNoise(clean, c.Sigma/255, c.Seed)
 	}
 	size := []int{clean.H, clean.W}
-	o := gp.InpaintOptions{Scale: c.Scale, Noise: c.Noise / 255, MinNoise: c.MinNoise / 255, Tol: c.Tol, MaxIter: c.MaxIter,
-		VarSamples: c.VarSamples, Seed: c.Seed, Precond: c.Precond}
-	y := channels(obs)
 	res := gpResult{Command: "gp inpaint", Image: name, Size: size, Channels: clean.C, Sigma255: c.Sigma, Seed: c.Seed, Kernel: c.Kernel, Keep: float64(nobs) / float64(len(mask))}
-	var r *gp.Restoration
-	if c.Kernel == "arch" {
-		res.Arch = a.String()
-		t := time.Now()
-		k, _, err := computeKernels(ctx, g, a, size, false, c.kernelFlags)
-		if err != nil {
-			return err
-		}
-		res.KernelSecs = time.Since(t).Seconds()
-		p, err := c.kernelFlags.prior(k)
-		if err != nil {
-			return err
-		}
-		if r, err = p.InpaintContext(ctx, y, mask, o); err != nil {
-			return err
-		}
-	} else {
-		fam, err := c.family()
-		if err != nil {
-			return err
-		}
-		res.Kernel = fam.String()
-		if r, err = gp.InpaintBaselineContext(ctx, fam, size, y, mask, c.Length, o); err != nil {
-			return err
-		}
+	r, err := c.restore(ctx, g, a, size, channels(obs), mask, &res)
+	if err != nil {
+		return err
 	}
 	restored := clip01(fromChannels(r.Mean, clean.W, clean.H))
 	observed := clip01(obs)
@@ -572,6 +532,81 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 	res.Noise255 = r.Hyper.Noise * 255
 	res.Iterations, res.Residuals = r.Iterations, r.Residual
 	res.Seconds = time.Since(start).Seconds()
+	if err := c.write(clean, observed, restored, mask, r); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(c.Out, "summary.json"), res, c.JSON); err != nil {
+		return err
+	}
+	if !c.JSON {
+		printGP(res)
+		c.warnResiduals(r)
+	}
+	return nil
+}
+
+// keep returns the fraction of pixels a random mask keeps, after checking
+// the numeric flags.
+func (c *gpInpaintCmd) keep() (float64, error) {
+	keep := 0.5
+	if c.Keep != nil {
+		keep = *c.Keep
+	}
+	if keep <= 0 || keep > 1 {
+		return 0, fmt.Errorf("--keep %g must be in (0, 1]: the fraction of pixels observed (0 would observe none)", keep)
+	}
+	if c.Sigma < 0 || c.Noise < 0 || c.Scale < 0 || c.MinNoise < 0 {
+		return 0, fmt.Errorf("--sigma, --noise, --min-noise and --scale must be >= 0")
+	}
+	return keep, nil
+}
+
+// mask returns the observed pixels: the --mask file, or a random mask
+// keeping the fraction keep.
+func (c *gpInpaintCmd) mask(clean imageio.Image, keep float64) ([]bool, error) {
+	if c.Mask == "" {
+		return imageio.RandomMask(clean.W, clean.H, keep, c.Seed), nil
+	}
+	mask, w, h, err := imageio.LoadMask(c.Mask)
+	if err != nil {
+		return nil, err
+	}
+	if w != clean.W || h != clean.H {
+		return nil, fmt.Errorf("mask %s is %dx%d but the image is %dx%d (after any --crop); give a mask of the image's size", c.Mask, h, w, clean.H, clean.W)
+	}
+	return mask, nil
+}
+
+// restore computes the posterior of the observed channels y under the
+// architecture's kernel or a baseline, filling the kernel's fields of res.
+func (c *gpInpaintCmd) restore(ctx context.Context, g *Globals, a arch.Arch, size []int, y [][]float64, mask []bool, res *gpResult) (*gp.Restoration, error) {
+	o := gp.InpaintOptions{Scale: c.Scale, Noise: c.Noise / 255, MinNoise: c.MinNoise / 255, Tol: c.Tol, MaxIter: c.MaxIter,
+		VarSamples: c.VarSamples, Seed: c.Seed, Precond: c.Precond}
+	if c.Kernel != "arch" {
+		fam, err := c.family()
+		if err != nil {
+			return nil, err
+		}
+		res.Kernel = fam.String()
+		return gp.InpaintBaselineContext(ctx, fam, size, y, mask, c.Length, o)
+	}
+	res.Arch = a.String()
+	t := time.Now()
+	k, _, err := computeKernels(ctx, g, a, size, false, c.kernelFlags)
+	if err != nil {
+		return nil, err
+	}
+	res.KernelSecs = time.Since(t).Seconds()
+	p, err := c.kernelFlags.prior(k)
+	if err != nil {
+		return nil, err
+	}
+	return p.InpaintContext(ctx, y, mask, o)
+}
+
+// write saves the images, the mask and, with posterior draws, the variance
+// and the standard-deviation map.
+func (c *gpInpaintCmd) write(clean, observed, restored imageio.Image, mask []bool, r *gp.Restoration) error {
 	for _, f := range []struct {
 		name string
 		img  imageio.Image
@@ -583,36 +618,32 @@ func (c *gpInpaintCmd) Run(ctx context.Context, g *Globals) error {
 	if err := imageio.SaveMask(filepath.Join(c.Out, "mask.png"), mask, clean.W, clean.H); err != nil {
 		return err
 	}
-	if r.Var != nil {
-		if err := npy.WriteFloat64(filepath.Join(c.Out, "variance.npy"), size, r.Var); err != nil {
-			return err
-		}
-		std := imageio.New(clean.W, clean.H, 1)
-		var mx float64
-		for _, v := range r.Var {
-			mx = math.Max(mx, math.Sqrt(math.Max(v, 0)))
-		}
-		for i, v := range r.Var {
-			if mx > 0 {
-				std.Pix[i] = math.Sqrt(math.Max(v, 0)) / mx
-			}
-		}
-		if err := imageio.Save(filepath.Join(c.Out, "std.png"), std); err != nil {
-			return err
-		}
+	if r.Var == nil {
+		return nil
 	}
-	if err := writeJSON(filepath.Join(c.Out, "summary.json"), res, c.JSON); err != nil {
+	if err := npy.WriteFloat64(filepath.Join(c.Out, "variance.npy"), []int{clean.H, clean.W}, r.Var); err != nil {
 		return err
 	}
-	if !c.JSON {
-		printGP(res)
-		for k, rr := range r.Residual {
-			if rr > 10*c.Tol {
-				fmt.Fprintf(os.Stderr, "warning: solve %d stopped at relative residual %.2g after %d iterations (--tol %g); raise --max-iter\n", k, rr, r.Iterations[k], c.Tol)
-			}
+	std := imageio.New(clean.W, clean.H, 1)
+	var mx float64
+	for _, v := range r.Var {
+		mx = math.Max(mx, math.Sqrt(math.Max(v, 0)))
+	}
+	for i, v := range r.Var {
+		if mx > 0 {
+			std.Pix[i] = math.Sqrt(math.Max(v, 0)) / mx
 		}
 	}
-	return nil
+	return imageio.Save(filepath.Join(c.Out, "std.png"), std)
+}
+
+// warnResiduals warns about the solves that stopped short of --tol.
+func (c *gpInpaintCmd) warnResiduals(r *gp.Restoration) {
+	for k, rr := range r.Residual {
+		if rr > 10*c.Tol {
+			fmt.Fprintf(os.Stderr, "warning: solve %d stopped at relative residual %.2g after %d iterations (--tol %g); raise --max-iter\n", k, rr, r.Iterations[k], c.Tol)
+		}
+	}
 }
 
 // alphaUsed reports whether the image file has a pixel that is not fully
