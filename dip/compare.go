@@ -561,49 +561,14 @@ func (cm *comparer) halfFits(obsHalf []float64) {
 	}
 	cm.ag.ObservedHalf = nums(obsHalf)
 	cm.ag.PredictedHalf = nums(predHalf)
-	co, cp := make([]float64, bins), make([]float64, bins)
-	var lr []float64
-	for b := range co {
-		co[b], cp[b] = obsHalf[b], predHalf[b]
-		if co[b] > cm.lastIter {
-			co[b] = math.Inf(1)
-		}
-		if cp[b] > cm.lastIter {
-			cp[b] = math.Inf(1)
-		}
-		if !math.IsInf(co[b], 0) && !math.IsInf(cp[b], 0) && co[b] > 0 && cp[b] > 0 {
-			lr = append(lr, math.Log10(co[b]/cp[b]))
-			cm.ag.BinsFitted++
-		}
-	}
-	cm.ag.Spearman = Num(Spearman(co, cp))
-	hl, _ := rms(lr, make([]float64, len(lr)))
-	cm.ag.HalfFitLogRMS = Num(hl)
+	sp, fitted, lr := halfFitAgreement(obsHalf, predHalf, cm.lastIter)
+	cm.ag.Spearman, cm.ag.BinsFitted, cm.ag.HalfFitLogRMS = Num(sp), fitted, Num(lr)
 }
 
 // curves records the RMS gaps between observed and predicted FBC bands,
 // residual ratios and PSNRs at the measured iterations.
 func (cm *comparer) curves() {
-	obs, pred := cm.obs, cm.pred
-	for b := 0; b < FBCBands; b++ {
-		o, q := make([]float64, len(obs)), make([]float64, len(obs))
-		for i := range obs {
-			o[i], q[i] = obs[i].FBC[b], pred[i].FBC[b]
-		}
-		v, _ := rms(o, q)
-		cm.ag.FBCRMS = append(cm.ag.FBCRMS, Num(v))
-	}
-	var ro, rp, po, pp []float64
-	for i := range obs {
-		ro = append(ro, obs[i].Ratio...)
-		rp = append(rp, pred[i].Ratio...)
-		po = append(po, obs[i].PSNR)
-		pp = append(pp, pred[i].PSNR)
-	}
-	v, _ := rms(ro, rp)
-	cm.ag.RatioRMS = Num(v)
-	v, _ = rms(po, pp)
-	cm.ag.PSNRRMS = Num(v)
+	cm.ag.FBCRMS, cm.ag.RatioRMS, cm.ag.PSNRRMS = curveGaps(cm.obs, cm.pred)
 }
 
 // best records the kernel's best stopping iteration: from gp.Predict
