@@ -54,6 +54,7 @@ type runKey struct {
 	BurnIn      int
 	SampleEvery int
 	Every       int
+	SumLoss     bool `json:",omitempty"`
 	Bins        int
 }
 
@@ -99,7 +100,7 @@ func keyOf(cfg Config) (runKey, error) {
 	return runKey{
 		Arch: aj, W: img.W, H: img.H, C: img.C, Task: cfg.Problem.Task, Sigma: cfg.Problem.Sigma,
 		Data: dataHash(cfg.Problem), Opt: cfg.Opt, Seed: cfg.Seed, RegNoise: cfg.RegNoise, ExpAvg: cfg.ExpAvg,
-		BurnIn: cfg.BurnIn, SampleEvery: cfg.SampleEvery, Every: cfg.Every, Bins: cfg.Bins,
+		BurnIn: cfg.BurnIn, SampleEvery: cfg.SampleEvery, Every: cfg.Every, Bins: cfg.Bins, SumLoss: cfg.SumLoss,
 	}, nil
 }
 
@@ -238,7 +239,11 @@ func readCheckpoint(cfg Config) (*state, error) {
 	if sf.Iter > cfg.Iters {
 		return nil, fmt.Errorf("dip: the checkpoint in %s is at iteration %d, beyond the %d iterations asked; give --iters %d or more", dir, sf.Iter, cfg.Iters, sf.Iter)
 	}
-	net, err := nn.Load(cfg.Arch, []int{cfg.Problem.Target.H, cfg.Problem.Target.W}, filepath.Join(dir, "net"))
+	size, err := gridSize(cfg.Arch, cfg.Problem.Target)
+	if err != nil {
+		return nil, err
+	}
+	net, err := nn.Load(cfg.Arch, size, filepath.Join(dir, "net"))
 	if err != nil {
 		return nil, fmt.Errorf("dip: checkpoint: %w", err)
 	}

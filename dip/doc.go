@@ -15,6 +15,11 @@
 //   - inpaint: y = m * x with m a 0/1 mask (from a file or drawn with a
 //     keep fraction from a seed); the loss only sees observed pixels.
 //
+// A 1-D signal of N samples (NewSignalProblem) is held as an image of width
+// N and height 1 and is fitted by a 1-D architecture (dims=1); its FBC
+// bands and radial bins are those of its 1-D spectrum, and its PSNRs are
+// not clipped to [0, 1].
+//
 // # Training
 //
 // Train runs the loop: the network's input is its fixed noise z, perturbed

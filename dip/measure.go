@@ -112,8 +112,12 @@ func NewMeter(target imageio.Image, bins int) (*Meter, error) {
 }
 
 // DefaultBins is the number of radial bins used for a w x h image: a
-// quarter of the smaller side (bins two frequency indices wide), at least 4.
+// quarter of the smaller side (bins two frequency indices wide), at least 4;
+// for a signal (h = 1) a quarter of its length.
 func DefaultBins(w, h int) int {
+	if h == 1 {
+		return max(w/4, 4)
+	}
 	n := min(w, h) / 4
 	return max(n, 4)
 }

@@ -49,7 +49,11 @@ type TaskOptions struct {
 }
 
 // Problem is a clean image, its degraded version the network is fitted to,
-// and the mask of the values the loss sees.
+// and the mask of the values the loss sees. A 1-D signal of N samples is
+// held as an image of width N, height 1 and one channel (NewSignalProblem)
+// and is fitted by a 1-D architecture; its PSNRs are computed on the
+// values as they are (peak 1), without the clipping to [0, 1] applied to
+// images.
 type Problem struct {
 	// Task is the task the target was made for.
 	Task Task
@@ -114,6 +118,29 @@ func NewProblem(clean imageio.Image, o TaskOptions) (Problem, error) {
 	}
 	return p, nil
 }
+
+// NewSignalProblem degrades the clean 1-D signal x (N samples, N >= 10 for
+// the FBC bands) as o says and returns the Problem of an image of width N
+// and height 1. o.Sigma is on the 0..255 scale as for images (noise of
+// standard deviation o.Sigma/255 in the signal's units); o.Mask, when
+// given, has N entries.
+func NewSignalProblem(x []float64, o TaskOptions) (Problem, error) {
+	if len(x) < 10 {
+		return Problem{}, fmt.Errorf("dip: the signal has %d samples; give at least 10 (the FBC measure needs 5 frequency bands)", len(x))
+	}
+	if o.Mask != nil && len(o.Mask) != len(x) {
+		return Problem{}, fmt.Errorf("dip: the mask has %d entries but the signal has %d samples; give a mask of the signal's length", len(o.Mask), len(x))
+	}
+	img := imageio.Image{W: len(x), H: 1, C: 1, Pix: append([]float64(nil), x...)}
+	return NewProblem(img, o)
+}
+
+// IsSignal reports whether the problem is a 1-D signal (height 1).
+func (p Problem) IsSignal() bool { return p.Clean.H == 1 }
+
+// clips reports whether PSNRs clip outputs to [0, 1]: for images, not for
+// signals.
+func (p Problem) clips() bool { return !p.IsSignal() }
 
 // Weights returns the loss weight of every value of the target (C*H*W,
 // planar): 1 where observed, 0 where masked out.

@@ -15,8 +15,9 @@ import (
 
 // Config is one training run.
 type Config struct {
-	// Arch is the network. It must be 2-D with as many output channels as
-	// the image (the dip-skip key out_channels).
+	// Arch is the network, with as many output channels as the target
+	// (the dip-skip key out_channels): 2-D (dims=2) for an image, 1-D
+	// (dims=1) for a signal (a Problem of height 1, NewSignalProblem).
 	Arch arch.Arch
 	// Problem is the clean image, the target and the mask.
 	Problem Problem
@@ -44,6 +45,11 @@ type Config struct {
 	// SampleEvery takes one output into that average every SampleEvery
 	// iterations from BurnIn on (0 means 1).
 	SampleEvery int
+	// SumLoss sums the squared errors, L = sum((m*(f - y))^2) (Cheng et
+	// al.'s 1-D notebook), instead of DIP's mean over all values. With Adam
+	// this only changes the balance against WeightDecay (and Adam's
+	// epsilon); textbook SGLD's potential does not depend on it.
+	SumLoss bool
 	// Bins is the number of radial bins of the residual ratios (0:
 	// DefaultBins).
 	Bins int
@@ -61,9 +67,11 @@ type Config struct {
 type Measurement struct {
 	// Iter is t: the output f_t comes from the parameters after t updates.
 	Iter int
-	// Loss is DIP's loss mean((m (f_t - y))^2) over all values.
+	// Loss is DIP's loss mean((m (f_t - y))^2) over all values (the sum
+	// when Config.SumLoss is set).
 	Loss float64
-	// PSNR is the PSNR of f_t (clipped to [0, 1]) against the clean image;
+	// PSNR is the PSNR of f_t (clipped to [0, 1] for images, as it is for
+	// signals) against the clean image;
 	// PSNRTarget against the degraded target (how well it is fitted).
 	PSNR, PSNRTarget float64
 	// PSNRAvg is the PSNR of the exponential average (NaN when off);
@@ -145,10 +153,10 @@ func (cfg Config) validate() error {
 		return err
 	}
 	img := cfg.Problem.Target
-	if cfg.Arch.Dims != 2 {
-		return fmt.Errorf("dip: training needs a 2-D architecture; %s is %d-D", cfg.Arch, cfg.Arch.Dims)
+	size, err := gridSize(cfg.Arch, img)
+	if err != nil {
+		return err
 	}
-	size := []int{img.H, img.W}
 	if err := cfg.Arch.Validate(size); err != nil {
 		return fmt.Errorf("dip: %w", err)
 	}
@@ -288,6 +296,27 @@ func perturb(dst, z []float32, channels int, std float64, seed uint64, t int) {
 		}(w)
 	}
 	wg.Wait()
+}
+
+// gridSize returns the network's output grid for the target img: {W} for
+// a 1-D architecture on a signal (height 1), {H, W} for a 2-D
+// architecture on an image. Any other pairing is an error naming the fix.
+func gridSize(a arch.Arch, img imageio.Image) ([]int, error) {
+	switch a.Dims {
+	case 1:
+		if img.H != 1 {
+			return nil, fmt.Errorf("dip: the architecture is 1-D (dims=1) but the target is a %dx%d image; "+
+				"fit a signal (NewSignalProblem) or use a 2-D architecture (dims=2)", img.W, img.H)
+		}
+		return []int{img.W}, nil
+	case 2:
+		if img.H == 1 {
+			return nil, fmt.Errorf("dip: the architecture is 2-D (dims=2) but the target is a 1-D signal of %d samples; "+
+				"use a 1-D architecture (dims=1)", img.W)
+		}
+		return []int{img.H, img.W}, nil
+	}
+	return nil, fmt.Errorf("dip: the architecture has dims=%d; training needs dims=1 (signals) or dims=2 (images)", a.Dims)
 }
 
 // imageOf wraps values in an image of the target's geometry.

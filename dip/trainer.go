@@ -39,7 +39,10 @@ func newTrainer(cfg Config, obs Observer) (*trainer, error) {
 		return nil, err
 	}
 	img := cfg.Problem.Target
-	size := []int{img.H, img.W}
+	size, err := gridSize(cfg.Arch, img)
+	if err != nil {
+		return nil, err
+	}
 	n := len(img.Pix)
 	meter, err := NewMeter(img, cfg.Bins)
 	if err != nil {
@@ -88,7 +91,11 @@ func startState(cfg Config, meter *Meter, obs Observer) (*state, error) {
 			return st, nil
 		}
 	}
-	net, err := nn.Build(cfg.Arch, []int{cfg.Problem.Target.H, cfg.Problem.Target.W}, cfg.Seed)
+	size, err := gridSize(cfg.Arch, cfg.Problem.Target)
+	if err != nil {
+		return nil, err
+	}
+	net, err := nn.Build(cfg.Arch, size, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +158,10 @@ func (tr *trainer) forward(t int) (loss float64, netTime time.Duration, err erro
 		r := tr.weights[i] * (fv - target[i])
 		loss += r * r
 	}
-	return loss / float64(len(tr.f.Pix)), netTime, nil
+	if !cfg.SumLoss {
+		loss /= float64(len(tr.f.Pix))
+	}
+	return loss, netTime, nil
 }
 
 // track updates what follows every output: the start f_0, the
@@ -184,14 +194,14 @@ func (tr *trainer) track(t int) (float64, error) {
 		}
 		st.samples++
 	}
-	clean := cfg.Problem.Clean.Pix
-	psnr := imageio.PSNRValues(f.Pix, clean, true)
+	clean, clip := cfg.Problem.Clean.Pix, cfg.Problem.clips()
+	psnr := imageio.PSNRValues(f.Pix, clean, clip)
 	if psnr > st.best.PSNR {
 		st.best = Best{PSNR: psnr, Iter: t}
 		st.bestOut = append(st.bestOut[:0], f.Pix...)
 	}
 	if st.avg != nil {
-		if p := imageio.PSNRValues(st.avg, clean, true); p > st.bestAvg.PSNR {
+		if p := imageio.PSNRValues(st.avg, clean, clip); p > st.bestAvg.PSNR {
 			st.bestAvg = Best{PSNR: p, Iter: t}
 		}
 	}
@@ -203,17 +213,17 @@ func (tr *trainer) track(t int) (float64, error) {
 func (tr *trainer) measure(t int, loss, psnr float64, stepTime time.Duration) error {
 	cfg, st, f := tr.cfg, tr.st, tr.f
 	t1 := time.Now()
-	clean := cfg.Problem.Clean.Pix
+	clean, clip := cfg.Problem.Clean.Pix, cfg.Problem.clips()
 	m := Measurement{Iter: t, Loss: loss, PSNR: psnr, PSNRAvg: math.NaN(), PSNRMean: math.NaN()}
-	m.PSNRTarget = imageio.PSNRValues(f.Pix, cfg.Problem.Target.Pix, true)
+	m.PSNRTarget = imageio.PSNRValues(f.Pix, cfg.Problem.Target.Pix, clip)
 	ev := Event{Output: f.Clone()}
 	if st.avg != nil {
 		ev.Average = tr.average()
-		m.PSNRAvg = imageio.PSNRValues(st.avg, clean, true)
+		m.PSNRAvg = imageio.PSNRValues(st.avg, clean, clip)
 	}
 	if st.samples > 0 {
 		ev.Mean = tr.mean()
-		m.PSNRMean = imageio.PSNRValues(ev.Mean.Pix, clean, true)
+		m.PSNRMean = imageio.PSNRValues(ev.Mean.Pix, clean, clip)
 	}
 	var err error
 	if m.FBC, err = tr.meter.FBC(f); err != nil {
@@ -240,6 +250,9 @@ func (tr *trainer) backward(t int) (time.Duration, error) {
 	// d loss / d f: DIP's mean squared error, or the data term of the
 	// Langevin potential.
 	scale := 2 / float64(n)
+	if cfg.SumLoss {
+		scale = 2
+	}
 	if cfg.Opt.Kind == SGLD {
 		scale = 1 / (cfg.Opt.NoiseStd * cfg.Opt.NoiseStd)
 	}
