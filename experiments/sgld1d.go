@@ -23,7 +23,7 @@ func init() {
 		Summary: "Cheng et al.'s 1-D SGLD posterior: their conv-ReLU net trained with their SGLD on 10% of samples of " +
 			"their two-sine signal; posterior mean and ±2 sd band over seeds, coverage of the true signal, against the " +
 			"exact GP posterior with the network's infinite-width NNGP kernel.",
-		Paper: "Cheng et al. (CVPR 2019), Figure 3 (posterior); GP-DIP 1D_toy_example.ipynb, 'Posterior' cells",
+		Paper:    "Cheng et al. (CVPR 2019), Figure 3 (posterior); GP-DIP 1D_toy_example.ipynb, 'Posterior' cells",
 		TinyCost: "about 1 s: N = 32, width 4, 8 input channels, 80 iterations, 3 seeds of each of the 2 cases",
 		QuickCost: "a few minutes: N = 128, width 32, 128 input channels, Cheng's 8000 iterations (149 samples after " +
 			"burn-in 5000), 3 seeds of each of the 2 cases",
