@@ -18,7 +18,7 @@ func init() {
 			"dip.py, relunet.py, skip.py, make_dataset.py: House256 downsampled by 4, sigma 25)",
 		Images:    []string{"house256.png", "cameraman256.png", "peppers256.png"},
 		TinyCost:  "about 3 s: 1 image downsampled to 16x16 x 2 seeds, toy networks, 30 iterations per run",
-		QuickCost: "about 15 min: 2 images downsampled by 4 to 64x64 x 3 seeds; skip nets of 32 channels (1000 iterations), ReLUNet of width 64 (2000 full-batch iterations)",
+		QuickCost: "about 15 min: 2 images downsampled by 4 to 64x64 x 3 seeds; skip nets of 32 channels (1000 iterations), ReLUNet of width 64 (1000 full-batch iterations)",
 		FullCost: "about 4 days of 2-core time (estimated; run it sharded: --shard i/n): 3 images at 64x64 x 5 seeds, their widths " +
 			"(skip nets of 256 channels, 1000 iterations; ReLUNet 10 layers of 256, 30,000 full-batch iterations)",
 		Shardable: true,
@@ -68,7 +68,7 @@ func (e *env) relunetSetting() rnSetting {
 		methods: []rnMethod{
 			{"dip", "DIP skip net", fmt.Sprintf(rnSkipSpec, scales, ch, "leakyrelu"), dipIters},
 			{"relunet", "ReLUNet (MLP on coordinates)", fmt.Sprintf(rnReLUSpec, pick(m, 3, 10, 10), pick(m, 16, 64, 256)),
-				pick(m, 30, 2000, 30000)},
+				pick(m, 30, 1000, 30000)},
 			{"identity", "skip net, identity activations", fmt.Sprintf(rnSkipSpec, scales, ch, "identity"), dipIters},
 		},
 	}
