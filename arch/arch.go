@@ -102,14 +102,35 @@ type Dist string
 const (
 	Uniform  Dist = "uniform"
 	Gaussian Dist = "gaussian"
+	// Coords is not noise: the input is the grid's pixel coordinates,
+	// normalized to [0, 1] (see Coordinate). It has Dims channels, takes
+	// no other parameter, and makes the network a function of position
+	// (with 1x1 convolutions, an MLP applied to each pixel's coordinates,
+	// as Chakrabarty and Maji's ReLUNet). It is not stationary: package
+	// kernel refuses it.
+	Coords Dist = "coords"
 )
 
-// Input is the network's fixed noise input: Channels channels of i.i.d.
-// noise, optionally smoothed by a Gaussian filter.
+// Coordinate returns the value of the coordinate input at index i of an
+// axis of n points: i/(n-1), so the axis runs from 0 to 1 (0 when n is 1).
+// In 2-D channel 0 holds the row coordinate y/(H-1) and channel 1 the
+// column coordinate x/(W-1), in the order of Chakrabarty and Maji's
+// gen_dataset (PCJohn/dip-spectral relunet.py); in 1-D the one channel
+// holds i/(N-1).
+func Coordinate(i, n int) float64 {
+	if n <= 1 {
+		return 0
+	}
+	return float64(i) / float64(n-1)
+}
+
+// Input is the network's fixed input: Channels channels of i.i.d. noise,
+// optionally smoothed by a Gaussian filter, or the pixel coordinates
+// (Dist Coords).
 type Input struct {
-	// Channels is the number of input channels C_0.
+	// Channels is the number of input channels C_0 (Dims for Coords).
 	Channels int `yaml:"channels" json:"channels"`
-	// Dist is Uniform on [Low, High) or Gaussian(Mean, Std).
+	// Dist is Uniform on [Low, High), Gaussian(Mean, Std) or Coords.
 	Dist Dist `yaml:"dist" json:"dist"`
 	// Low and High bound the uniform distribution.
 	Low  float64 `yaml:"low,omitempty" json:"low,omitempty"`
@@ -124,12 +145,15 @@ type Input struct {
 }
 
 // Moments returns the mean m and variance v of one input value before
-// smoothing.
+// smoothing. For Coords, which is not random, it returns the mean and
+// variance of the coordinate over a continuous axis, 1/2 and 1/12.
 func (in Input) Moments() (m, v float64) {
 	switch in.Dist {
 	case Uniform:
 		w := in.High - in.Low
 		return (in.Low + in.High) / 2, w * w / 12
+	case Coords:
+		return 0.5, 1.0 / 12
 	default:
 		return in.Mean, in.Std * in.Std
 	}

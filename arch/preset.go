@@ -176,8 +176,16 @@ func (p *params) choice(k string, allowed ...string) string {
 	return allowed[0]
 }
 
-// common reads the keys shared by the presets that have them.
-func (p *params) input(dist, scaleKey, chKey, sigmaKey string) Input {
+// input reads the input keys of a preset for a network of dims axes:
+// noise of chKey channels, or, for input=coords, the dims coordinate
+// channels (chKey and scaleKey are then ignored and sigmaKey must be 0).
+func (p *params) input(dims int, dist, scaleKey, chKey, sigmaKey string) Input {
+	if p.choice(dist, "uniform", "gaussian", "coords") == "coords" {
+		if sigmaKey != "" && p.float(sigmaKey) != 0 {
+			p.fail(sigmaKey, p.raw(sigmaKey), "a coordinate input (input=coords) is not smoothed; leave "+sigmaKey+" at 0")
+		}
+		return Input{Channels: dims, Dist: Coords}
+	}
 	in := Input{Channels: p.posInt(chKey)}
 	s := p.float(scaleKey)
 	switch p.choice(dist, "uniform", "gaussian") {
@@ -213,6 +221,8 @@ func (p *params) act(k string) Act {
 }
 
 var (
+	keyInputDoc = "input: uniform noise on [0, in_scale), gaussian noise N(0, in_scale^2), or coords (the pixel coordinates " +
+		"normalized to [0, 1], one channel per axis; in_channels and in_scale are then ignored)"
 	keyInit  = PresetKey{"init", "pytorch", "pytorch (PyTorch's default: uniform, weight and bias variance 1/(3 fan_in)) or normal (weights N(0, sw^2/fan_in), biases N(0, sb^2))"}
 	keySW    = PresetKey{"sw", "1", "weight scale s_w for init=normal"}
 	keySB    = PresetKey{"sb", "0", "bias scale s_b for init=normal"}

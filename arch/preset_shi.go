@@ -86,7 +86,7 @@ func init() {
 			{"scales", "5", "number of x2 up-samplings; the image size must divide by 2^scales"},
 			{"channels", "128", "channels of every 3x3 conv"},
 			{"in_channels", "32", "channels of the input noise"},
-			{"input", "uniform", "input noise: uniform on [0, in_scale) or gaussian N(0, in_scale^2)"},
+			{"input", "uniform", keyInputDoc},
 			{"in_scale", "1", "scale of the input noise"},
 			{"out_channels", "3", "channels of the output image"},
 			{"up", "bilinear", "up-sampling: bilinear (their denoising.py), nearest or gaussian"},
@@ -110,7 +110,7 @@ func buildShiDecoder(p *params) (Arch, error) {
 	p.common(&a)
 	scales := p.posInt("scales")
 	ch := p.posInt("channels")
-	a.Input = p.input("input", "in_scale", "in_channels", "")
+	a.Input = p.input(a.Dims, "input", "in_scale", "in_channels", "")
 	up := UpMode(p.choice("up", "bilinear", "nearest", "gaussian"))
 	var sig []float64
 	if up == GaussianUp || p.raw("up_sigma") != "0" {

@@ -8,7 +8,7 @@ func init() {
 		{"channels", "128", "channels of every encoder and decoder conv"},
 		{"skip", "4", "channels of each skip branch (0: no skip branch)"},
 		{"in_channels", "32", "channels of the input noise"},
-		{"input", "uniform", "input noise: uniform on [0, in_scale) or gaussian N(0, in_scale^2)"},
+		{"input", "uniform", keyInputDoc},
 		{"in_scale", "0.1", "scale of the input noise"},
 		{"sigma", "0", "std in pixels of the Gaussian smoothing of the input noise (0 = white)"},
 		{"out_channels", "3", "channels of the output image"},
@@ -56,7 +56,7 @@ func init() {
 			{"act", "relu", "activation: relu, leakyrelu, tanh, erf, sigmoid or identity"},
 			keySlope,
 			{"bias", "false", "convs have biases"},
-			{"input", "gaussian", "input noise: gaussian N(0, in_scale^2) or uniform on [0, in_scale)"},
+			{"input", "gaussian", keyInputDoc},
 			{"in_scale", "1", "scale of the input noise"},
 			{"in_channels", "", "channels of the input noise (default: channels)"},
 			{"sigma", "0", "std in pixels of the Gaussian smoothing of the input noise (0 = white)"},
@@ -75,7 +75,7 @@ func init() {
 			{"scales", "5", "number of x2 up-samplings; the image size must divide by 2^scales"},
 			{"channels", "64", "channels of every 1x1 conv"},
 			{"in_channels", "", "channels of the input noise (default: channels)"},
-			{"input", "uniform", "input noise: uniform on [0, in_scale) or gaussian N(0, in_scale^2)"},
+			{"input", "uniform", keyInputDoc},
 			{"in_scale", "0.1", "scale of the input noise"},
 			{"out_channels", "3", "channels of the output image"},
 			{"up", "bilinear", "up-sampling: bilinear or nearest"},
@@ -121,7 +121,7 @@ func buildSkip(p *params, withSkip bool) (Arch, error) {
 		}
 	}
 	k := p.posInt("k")
-	a.Input = p.input("input", "in_scale", "in_channels", "sigma")
+	a.Input = p.input(a.Dims, "input", "in_scale", "in_channels", "sigma")
 	upL := p.upsample()
 	down := p.choice("down", "stride", "avg", "decimate")
 	act := p.act("act")
@@ -186,7 +186,7 @@ func buildConvStack(p *params) (Arch, error) {
 	if p.raw("in_channels") == "" {
 		p.vals["in_channels"] = fmt.Sprint(ch)
 	}
-	a.Input = p.input("input", "in_scale", "in_channels", "sigma")
+	a.Input = p.input(a.Dims, "input", "in_scale", "in_channels", "sigma")
 	act := p.act("act")
 	bias := p.bool("bias")
 	for i := 0; i < depth; i++ {
@@ -203,7 +203,7 @@ func buildDeepDecoder(p *params) (Arch, error) {
 	if p.raw("in_channels") == "" {
 		p.vals["in_channels"] = fmt.Sprint(ch)
 	}
-	a.Input = p.input("input", "in_scale", "in_channels", "")
+	a.Input = p.input(a.Dims, "input", "in_scale", "in_channels", "")
 	up := UpMode(p.choice("up", "bilinear", "nearest"))
 	act := p.act("act")
 	bn := p.bool("bn")
@@ -224,6 +224,53 @@ func buildDeepDecoder(p *params) (Arch, error) {
 		block(true)
 	}
 	block(false)
+	ls = append(ls, Conv{Out: outCh, K: 1, Stride: 1, Bias: bias})
+	a.Layers = p.outAct(ls)
+	return a, nil
+}
+
+func init() {
+	register(Preset{
+		Name: "relunet",
+		Doc: "Chakrabarty and Maji's ReLUNet (PCJohn/dip-spectral relunet.py): an MLP of depth linear layers " +
+			"(2 -> width, depth-2 x width -> width, width -> out_channels) with act after each but the last and " +
+			"out_act at the end, on the pixel coordinates (input=coords), written as 1x1 convs: a 1x1 conv stack " +
+			"on the coordinate grid is that MLP applied to every pixel.",
+		Keys: []PresetKey{
+			{"depth", "10", "number of linear (1x1 conv) layers, their --depth (relunet.py: d layers, d-1 of them followed by act); at least 2"},
+			{"width", "256", "units of every hidden layer (their --hid_size)"},
+			{"out_channels", "3", "channels of the output image"},
+			{"act", "relu", "activation: relu, leakyrelu, tanh, erf, sigmoid or identity"},
+			keySlope,
+			{"out_act", "sigmoid", "output activation: sigmoid or identity"},
+			{"bias", "true", "layers have biases (nn.Linear's default)"},
+			{"input", "coords", keyInputDoc},
+			{"in_channels", "2", "channels of a noise input (ignored for input=coords)"},
+			{"in_scale", "0.1", "scale of a noise input"},
+			{"init", "pytorch", keyInit.Doc},
+			keySW, keySB, keyParam, keyDims,
+			{"pad", "circular", "padding of the finite network (1x1 convs do not pad)"},
+		},
+		build: buildReLUNet,
+	})
+}
+
+func buildReLUNet(p *params) (Arch, error) {
+	var a Arch
+	p.common(&a)
+	depth := p.posInt("depth")
+	if depth < 2 {
+		p.fail("depth", p.raw("depth"), "give at least 2 (an input and an output layer), as relunet.py's d")
+	}
+	width := p.posInt("width")
+	a.Input = p.input(a.Dims, "input", "in_scale", "in_channels", "")
+	act := p.act("act")
+	bias := p.bool("bias")
+	outCh := p.posInt("out_channels")
+	var ls []Layer
+	for i := 0; i < depth-1; i++ {
+		ls = append(ls, Conv{Out: width, K: 1, Stride: 1, Bias: bias}, act)
+	}
 	ls = append(ls, Conv{Out: outCh, K: 1, Stride: 1, Bias: bias})
 	a.Layers = p.outAct(ls)
 	return a, nil

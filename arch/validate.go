@@ -30,6 +30,9 @@ func (a Arch) checkFields() error {
 	if err := a.Input.validate(); err != nil {
 		return err
 	}
+	if a.Input.Dist == Coords && a.Input.Channels != a.Dims {
+		return errorf("input.channels is %d but a coordinate input (input.dist coords) has one channel per axis; set input.channels to %d (dims)", a.Input.Channels, a.Dims)
+	}
 	if err := a.Init.validate(); err != nil {
 		return err
 	}
@@ -69,8 +72,12 @@ func (in Input) validate() error {
 		if !(in.Std > 0) {
 			return errorf("input.std is %g; give the Gaussian input a positive std", in.Std)
 		}
+	case Coords:
+		if in.Low != 0 || in.High != 0 || in.Mean != 0 || in.Std != 0 || in.Smooth != 0 {
+			return errorf("input.dist is coords, which takes no low, high, mean, std or smooth; remove them (the coordinates run from 0 to 1)")
+		}
 	default:
-		return errorf("input.dist %q is unknown; use uniform or gaussian", in.Dist)
+		return errorf("input.dist %q is unknown; use uniform, gaussian or coords", in.Dist)
 	}
 	if in.Smooth < 0 {
 		return errorf("input.smooth is %g; give a smoothing std >= 0 pixels (0 = white noise)", in.Smooth)

@@ -1,6 +1,10 @@
 package kernel
 
-import "github.com/dipgp/dipgp/arch"
+import (
+	"errors"
+
+	"github.com/dipgp/dipgp/arch"
+)
 
 // Input rule (docs/theory.md section 1). The input has C_0 channels of i.i.d.
 // noise with mean m and variance v (arch.Input.Moments), optionally
@@ -16,6 +20,13 @@ import "github.com/dipgp/dipgp/arch"
 // sum of the (2-D) filter. The NTK is 0 at the input. The field is
 // Gaussian (an activation may follow directly) only for zero-mean Gaussian
 // noise.
+
+// errCoords refuses a coordinate input: the pixel coordinates are not
+// stationary, so the output's second moment depends on the positions and
+// not on their offset alone, and there is no periodic kernel map.
+var errCoords = errors.New("kernel: input.dist is coords (the pixel coordinates), which is not stationary: the network's " +
+	"kernel depends on the positions, not on their offset alone, and has no periodic kernel map; give the network a noise " +
+	"input (input.dist uniform or gaussian, preset key input=uniform or input=gaussian) to compute its kernel")
 
 // autocorr returns the circular autocorrelation of the 1-D filter g
 // (centred taps t = -R..R) on a periodic axis of n points.
@@ -38,6 +49,9 @@ func autocorr(g []float64, n int) []float64 {
 
 func (r *run) input(size []int) (state, error) {
 	in := r.a.Input
+	if in.Dist == arch.Coords {
+		return state{}, errCoords
+	}
 	g := newGeom(r.a.Dims, size, 1)
 	m, v := in.Moments()
 	f := in.SmoothFilter()

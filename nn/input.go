@@ -14,7 +14,10 @@ import (
 // N(Mean, Std^2), then, when a.Input.Smooth > 0, filtered per channel with
 // a.Input.SmoothFilter() circularly (wrapping at the border whatever the
 // padding). The result has shape [batch, C0, H, W] ([batch, C0, N] in 1-D).
-// Values are drawn in C order from one PCG stream seeded by seed.
+// Values are drawn in C order from one PCG stream seeded by seed. A
+// coordinate input (arch.Coords) is not drawn: every sample holds the grid's
+// coordinates, arch.Coordinate per axis (in 2-D channel 0 the row, channel 1
+// the column), and seed is not used.
 func NewInput(a arch.Arch, size []int, batch int, seed uint64) (*tensor.Dense, error) {
 	if err := a.Validate(size); err != nil {
 		return nil, err
@@ -31,6 +34,11 @@ func NewInput(a arch.Arch, size []int, batch int, seed uint64) (*tensor.Dense, e
 		plane *= s
 	}
 	c := a.Input.Channels
+	shape := append([]int{batch, c}, in...)
+	if a.Input.Dist == arch.Coords {
+		data := coordinates(in, batch)
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)), nil
+	}
 	data := make([]float32, batch*c*plane)
 	rng := rand.New(rand.NewPCG(seed, 0x5851F42D4C957F2D))
 	ip := a.Input
@@ -53,7 +61,6 @@ func NewInput(a arch.Arch, size []int, batch int, seed uint64) (*tensor.Dense, e
 			}
 		})
 	}
-	shape := append([]int{batch, c}, in...)
 	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)), nil
 }
 
@@ -87,4 +94,28 @@ func smoothPlane(x []float32, tmp []float64, h, w int, g []float64, twoD bool) {
 			x[y*w+i] = float32(s)
 		}
 	}
+}
+
+// coordinates returns batch copies of the coordinate input on a grid of
+// the given size: one channel per axis, arch.Coordinate of the index along
+// that axis.
+func coordinates(size []int, batch int) []float32 {
+	plane := 1
+	for _, s := range size {
+		plane *= s
+	}
+	dims := len(size)
+	out := make([]float32, 0, batch*dims*plane)
+	for b := 0; b < batch; b++ {
+		for ax := 0; ax < dims; ax++ {
+			stride := 1
+			for _, s := range size[ax+1:] {
+				stride *= s
+			}
+			for p := 0; p < plane; p++ {
+				out = append(out, float32(arch.Coordinate((p/stride)%size[ax], size[ax])))
+			}
+		}
+	}
+	return out
 }
