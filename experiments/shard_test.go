@@ -52,6 +52,66 @@ func TestShardMergeEqualsUnsharded(t *testing.T) {
 	}
 }
 
+// shardMergeEqual runs the experiment whole, in two shards, and merged, and
+// checks that the merge has every headline number of the whole run, equal,
+// and that merging one shard fails.
+func shardMergeEqual(t *testing.T, name string, cfg Config, minNumbers int) {
+	t.Helper()
+	x, err := Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c := cfg
+	c.Out = t.TempDir()
+	whole, err := x.Run(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shards []string
+	for i := 0; i < 2; i++ {
+		c := cfg
+		c.Out, c.Shard, c.Shards = t.TempDir(), i, 2
+		if _, err := x.Run(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, c.Out)
+	}
+	c = cfg
+	c.Out, c.MergeFrom = t.TempDir(), shards
+	merged, err := x.Run(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for k, v := range whole.Numbers {
+		if strings.Contains(k, "seconds") {
+			continue
+		}
+		n++
+		if got, ok := merged.Numbers[k]; !ok || got != v {
+			t.Errorf("%s: merged %v (present %v), unsharded %v", k, got, ok, v)
+		}
+	}
+	if n < minNumbers {
+		t.Errorf("the unsharded run has only %d numbers, want at least %d", n, minNumbers)
+	}
+	c.MergeFrom = shards[:1]
+	c.Out = t.TempDir()
+	if _, err := x.Run(ctx, c); err == nil {
+		t.Error("merging one of two shards did not fail")
+	}
+}
+
+// TestShardMergeLowpass checks spectral-lowpass, sharded over its (image,
+// seed) pairs: the merge equals the unsharded run.
+func TestShardMergeLowpass(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the tiny experiment three times (about 10 s)")
+	}
+	shardMergeEqual(t, "spectral-lowpass", Config{Mode: Tiny, Seed: 4, Iters: 12}, 20)
+}
+
 // TestShardMergeTrainingTable runs a tiny training table whole, then in two
 // shards over its (image, seed) pairs merged, and compares every headline
 // number: sharding must not change a single run.

@@ -44,13 +44,16 @@ func init() {
 	register(Experiment{
 		Name: "spectral-lowpass",
 		Summary: "Early-stopped DIP outputs against the kernel's low-pass filter of the target: the PSNR between the " +
-			"observed output and the NTK's prediction f_t = y + g_t(Theta)(f_0 - y) along the run, and the predicted " +
-			"against the observed best stopping iteration, for gradient descent and Adam.",
+			"observed output and the NTK's prediction f_t = y + g_t(Theta)(f_0 - y) at the best iteration, and the predicted " +
+			"against the observed best stopping iteration and PSNR, for gradient descent and Adam, over (image, seed) pairs " +
+			"with mean, spread and verdicts against the standard error.",
 		Paper:     "Chakrabarty and Maji (2019): early stopping acts as a low-pass filter; dipgp's NTK prediction of it",
-		Images:    []string{"cameraman256.png"},
-		TinyCost:  "about 2 s: 16x16, 40 iterations per run",
-		QuickCost: "about 1 min: 64x64 centre crop, skip net of 64 channels (NTK parameterization for gd), 800 iterations per run (2 runs)",
-		FullCost:  "about 4 h (estimated): 256x256, DIP's skip net, 3000 iterations per run (2 runs)",
+		Images:    []string{"cameraman256.png", "denoising9/"},
+		TinyCost:  "about 4 s: 1 image x 2 seeds, 16x16, 40 iterations per run",
+		QuickCost: "about 15 min: 2 images (cameraman, house) x 3 seeds, 64x64 centre crops, skip net of 64 channels (NTK parameterization for gd), 800 iterations per run (2 runs per pair)",
+		FullCost: "about 3 days of 2-core time (estimated; run it sharded: --shard i/n): 10 images (cameraman and the 9 of denoising9, grey) x 3 seeds, " +
+			"256x256, DIP's skip net, 3000 iterations per run (2 runs per pair)",
+		Shardable: true,
 		run:       runSpectralLowpass,
 	})
 	register(Experiment{
