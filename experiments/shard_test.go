@@ -160,3 +160,25 @@ func TestShardMergeTrainingTable(t *testing.T) {
 		t.Error("merging shards of another seed did not fail")
 	}
 }
+
+// TestChengSchedule checks the SGLD posterior-mean schedule against Cheng
+// et al.'s notebook (samples at i > 7000 with i % 50 == 0 over 20,000
+// iterations) by enumerating their rule.
+func TestChengSchedule(t *testing.T) {
+	first, every := chengSchedule(20000)
+	var want []int
+	for i := 0; i < 20000; i++ {
+		if i > 7000 && i%50 == 0 {
+			want = append(want, i)
+		}
+	}
+	if first != want[0] || every != want[1]-want[0] {
+		t.Errorf("schedule of 20,000 iterations: first %d every %d, want %d and %d", first, every, want[0], want[1]-want[0])
+	}
+	for _, n := range []int{40, 600, 1000, 3000} {
+		f, ev := chengSchedule(n)
+		if ev < 1 || f <= chengBurnIn*n/chengIters || f >= n {
+			t.Errorf("schedule of %d iterations: first %d every %d", n, f, ev)
+		}
+	}
+}

@@ -26,7 +26,7 @@ func init() {
 		Images:    []string{"house256rgb.png"},
 		TinyCost:  "about 3 s: 16x16, a 2-scale skip net of 8 channels, 40 iterations per run",
 		QuickCost: "about 3 min: 64x64 centre crop, 5-scale skip net of 64 channels, 1000 iterations per run (5 runs; the table over images and seeds is denoise-sgld-table)",
-		FullCost:  "about 1 day on 2 cores (estimated): 256x256, DIP's skip net (128 channels), 5000 iterations per run (5 runs)",
+		FullCost:  "about 4 days on 2 cores (estimated): 256x256, DIP's skip net (128 channels, Cheng et al.'s), 20,000 iterations per run (Cheng et al.'s; 5 runs)",
 		run:       runDenoiseSGLD,
 	})
 	register(Experiment{
@@ -205,7 +205,7 @@ func (e *env) denoiseCase(iters [3]int, sigma float64, steps int) (denoiseCase, 
 
 func runDenoiseSGLD(e *env) error {
 	const sigma = 25.0
-	d, err := e.denoiseCase([3]int{40, 1000, 5000}, sigma, 6)
+	d, err := e.denoiseCase([3]int{40, 1000, chengIters}, sigma, 6)
 	if err != nil {
 		return err
 	}
@@ -222,6 +222,7 @@ func runDenoiseSGLD(e *env) error {
 		return err
 	}
 	burn := dip.DefaultBurnIn(dip.SGLD, st.iters)
+	chengFirst, chengEvery := chengSchedule(st.iters)
 	if err := e.step("kernel"); err != nil {
 		return err
 	}
@@ -231,16 +232,16 @@ func runDenoiseSGLD(e *env) error {
 		cfg         dip.Config
 	}
 	var specs []spec
-	add := func(label, sp string, a arch.Arch, opt dip.Optimizer, reg, avg float64, burnIn int) {
+	add := func(label, sp string, a arch.Arch, opt dip.Optimizer, reg, avg float64, burnIn, every int) {
 		c := base
-		c.Arch, c.Opt, c.RegNoise, c.ExpAvg, c.BurnIn = a, opt, reg, avg, burnIn
+		c.Arch, c.Opt, c.RegNoise, c.ExpAvg, c.BurnIn, c.SampleEvery = a, opt, reg, avg, burnIn, every
 		specs = append(specs, spec{label, sp, c})
 	}
-	add("Adam", specSP, aSP, dip.Optimizer{Kind: dip.Adam, LR: 0.01}, 0, 0, -1)
-	add("Adam + input noise", specSP, aSP, dip.Optimizer{Kind: dip.Adam, LR: 0.01}, dip.DefaultRegNoise, dip.DefaultExpAvg, -1)
-	add("GD (NTK param.)", specNTK, aNTK, dip.Optimizer{Kind: dip.GD, LR: gdLR}, 0, dip.DefaultExpAvg, -1)
-	add("SGLD (Cheng et al.)", specSP, aSP, dip.Optimizer{Kind: dip.SGLDCheng, LR: 0.01, WeightDecay: dip.ChengWeightDecay, ParamNoise: 2}, dip.DefaultRegNoise, 0, burn)
-	add("SGLD (Langevin, NTK param.)", specNTK, aNTK, dip.Optimizer{Kind: dip.SGLD, LR: sgldLR, NoiseStd: s}, 0, 0, burn)
+	add("Adam", specSP, aSP, dip.Optimizer{Kind: dip.Adam, LR: dip.AdamLR}, 0, 0, -1, 0)
+	add("Adam + input noise", specSP, aSP, dip.Optimizer{Kind: dip.Adam, LR: dip.AdamLR}, dip.DefaultRegNoise, dip.DefaultExpAvg, -1, 0)
+	add("GD (NTK param.)", specNTK, aNTK, dip.Optimizer{Kind: dip.GD, LR: gdLR}, 0, dip.DefaultExpAvg, -1, 0)
+	add("SGLD (Cheng et al.)", specSP, aSP, chengSGLD(), dip.DefaultRegNoise, 0, chengFirst, chengEvery)
+	add("SGLD (Langevin, NTK param.)", specNTK, aNTK, dip.Optimizer{Kind: dip.SGLD, LR: sgldLR, NoiseStd: s}, 0, 0, burn, 0)
 	e.md("## Setting\n\nImage: %s, Gaussian noise of std %g/255 (`dip.NewProblem`, seed %d). DIP's loss mean((f - y)^2), "+
 		"%d iterations per run, measured every %d. Networks: `%s` (standard parameterization, PyTorch's initialization) "+
 		"for Adam and Cheng et al.'s SGLD; `%s` (NTK parameterization) for gradient descent and textbook SGLD, whose steps "+
@@ -250,9 +251,9 @@ func runDenoiseSGLD(e *env) error {
 		"| Adam | Adam, LR 0.01 | none | none |\n"+
 		"| Adam + input noise | Adam, LR 0.01 | std 1/30 per step (DIP) | DIP's exponential average, weight 0.99 |\n"+
 		"| GD (NTK param.) | gradient descent | none | exponential average, weight 0.99 |\n"+
-		"| SGLD (Cheng et al.) | Adam LR 0.01 + weight decay 5e-8 + N(0, (2 LR)^2) on conv weights | std 1/30 | posterior mean after iteration %d |\n"+
+		"| SGLD (Cheng et al.) | Adam LR 0.01 + weight decay 5e-8 + N(0, (2 LR)^2) on conv weights | std 1/30 | posterior mean of the outputs at iterations %d, %d, ... (Cheng et al.'s schedule, scaled to the run) |\n"+
 		"| SGLD (Langevin) | theta -= eps/2 grad U + N(0, eps), Gaussian likelihood (std s) and prior | none | posterior mean after iteration %d |\n",
-		src, sigma, e.seed(1), st.iters, st.every(), specSP, specNTK, fg(lmax, 4), fg(gdLR, 3), fg(sgldLR, 3), sigma, burn, burn)
+		src, sigma, e.seed(1), st.iters, st.every(), specSP, specNTK, fg(lmax, 4), fg(gdLR, 3), fg(sgldLR, 3), sigma, chengFirst, chengFirst+chengEvery, burn)
 	var runs []*run
 	for _, sp := range specs {
 		r, err := e.train(sp.label, sp.spec, sp.cfg, false)
