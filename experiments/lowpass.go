@@ -66,7 +66,10 @@ func runSpectralLowpass(e *env) error {
 	}
 	e.steps(1 + 2*len(ps) + 1)
 	lp.settingMD(len(ps))
-	units, done, err := e.runUnits(keys, lp.st.iters, func(i int) (map[string]float64, error) { return lp.pair(i, ps[i]) })
+	units, done, err := e.runUnits(keys, lp.st.iters, func(i int) (unitData, error) {
+		nums, err := lp.pair(i, ps[i])
+		return unitData{Numbers: nums}, err
+	})
 	if err != nil {
 		return err
 	}
@@ -76,7 +79,11 @@ func runSpectralLowpass(e *env) error {
 	if err := lp.detail(); err != nil {
 		return err
 	}
-	return lp.summary(ps, units)
+	nums := make([]map[string]float64, len(units))
+	for i, u := range units {
+		nums[i] = u.Numbers
+	}
+	return lp.summary(ps, nums)
 }
 
 // newLowpass sets up the networks, the NTK and the gradient-descent step.

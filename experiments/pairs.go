@@ -161,12 +161,20 @@ func (e *env) readUnit(i int, p pair, iters int) ([]tableRun, error) {
 // (an (image, seed) pair of spectral-lowpass, a run of denoise-sgld, ...)
 // writes under units/: its named numbers, NaN stored as null.
 type numUnit struct {
-	Experiment string              `json:"experiment"`
-	Mode       string              `json:"mode"`
-	Seed       uint64              `json:"seed"`
-	Iters      int                 `json:"iters"`
-	Key        string              `json:"key"`
-	Numbers    map[string]*float64 `json:"numbers"`
+	Experiment string                `json:"experiment"`
+	Mode       string                `json:"mode"`
+	Seed       uint64                `json:"seed"`
+	Iters      int                   `json:"iters"`
+	Key        string                `json:"key"`
+	Numbers    map[string]*float64   `json:"numbers"`
+	Series     map[string][]*float64 `json:"series,omitempty"`
+}
+
+// unitData is what a unit of runUnits returns: named numbers and named
+// series (curves along a run); NaN values are kept.
+type unitData struct {
+	Numbers map[string]float64
+	Series  map[string][]float64
 }
 
 // runUnits runs f on the units named by keys (unit i is f(i)) and returns
@@ -175,7 +183,7 @@ type numUnit struct {
 // under NAME/units/ and returns done = false; merging, it reads every
 // unit's numbers from the shards' folders instead, and fails when one is
 // missing or was run with other settings (mode, seed, iterations, key).
-func (e *env) runUnits(keys []string, iters int, f func(i int) (map[string]float64, error)) (out []map[string]float64, done bool, err error) {
+func (e *env) runUnits(keys []string, iters int, f func(i int) (unitData, error)) (out []unitData, done bool, err error) {
 	if len(e.cfg.MergeFrom) > 0 {
 		for i, k := range keys {
 			v, err := e.readNumUnit(i, k, iters)
@@ -207,10 +215,20 @@ func (e *env) runUnits(keys []string, iters int, f func(i int) (map[string]float
 
 func numUnitName(i int) string { return fmt.Sprintf("unit%04d.json", i) }
 
-func (e *env) writeNumUnit(i int, key string, iters int, v map[string]float64) error {
+func (e *env) writeNumUnit(i int, key string, iters int, v unitData) error {
 	u := numUnit{Experiment: e.x.Name, Mode: e.cfg.Mode.String(), Seed: e.cfg.Seed, Iters: iters, Key: key, Numbers: map[string]*float64{}}
-	for k, x := range v {
+	for k, x := range v.Numbers {
 		u.Numbers[k] = ptr(x)
+	}
+	if len(v.Series) > 0 {
+		u.Series = map[string][]*float64{}
+		for k, xs := range v.Series {
+			ps := make([]*float64, len(xs))
+			for j, x := range xs {
+				ps[j] = ptr(x)
+			}
+			u.Series[k] = ps
+		}
 	}
 	b, err := json.MarshalIndent(u, "", "  ")
 	if err != nil {
@@ -223,7 +241,7 @@ func (e *env) writeNumUnit(i int, key string, iters int, v map[string]float64) e
 	return atomicfile.WriteFile(filepath.Join(dir, numUnitName(i)), append(b, '\n'), 0o644)
 }
 
-func (e *env) readNumUnit(i int, key string, iters int) (map[string]float64, error) {
+func (e *env) readNumUnit(i int, key string, iters int) (unitData, error) {
 	name := numUnitName(i)
 	for _, d := range e.cfg.MergeFrom {
 		path := filepath.Join(d, e.x.Name, "units", name)
@@ -232,22 +250,29 @@ func (e *env) readNumUnit(i int, key string, iters int) (map[string]float64, err
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return unitData{}, err
 		}
 		var u numUnit
 		if err := json.Unmarshal(b, &u); err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
+			return unitData{}, fmt.Errorf("%s: %v", path, err)
 		}
 		if u.Experiment != e.x.Name || u.Mode != e.cfg.Mode.String() || u.Seed != e.cfg.Seed || u.Iters != iters || u.Key != key {
-			return nil, fmt.Errorf("%s holds %s, %s mode, seed %d, %d iterations, unit %q; this merge expects %s, %s mode, seed %d, "+
+			return unitData{}, fmt.Errorf("%s holds %s, %s mode, seed %d, %d iterations, unit %q; this merge expects %s, %s mode, seed %d, "+
 				"%d iterations, unit %q: the shards were run with other settings (mode, --seed, --iters)",
 				path, u.Experiment, u.Mode, u.Seed, u.Iters, u.Key, e.x.Name, e.cfg.Mode, e.cfg.Seed, iters, key)
 		}
-		v := map[string]float64{}
+		v := unitData{Numbers: map[string]float64{}, Series: map[string][]float64{}}
 		for k, p := range u.Numbers {
-			v[k] = val(p)
+			v.Numbers[k] = val(p)
+		}
+		for k, ps := range u.Series {
+			xs := make([]float64, len(ps))
+			for j, p := range ps {
+				xs[j] = val(p)
+			}
+			v.Series[k] = xs
 		}
 		return v, nil
 	}
-	return nil, fmt.Errorf("no shard holds %s (unit %q) of %s: a shard is missing or did not finish; run it and merge again", name, key, e.x.Name)
+	return unitData{}, fmt.Errorf("no shard holds %s (unit %q) of %s: a shard is missing or did not finish; run it and merge again", name, key, e.x.Name)
 }

@@ -112,6 +112,15 @@ func TestShardMergeLowpass(t *testing.T) {
 	shardMergeEqual(t, "spectral-lowpass", Config{Mode: Tiny, Seed: 4, Iters: 12}, 20)
 }
 
+// TestShardMergeDenoiseSGLD checks denoise-sgld, sharded over its runs:
+// the merge equals the unsharded run.
+func TestShardMergeDenoiseSGLD(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the tiny experiment three times (about 10 s)")
+	}
+	shardMergeEqual(t, "denoise-sgld", Config{Mode: Tiny, Seed: 4, Iters: 12}, 12)
+}
+
 // TestShardMergeTrainingTable runs a tiny training table whole, then in two
 // shards over its (image, seed) pairs merged, and compares every headline
 // number: sharding must not change a single run.

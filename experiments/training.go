@@ -26,7 +26,8 @@ func init() {
 		Images:    []string{"house256rgb.png"},
 		TinyCost:  "about 3 s: 16x16, a 2-scale skip net of 8 channels, 40 iterations per run",
 		QuickCost: "about 3 min: 64x64 centre crop, 5-scale skip net of 64 channels, 1000 iterations per run (5 runs; the table over images and seeds is denoise-sgld-table)",
-		FullCost:  "about 4 days on 2 cores (estimated): 256x256, DIP's skip net (128 channels, Cheng et al.'s), 20,000 iterations per run (Cheng et al.'s; 5 runs)",
+		FullCost:  "about 4 days of 2-core time (estimated; run it sharded over its 5 runs: --shard i/5): 256x256, DIP's skip net (128 channels, Cheng et al.'s), 20,000 iterations per run (Cheng et al.'s)",
+		Shardable: true,
 		run:       runDenoiseSGLD,
 	})
 	register(Experiment{
@@ -254,87 +255,32 @@ func runDenoiseSGLD(e *env) error {
 		"| SGLD (Cheng et al.) | Adam LR 0.01 + weight decay 5e-8 + N(0, (2 LR)^2) on conv weights | std 1/30 | posterior mean of the outputs at iterations %d, %d, ... (Cheng et al.'s schedule, scaled to the run) |\n"+
 		"| SGLD (Langevin) | theta -= eps/2 grad U + N(0, eps), Gaussian likelihood (std s) and prior | none | posterior mean after iteration %d |\n",
 		src, sigma, e.seed(1), st.iters, st.every(), specSP, specNTK, fg(lmax, 4), fg(gdLR, 3), fg(sgldLR, 3), sigma, chengFirst, chengFirst+chengEvery, burn)
-	var runs []*run
-	for _, sp := range specs {
+	labels := make([]string, len(specs))
+	for i, sp := range specs {
+		labels[i] = sp.label
+	}
+	var shown denoiseImages
+	units, done, err := e.runUnits(labels, st.iters, func(i int) (unitData, error) {
+		sp := specs[i]
 		r, err := e.train(sp.label, sp.spec, sp.cfg, false)
 		if err != nil {
-			if len(runs) > 0 {
-				_ = e.denoiseReport(runs, prob)
-			}
-			return err
+			return unitData{}, err
 		}
-		runs = append(runs, r)
-		if err := e.step(sp.label); err != nil {
-			return err
+		if err := e.denoiseRunFiles(fmt.Sprintf("run%d", i+1), r, &shown); err != nil {
+			return unitData{}, err
 		}
+		return denoiseUnit(r), e.step(sp.label)
+	})
+	if !done && err == nil {
+		return e.shardNote(nil, len(specs))
 	}
-	return e.denoiseReport(runs, prob)
-}
-
-func (e *env) denoiseReport(runs []*run, prob dip.Problem) error {
-	var series []plotting.Series
-	var rows [][]string
-	paths := []string{}
-	labels := []string{}
-	p, err := e.image("clean", prob.Clean)
 	if err != nil {
+		if len(units) > 0 && e.cfg.Shards <= 1 {
+			_ = e.denoiseReport(units, labels, prob, shown)
+		}
 		return err
 	}
-	paths, labels = append(paths, p), append(labels, "clean")
-	if p, err = e.image("noisy", prob.Target); err != nil {
-		return err
-	}
-	pn, _ := imageio.ClippedPSNR(prob.Target, prob.Clean)
-	paths, labels = append(paths, p), append(labels, fmt.Sprintf("noisy: %s dB", f2(pn)))
-	e.num("psnr_noisy", pn)
-	for i, r := range runs {
-		ms := r.res.Measurements
-		key := fmt.Sprintf("run%d", i+1)
-		x, y := curve(ms, func(m dip.Measurement) float64 { return m.PSNR })
-		series = append(series, plotting.Series{Name: r.label, X: x, Y: y})
-		last := ms[len(ms)-1]
-		avg, mean := "-", "-"
-		if xa, ya := curve(ms, func(m dip.Measurement) float64 { return m.PSNRAvg }); len(xa) > 0 && r.cfg.ExpAvg > 0 {
-			series = append(series, plotting.Series{Name: r.label + ", averaged", X: xa, Y: ya, Dashed: true})
-			avg = f2(last.PSNRAvg)
-			e.num("psnr_avg_final_"+key, last.PSNRAvg)
-		}
-		if xm, ym := curve(ms, func(m dip.Measurement) float64 { return m.PSNRMean }); len(xm) > 0 {
-			series = append(series, plotting.Series{Name: r.label + ", posterior mean", X: xm, Y: ym, Dashed: true})
-			mean = f2(last.PSNRMean)
-			e.num("psnr_mean_final_"+key, last.PSNRMean)
-		}
-		e.num("psnr_best_"+key, r.res.Best.PSNR)
-		e.num("psnr_final_"+key, last.PSNR)
-		rows = append(rows, []string{key, r.label, fmt.Sprintf("%s (iteration %d)", f2(r.res.Best.PSNR), r.res.Best.Iter), f2(last.PSNR), avg, mean, fg(r.res.StepSeconds*1000, 3)})
-		if err := e.metricsCSV("metrics_"+key, r); err != nil {
-			return err
-		}
-		if p, err = e.image("output_"+key, r.res.Output); err != nil {
-			return err
-		}
-		paths, labels = append(paths, p), append(labels, fmt.Sprintf("%s, last: %s dB", r.label, f2(last.PSNR)))
-		if r.res.Mean.Pix != nil {
-			if p, err = e.image("posterior_mean_"+key, r.res.Mean); err != nil {
-				return err
-			}
-			paths, labels = append(paths, p), append(labels, fmt.Sprintf("%s, posterior mean: %s dB", r.label, mean))
-		}
-	}
-	e.md("## PSNR against iterations")
-	pl, err := lines("Denoising: PSNR against iterations", "iteration", "PSNR against the clean image (dB)", series, plotting.Options{LegendBottom: true})
-	if err != nil {
-		return err
-	}
-	if err := e.figureSized("psnr", "PSNR of the output (solid) and of its average (dashed: DIP's exponential average, or the SGLD posterior mean after burn-in) against iterations", pl, 8*72, 5.5*72); err != nil {
-		return err
-	}
-	e.table([]string{"key", "run", "best PSNR (dB)", "last PSNR (dB)", "last averaged PSNR (dB)", "posterior mean PSNR (dB)", "ms per step"}, rows)
-	e.md("PSNR is that of the output clipped to [0, 1] (`imageio.ClippedPSNR`); the noisy input has %s dB. Without averaging the "+
-		"output first improves, then fits the noise; the averages and the posterior means do not decline in the same way.", f2(pn))
-	e.md("## Images (last iteration)")
-	e.images(paths, labels)
-	return nil
+	return e.denoiseReport(units, labels, prob, shown)
 }
 
 // writeText writes a text file atomically into the experiment's folder.
