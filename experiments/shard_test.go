@@ -121,6 +121,15 @@ func TestShardMergeDenoiseSGLD(t *testing.T) {
 	shardMergeEqual(t, "denoise-sgld", Config{Mode: Tiny, Seed: 4, Iters: 12}, 12)
 }
 
+// TestShardMergeSpectralOrder checks spectral-order, sharded over its
+// pairs of runs: the merge equals the unsharded run.
+func TestShardMergeSpectralOrder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the tiny experiment three times (about 10 s)")
+	}
+	shardMergeEqual(t, "spectral-order", Config{Mode: Tiny, Seed: 4, Iters: 12}, 12)
+}
+
 // TestShardMergeTrainingTable runs a tiny training table whole, then in two
 // shards over its (image, seed) pairs merged, and compares every headline
 // number: sharding must not change a single run.
