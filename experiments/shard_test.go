@@ -45,10 +45,12 @@ func TestShardMergeEqualsUnsharded(t *testing.T) {
 	if _, err := x.Run(ctx, Config{Out: t.TempDir(), Mode: Tiny, Seed: 3, MergeFrom: shards[:1]}); err == nil {
 		t.Error("merging one of two shards did not fail")
 	}
-	// A training experiment without a table does not shard.
-	y, _ := Lookup("fbc")
-	if _, err := y.Run(ctx, Config{Out: t.TempDir(), Mode: Tiny, Seed: 3, Shard: 0, Shards: 2}); err == nil {
-		t.Error("fbc ran sharded")
+	// An experiment that runs whole refuses --shard with an error naming
+	// the ones that shard.
+	y, _ := Lookup("gp-inpaint")
+	_, err = y.Run(ctx, Config{Out: t.TempDir(), Mode: Tiny, Seed: 3, Shard: 0, Shards: 2})
+	if err == nil || !strings.Contains(err.Error(), "cheng-mc-1d") {
+		t.Errorf("gp-inpaint sharded: error %v, want a refusal naming the shardable experiments", err)
 	}
 }
 
@@ -128,6 +130,15 @@ func TestShardMergeSpectralOrder(t *testing.T) {
 		t.Skip("trains the tiny experiment three times (about 10 s)")
 	}
 	shardMergeEqual(t, "spectral-order", Config{Mode: Tiny, Seed: 4, Iters: 12}, 12)
+}
+
+// TestShardMergeFBC checks fbc, sharded over its two curve runs and its
+// seeds at the PSNR peak: the merge equals the unsharded run.
+func TestShardMergeFBC(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the tiny experiment three times (about 10 s)")
+	}
+	shardMergeEqual(t, "fbc", Config{Mode: Tiny, Seed: 4, Iters: 12}, 20)
 }
 
 // TestShardMergeTrainingTable runs a tiny training table whole, then in two

@@ -6,14 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/vg"
-
 	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/dip"
 	"github.com/dipgp/dipgp/internal/atomicfile"
 	"github.com/dipgp/dipgp/internal/imageio"
-	"github.com/dipgp/dipgp/internal/plotting"
 )
 
 func init() {
@@ -66,7 +62,8 @@ func init() {
 		Images:    []string{"house256rgb.png"},
 		TinyCost:  "about 2 s: 16x16, 40 iterations per run",
 		QuickCost: "about 4 min: 64x64 centre crop, skip net of 64 channels, 1000 iterations per run (2 runs, and 3 seeds of Adam for the FBC at the PSNR peak)",
-		FullCost:  "about 10 h (estimated): 256x256, DIP's skip net, 3000 iterations per run (2 runs, and 3 seeds of Adam)",
+		FullCost:  "about 10 h of 2-core time (estimated; run it sharded over its 5 runs: --shard i/5): 256x256, DIP's skip net, 3000 iterations per run (2 runs, and 3 seeds of Adam)",
+		Shardable: true,
 		run:       runFBC,
 	})
 }
@@ -319,117 +316,6 @@ func m2psnr(ms []dip.Measurement, t int) float64 {
 		}
 	}
 	return math.NaN()
-}
-
-func runFBC(e *env) error {
-	const sigma = 25.0
-	const peakSeeds = 3
-	d, err := e.denoiseCase([3]int{40, 1000, 3000}, sigma, 4+peakSeeds)
-	if err != nil {
-		return err
-	}
-	st, src, prob, n, k := d.st, d.src, d.prob, d.n, d.k
-	aSP, specSP, aNTK, specNTK := d.aSP, d.specSP, d.aNTK, d.specNTK
-	gdLR, err := dip.DefaultLR(dip.GD, k, n, 0)
-	if err != nil {
-		return err
-	}
-	e.md("## Setting\n\nImage: %s with Gaussian noise of std %g/255 (seed %d). FBC (`dip.FBC`, docs/theory.md section 6): "+
-		"the grey output's Fourier magnitude over the noisy target's, clipped to [0, 1], averaged over 5 radial bands "+
-		"(band 1: lowest frequencies). Runs of %d iterations measured every %d: DIP's Adam (LR 0.01, input noise 1/30) "+
-		"on `%s`, and gradient descent on `%s` (NTK parameterization, LR %s = 0.5 x the step at which "+
-		"eta_eff lambda_max = 1). Predicted curves: `dip.Compare` with the exact NTK (%s): for gd with the step as it is, "+
-		"for Adam with one time scale fitted to the observed half-fit iterations.",
-		src, sigma, e.seed(1), st.iters, st.every(), specSP, specNTK, fg(gdLR, 3), k.Prior.Note())
-	var panels []*plot.Plot
-	var rows [][]string
-	for i, c := range []struct {
-		label, key, spec string
-		a                arch.Arch
-		opt              dip.Optimizer
-		reg              float64
-	}{
-		{"Adam (DIP)", "adam", specSP, aSP, dip.Optimizer{Kind: dip.Adam, LR: 0.01}, dip.DefaultRegNoise},
-		{"GD (NTK param.)", "gd", specNTK, aNTK, dip.Optimizer{Kind: dip.GD, LR: gdLR}, 0},
-	} {
-		cfg := dip.Config{Arch: c.a, Problem: prob, Opt: c.opt, Iters: st.iters, Every: st.every(), Seed: e.seed(2 + i), BurnIn: -1, RegNoise: c.reg}
-		r, err := e.train(c.label, c.spec, cfg, false)
-		if err != nil {
-			return err
-		}
-		cmp, err := dip.Compare(e.ctx, k, cfg, r.res)
-		if err != nil {
-			return err
-		}
-		ag := cmp.Agreement
-		header := []string{"iter"}
-		cols := [][]float64{itersOf(r.res.Measurements)}
-		row := []string{c.label}
-		var bandPanels []*plot.Plot
-		for b := 0; b < dip.FBCBands; b++ {
-			x, y := curve(cmp.Observed, func(m dip.Measurement) float64 { return m.FBC[b] })
-			xp, yp := curve(cmp.Predicted, func(m dip.Measurement) float64 { return m.FBC[b] })
-			pl, err := lines(fmt.Sprintf("%s, band %d", c.label, b+1), "iteration", "FBC H_b(t)",
-				[]plotting.Series{{X: x, Y: y}, {X: xp, Y: yp, Dashed: true, Color: 1}}, plotting.Options{}) // the caption names solid and dashed
-			if err != nil {
-				return err
-			}
-			pl.Y.Min, pl.Y.Max = 0, 1
-			bandPanels = append(bandPanels, pl)
-			header = append(header, fmt.Sprintf("band%d_observed", b+1), fmt.Sprintf("band%d_predicted", b+1))
-			cols = append(cols, field(cmp.Observed, func(m dip.Measurement) float64 { return m.FBC[b] }), field(cmp.Predicted, func(m dip.Measurement) float64 { return m.FBC[b] }))
-			// Iteration at which the band reaches 0.5.
-			it := itersOf(cmp.Observed)
-			ho := dip.HalfFit(it, complement(field(cmp.Observed, func(m dip.Measurement) float64 { return m.FBC[b] })), 0.5)
-			hp := dip.HalfFit(it, complement(field(cmp.Predicted, func(m dip.Measurement) float64 { return m.FBC[b] })), 0.5)
-			rms := math.NaN()
-			if b < len(ag.FBCRMS) {
-				rms = float64(ag.FBCRMS[b])
-			}
-			e.num(fmt.Sprintf("fbc_rms_band%d_%s", b+1, c.key), rms)
-			e.num(fmt.Sprintf("fbc_final_band%d_%s", b+1, c.key), cmp.Observed[len(cmp.Observed)-1].FBC[b])
-			row = append(row, fmt.Sprintf("%s / %s (RMS gap %s)", halfIter(ho), halfIter(hp), fg(rms, 2)))
-		}
-		panels = append(panels, bandPanels...)
-		row = append(row, fg(float64(ag.TimeRatio), 3))
-		rows = append(rows, row)
-		data := make([][]float64, len(cols[0]))
-		for j := range data {
-			for _, col := range cols {
-				data[j] = append(data[j], col[j])
-			}
-		}
-		if err := e.csv("fbc_"+c.key, header, data); err != nil {
-			return err
-		}
-		if err := e.metricsCSV("metrics_"+c.key, r); err != nil {
-			return err
-		}
-		e.num("best_psnr_"+c.key, r.res.Best.PSNR)
-		if err := e.step(c.label); err != nil {
-			return err
-		}
-	}
-	e.md("## FBC curves")
-	grid := [][]*plot.Plot{}
-	for i := 0; i < len(panels); i += dip.FBCBands {
-		grid = append(grid, panels[i:i+dip.FBCBands])
-	}
-	if err := e.grid("fbc", "FBC bands (band 1 = lowest frequencies) observed during training (solid) and predicted by the NTK (dashed); top: Adam (NTK with a fitted time scale), bottom: gradient descent (no fitted parameter)", grid, 5*3.4*72, vg.Length(len(grid))*3*72); err != nil {
-		return err
-	}
-	h := []string{"run"}
-	for b := 1; b <= dip.FBCBands; b++ {
-		h = append(h, fmt.Sprintf("band %d: iteration at 0.5, observed / predicted", b))
-	}
-	h = append(h, "c / eta_eff")
-	e.table(h, rows)
-	e.md("0 means the band is above 0.5 from the start; 'not reached' means it stays below 0.5 within the run. Low bands rise first: the spectral bias. " +
-		"c / eta_eff is the fitted kernel time per iteration over gradient descent's step (1: the kernel's clock; n/a for Adam).")
-	if err := e.step("figures"); err != nil {
-		return err
-	}
-	return e.fbcAtPeak(d.clean, d.st, d.aSP, d.specSP, sigma, peakSeeds)
 }
 
 func halfIter(v float64) string {
