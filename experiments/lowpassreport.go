@@ -141,9 +141,16 @@ func (lp *lowpass) summary(ps []pair, units []map[string]float64) error {
 	var csvRows [][]string
 	for i, u := range units {
 		for _, c := range lp.runs() {
-			csvRows = append(csvRows, []string{ps[i].image, fmt.Sprint(ps[i].seed), c.key, fg(u["best_iter_observed_"+c.key], 6),
-				fg(u["best_psnr_observed_"+c.key], 6), fg(u["best_iter_predicted_"+c.key], 6), fg(u["best_psnr_predicted_"+c.key], 6),
-				fg(u["psnr_observed_vs_predicted_at_best_"+c.key], 6), fg(u["time_ratio_"+c.key], 6)})
+			row := []string{ps[i].image, fmt.Sprint(ps[i].seed), c.key}
+			for _, q := range []string{"best_iter_observed", "best_psnr_observed", "best_iter_predicted", "best_psnr_predicted",
+				"psnr_observed_vs_predicted_at_best", "time_ratio"} {
+				v, ok := u[q+"_"+c.key]
+				if !ok {
+					v = math.NaN()
+				}
+				row = append(row, fg(v, 6))
+			}
+			csvRows = append(csvRows, row)
 		}
 	}
 	if err := e.csvText("pairs", []string{"image", "seed", "run", "best_iter_observed", "best_psnr_observed", "best_iter_predicted",
@@ -181,7 +188,10 @@ func (lp *lowpass) summary(ps []pair, units []map[string]float64) error {
 			e.num(cl.key+"_"+c.key+"_mean", mu)
 			e.num(cl.key+"_"+c.key+"_sd", sd)
 			verdict := "-"
-			if cl.verdict != nil {
+			switch {
+			case cl.verdict != nil && len(v) < 3:
+				verdict = "too few pairs for a verdict"
+			case cl.verdict != nil:
 				verdict = cl.verdict(mu, se)
 			}
 			rows = append(rows, []string{c.label, cl.what, fmt.Sprint(len(v)), fg(mu, 4), fg(sd, 3), fg(se, 3), verdict})
