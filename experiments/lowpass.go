@@ -73,11 +73,14 @@ func runSpectralLowpass(e *env) error {
 	if err != nil {
 		return err
 	}
-	if !done {
+	if !done && len(lp.rows) == 0 {
 		return e.shardNote(nil, len(ps))
 	}
 	if err := lp.detail(); err != nil {
 		return err
+	}
+	if !done {
+		return e.shardNote(nil, len(ps))
 	}
 	nums := make([]map[string]float64, len(units))
 	for i, u := range units {
