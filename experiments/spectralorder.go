@@ -74,6 +74,12 @@ func runSpectralOrder(e *env) error {
 		return err
 	}
 	if !done {
+		// A shard draws the figures of the first pairs it trained.
+		if len(so.fbcPanels) > 0 {
+			if err := so.figures(); err != nil {
+				return err
+			}
+		}
 		return e.shardNote(nil, len(keys))
 	}
 	if err := so.collect(units); err != nil {
