@@ -30,7 +30,7 @@ var sane = map[string][]struct {
 	"denoise-sgld-table": {{"table_at_paper_method3_mean", 5, 60}, {"table_best_method1_mean", 5, 60}, {"diff_sgld_minus_adam_best_se", 0, 30}},
 	"inpaint-sgld-table": {{"table_at_paper_method3_mean", 5, 60}, {"table_at_paper_avg_method2_mean", 5, 60}},
 	"spectral-order":     {{"sse_final_triangle_02", 0, 1e6}, {"spearman_freq_vs_half_fit_triangle_09", -1, 1}},
-	"spectral-lowpass":   {{"best_psnr_observed_gd", 5, 60}, {"best_iter_observed_adam", 0, 40}, {"best_psnr_predicted_gd", 5, 60}},
+	"spectral-lowpass":   {{"best_psnr_observed_gd_mean", 5, 60}, {"best_iter_observed_adam_mean", 0, 40}, {"best_psnr_predicted_gd_mean", 5, 60}},
 	"fbc":                {{"fbc_final_band1_adam", 0, 1}, {"fbc_rms_band1_gd", 0, 1}, {"fbc_at_peak_band1_mean", 0, 1}},
 	"arch-sweep":         {{"slope_nngp_arch1", -10, 0}, {"half_iter_f0.25_arch1", 1, 1e12}},
 }

@@ -156,3 +156,123 @@ func (e *env) readUnit(i int, p pair, iters int) ([]tableRun, error) {
 	return nil, fmt.Errorf("no shard holds %s (image %s, seed %d) of %s: a shard is missing or did not finish; run it and merge again",
 		name, p.image, p.seed, e.x.Name)
 }
+
+// numUnit is what one unit of a sharded experiment other than the tables
+// (an (image, seed) pair of spectral-lowpass, a run of denoise-sgld, ...)
+// writes under units/: its named numbers, NaN stored as null.
+type numUnit struct {
+	Experiment string                `json:"experiment"`
+	Mode       string                `json:"mode"`
+	Seed       uint64                `json:"seed"`
+	Iters      int                   `json:"iters"`
+	Key        string                `json:"key"`
+	Numbers    map[string]*float64   `json:"numbers"`
+	Series     map[string][]*float64 `json:"series,omitempty"`
+}
+
+// unitData is what a unit of runUnits returns: named numbers and named
+// series (curves along a run); NaN values are kept.
+type unitData struct {
+	Numbers map[string]float64
+	Series  map[string][]float64
+}
+
+// runUnits runs f on the units named by keys (unit i is f(i)) and returns
+// their numbers in unit order, as runPairs does for the tables: sharded, it
+// runs the units i with i mod Shards == Shard, writes each one's numbers
+// under NAME/units/ and returns done = false; merging, it reads every
+// unit's numbers from the shards' folders instead, and fails when one is
+// missing or was run with other settings (mode, seed, iterations, key).
+func (e *env) runUnits(keys []string, iters int, f func(i int) (unitData, error)) (out []unitData, done bool, err error) {
+	if len(e.cfg.MergeFrom) > 0 {
+		for i, k := range keys {
+			v, err := e.readNumUnit(i, k, iters)
+			if err != nil {
+				return nil, false, err
+			}
+			out = append(out, v)
+		}
+		return out, true, nil
+	}
+	sharded := e.cfg.Shards > 1
+	for i, k := range keys {
+		if sharded && i%e.cfg.Shards != e.cfg.Shard {
+			continue
+		}
+		v, err := f(i)
+		if err != nil {
+			return out, false, err
+		}
+		out = append(out, v)
+		if sharded {
+			if err := e.writeNumUnit(i, k, iters, v); err != nil {
+				return out, false, err
+			}
+		}
+	}
+	return out, !sharded, nil
+}
+
+func numUnitName(i int) string { return fmt.Sprintf("unit%04d.json", i) }
+
+func (e *env) writeNumUnit(i int, key string, iters int, v unitData) error {
+	u := numUnit{Experiment: e.x.Name, Mode: e.cfg.Mode.String(), Seed: e.cfg.Seed, Iters: iters, Key: key, Numbers: map[string]*float64{}}
+	for k, x := range v.Numbers {
+		u.Numbers[k] = ptr(x)
+	}
+	if len(v.Series) > 0 {
+		u.Series = map[string][]*float64{}
+		for k, xs := range v.Series {
+			ps := make([]*float64, len(xs))
+			for j, x := range xs {
+				ps[j] = ptr(x)
+			}
+			u.Series[k] = ps
+		}
+	}
+	b, err := json.MarshalIndent(u, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(e.dir, "units")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, numUnitName(i)), append(b, '\n'), 0o644)
+}
+
+func (e *env) readNumUnit(i int, key string, iters int) (unitData, error) {
+	name := numUnitName(i)
+	for _, d := range e.cfg.MergeFrom {
+		path := filepath.Join(d, e.x.Name, "units", name)
+		b, err := os.ReadFile(path)
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return unitData{}, err
+		}
+		var u numUnit
+		if err := json.Unmarshal(b, &u); err != nil {
+			return unitData{}, fmt.Errorf("%s: %v", path, err)
+		}
+		if u.Experiment != e.x.Name || u.Mode != e.cfg.Mode.String() || u.Seed != e.cfg.Seed || u.Iters != iters || u.Key != key {
+			return unitData{}, fmt.Errorf("%s holds %s, %s mode, seed %d, %d iterations, unit %q; this merge expects %s, %s mode, seed %d, "+
+				"%d iterations, unit %q: the shards were run with other settings (mode, --seed, --iters)",
+				path, u.Experiment, u.Mode, u.Seed, u.Iters, u.Key, e.x.Name, e.cfg.Mode, e.cfg.Seed, iters, key)
+		}
+		v := unitData{Numbers: map[string]float64{}, Series: map[string][]float64{}}
+		for k, p := range u.Numbers {
+			v.Numbers[k] = val(p)
+		}
+		for k, ps := range u.Series {
+			xs := make([]float64, len(ps))
+			for j, p := range ps {
+				xs[j] = val(p)
+			}
+			v.Series[k] = xs
+		}
+		return v, nil
+	}
+	return unitData{}, fmt.Errorf("no shard holds %s (unit %q) of %s: a shard is missing or did not finish; run it and merge again", name, key, e.x.Name)
+}

@@ -45,17 +45,35 @@ func init() {
 var denoising9 = []string{"image_Baboon512rgb.png", "image_F16_512rgb.png", "image_House256rgb.png", "image_Lena512rgb.png",
 	"image_Peppers512rgb.png", "kodim01.png", "kodim02.png", "kodim03.png", "kodim12.png"}
 
-// Cheng et al.'s schedule (GP-DIP Image_Denoising.ipynb: 20,000 iterations,
-// burn-in 7000; the stat-exp-results scripts: the iterations at which each
-// method's PSNR enters their tables).
+// Cheng et al.'s settings. GP-DIP Image_Denoising.ipynb, cell "Hyper-parameters":
+// LR = 0.01, reg_noise_std = 1./30., exp_weight = 0.99, input_depth = 32,
+// num_iter = 20000, burnin_iter = 7000, weight_decay = 5e-8; cell "SGLD":
+// MCMC_iter = 50, param_noise_sigma = 2, noise randn * param_noise_sigma *
+// learning_rate added to every 4-D parameter after each Adam step, and the
+// posterior mean of the outputs i > burnin_iter with i % MCMC_iter == 0.
+// The stat-exp-results scripts: the iterations at which each method's PSNR
+// enters their tables.
 const (
 	chengIters     = 20000
 	chengBurnIn    = 7000
+	chengMCMCIter  = 50    // one posterior sample every 50 iterations
+	chengParamStd  = 2     // param_noise_sigma: noise std 2 x LR
 	chengDenoiseSG = 500   // stat_exp_results_denoising.py: sgd_psnr_list[499]
 	chengDenoiseIn = 1800  // fancy_sgd_psnr_list[1799]
 	chengInpaintSG = 5000  // stat_exp_results_inpainting_Bernoulli.py: sgd_psnr_list[5000 - 1]
 	chengInpaintIn = 11000 // fancy_sgd_psnr_list[11000 - 1]
 )
+
+// chengSchedule returns the first posterior sample and the interval
+// between samples of Cheng et al.'s SGLD for a run of iters iterations:
+// theirs (samples at 7050, 7100, ...: i > 7000 and i % 50 == 0) for a run
+// of 20,000, and the same fractions of the run (burn-in 35%, one sample per
+// 0.25% of the run, at least every iteration) for other lengths.
+func chengSchedule(iters int) (first, every int) {
+	burn := chengBurnIn * iters / chengIters
+	every = max(1, chengMCMCIter*iters/chengIters)
+	return (burn/every + 1) * every, every
+}
 
 // tableRun is one run of a seed/image table.
 type tableRun struct {
@@ -74,24 +92,27 @@ type tableMethod struct {
 	label  string
 	opt    dip.Optimizer
 	reg    float64 // input noise std
-	burn   int     // first iteration of the posterior mean, -1: none
+	burn   int     // first sample of the posterior mean, -1: none
+	every  int     // iterations between posterior samples
 	readAt int     // the paper's read-out iteration, 0: the posterior mean at the end
 }
 
 // chengMethods returns Cheng et al.'s three optimizers with the read-out
-// iterations sg and in (capped at iters) and their burn-in (half the run
-// when shorter than theirs).
+// iterations sg and in (capped at iters) and their posterior-mean schedule
+// (chengSchedule).
 func chengMethods(iters, sg, in int) []tableMethod {
-	burn := chengBurnIn
-	if iters < chengIters {
-		burn = iters / 2
-	}
+	first, every := chengSchedule(iters)
 	return []tableMethod{
-		{"Adam", dip.Optimizer{Kind: dip.Adam, LR: dip.AdamLR}, 0, -1, min(sg, iters)},
-		{"Adam + input noise", dip.Optimizer{Kind: dip.Adam, LR: dip.AdamLR}, dip.DefaultRegNoise, -1, min(in, iters)},
-		{"SGLD (Cheng et al.)", dip.Optimizer{Kind: dip.SGLDCheng, LR: dip.AdamLR, WeightDecay: dip.ChengWeightDecay, ParamNoise: 2},
-			dip.DefaultRegNoise, burn, 0},
+		{"Adam", dip.Optimizer{Kind: dip.Adam, LR: dip.AdamLR}, 0, -1, 0, min(sg, iters)},
+		{"Adam + input noise", dip.Optimizer{Kind: dip.Adam, LR: dip.AdamLR}, dip.DefaultRegNoise, -1, 0, min(in, iters)},
+		{"SGLD (Cheng et al.)", chengSGLD(), dip.DefaultRegNoise, first, every, 0},
 	}
+}
+
+// chengSGLD is Cheng et al.'s SGLD: Adam with weight decay and parameter
+// noise on the conv weights.
+func chengSGLD() dip.Optimizer {
+	return dip.Optimizer{Kind: dip.SGLDCheng, LR: dip.AdamLR, WeightDecay: dip.ChengWeightDecay, ParamNoise: chengParamStd}
 }
 
 // tableSetting is the size of a table run in a mode.
@@ -115,7 +136,7 @@ func (e *env) trainPair(p pair, prob dip.Problem, a arch.Arch, spec string, st t
 	var out []tableRun
 	for _, mt := range methods {
 		c := dip.Config{Problem: prob, Arch: a, Iters: st.iters, Every: st.every(), Seed: e.seed(600 + p.seed),
-			Opt: mt.opt, RegNoise: mt.reg, ExpAvg: dip.DefaultExpAvg, BurnIn: mt.burn}
+			Opt: mt.opt, RegNoise: mt.reg, ExpAvg: dip.DefaultExpAvg, BurnIn: mt.burn, SampleEvery: mt.every}
 		if mt.burn >= 0 {
 			c.ExpAvg = 0
 		}
@@ -217,12 +238,16 @@ func runInpaintTable(e *env) error {
 
 func (e *env) tableSettingMD(what string, st trainSetting, methods []tableMethod, nImages, seeds int) {
 	e.md("## Setting\n\n%d image(s) of %s, %dx%d, x %d seeds (each seed re-draws the network, the input and the "+
-		"optimizer's noise), %d iterations per run, measured every %d. Network `%s`. Methods: Adam LR %g (read at "+
-		"iteration %d, as Cheng et al.'s table), Adam + input noise std %.4g (read at iteration %d), Cheng et al.'s "+
-		"SGLD (Adam LR %g + weight decay %g + N(0, (2 LR)^2) on the conv weights, input noise %.4g; posterior mean "+
-		"after iteration %d). Adam runs also keep DIP's exponential average (weight %g), which does not change the "+
-		"run.", nImages, what, st.side, st.side, seeds, st.iters, st.every(), st.spec, dip.AdamLR, methods[0].readAt,
-		dip.DefaultRegNoise, methods[1].readAt, dip.AdamLR, dip.ChengWeightDecay, dip.DefaultRegNoise, methods[2].burn, dip.DefaultExpAvg)
+		"optimizer's noise), %d iterations per run, measured every %d. Network `%s`. Methods (Cheng et al.'s "+
+		"Image_Denoising.ipynb): Adam LR %g (read at iteration %d, as Cheng et al.'s table), Adam + input noise std %.4g "+
+		"(read at iteration %d), Cheng et al.'s SGLD (Adam LR %g + weight decay %g + N(0, (%g LR)^2) on the conv weights "+
+		"after each step, input noise %.4g; posterior mean of the outputs at iterations %d, %d, ... : one every %d from "+
+		"the end of the burn-in). Adam runs also keep DIP's exponential average (weight %g), which does not change the "+
+		"run. Not reproduced: the notebook's roll-back (restoring the previous parameters when the PSNR against the "+
+		"noisy image drops by more than 5 dB), which dip does not implement.", nImages, what, st.side, st.side, seeds,
+		st.iters, st.every(), st.spec, dip.AdamLR, methods[0].readAt, dip.DefaultRegNoise, methods[1].readAt, dip.AdamLR,
+		dip.ChengWeightDecay, float64(chengParamStd), dip.DefaultRegNoise, methods[2].burn, methods[2].burn+methods[2].every,
+		methods[2].every, dip.DefaultExpAvg)
 }
 
 // shardNote ends a shard's run: its pairs are in units/, the table is made

@@ -45,11 +45,100 @@ func TestShardMergeEqualsUnsharded(t *testing.T) {
 	if _, err := x.Run(ctx, Config{Out: t.TempDir(), Mode: Tiny, Seed: 3, MergeFrom: shards[:1]}); err == nil {
 		t.Error("merging one of two shards did not fail")
 	}
-	// A training experiment without a table does not shard.
-	y, _ := Lookup("fbc")
-	if _, err := y.Run(ctx, Config{Out: t.TempDir(), Mode: Tiny, Seed: 3, Shard: 0, Shards: 2}); err == nil {
-		t.Error("fbc ran sharded")
+	// An experiment that runs whole refuses --shard with an error naming
+	// the ones that shard.
+	y, _ := Lookup("gp-inpaint")
+	_, err = y.Run(ctx, Config{Out: t.TempDir(), Mode: Tiny, Seed: 3, Shard: 0, Shards: 2})
+	if err == nil || !strings.Contains(err.Error(), "cheng-mc-1d") {
+		t.Errorf("gp-inpaint sharded: error %v, want a refusal naming the shardable experiments", err)
 	}
+}
+
+// shardMergeEqual runs the experiment whole, in two shards, and merged, and
+// checks that the merge has every headline number of the whole run, equal,
+// and that merging one shard fails.
+func shardMergeEqual(t *testing.T, name string, cfg Config, minNumbers int) {
+	t.Helper()
+	x, err := Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c := cfg
+	c.Out = t.TempDir()
+	whole, err := x.Run(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shards []string
+	for i := 0; i < 2; i++ {
+		c := cfg
+		c.Out, c.Shard, c.Shards = t.TempDir(), i, 2
+		if _, err := x.Run(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, c.Out)
+	}
+	c = cfg
+	c.Out, c.MergeFrom = t.TempDir(), shards
+	merged, err := x.Run(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for k, v := range whole.Numbers {
+		if strings.Contains(k, "seconds") {
+			continue
+		}
+		n++
+		if got, ok := merged.Numbers[k]; !ok || got != v {
+			t.Errorf("%s: merged %v (present %v), unsharded %v", k, got, ok, v)
+		}
+	}
+	if n < minNumbers {
+		t.Errorf("the unsharded run has only %d numbers, want at least %d", n, minNumbers)
+	}
+	c.MergeFrom = shards[:1]
+	c.Out = t.TempDir()
+	if _, err := x.Run(ctx, c); err == nil {
+		t.Error("merging one of two shards did not fail")
+	}
+}
+
+// TestShardMergeLowpass checks spectral-lowpass, sharded over its (image,
+// seed) pairs: the merge equals the unsharded run.
+func TestShardMergeLowpass(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the tiny experiment three times (about 10 s)")
+	}
+	shardMergeEqual(t, "spectral-lowpass", Config{Mode: Tiny, Seed: 4, Iters: 12}, 20)
+}
+
+// TestShardMergeDenoiseSGLD checks denoise-sgld, sharded over its runs:
+// the merge equals the unsharded run.
+func TestShardMergeDenoiseSGLD(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the tiny experiment three times (about 10 s)")
+	}
+	shardMergeEqual(t, "denoise-sgld", Config{Mode: Tiny, Seed: 4, Iters: 12}, 12)
+}
+
+// TestShardMergeSpectralOrder checks spectral-order, sharded over its
+// pairs of runs: the merge equals the unsharded run.
+func TestShardMergeSpectralOrder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the tiny experiment three times (about 10 s)")
+	}
+	shardMergeEqual(t, "spectral-order", Config{Mode: Tiny, Seed: 4, Iters: 12}, 12)
+}
+
+// TestShardMergeFBC checks fbc, sharded over its two curve runs and its
+// seeds at the PSNR peak: the merge equals the unsharded run.
+func TestShardMergeFBC(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the tiny experiment three times (about 10 s)")
+	}
+	shardMergeEqual(t, "fbc", Config{Mode: Tiny, Seed: 4, Iters: 12}, 20)
 }
 
 // TestShardMergeTrainingTable runs a tiny training table whole, then in two
@@ -98,5 +187,27 @@ func TestShardMergeTrainingTable(t *testing.T) {
 	}
 	if _, err := x.Run(ctx, Config{Out: t.TempDir(), Mode: Tiny, Seed: 6, Iters: 12, MergeFrom: shards}); err == nil {
 		t.Error("merging shards of another seed did not fail")
+	}
+}
+
+// TestChengSchedule checks the SGLD posterior-mean schedule against Cheng
+// et al.'s notebook (samples at i > 7000 with i % 50 == 0 over 20,000
+// iterations) by enumerating their rule.
+func TestChengSchedule(t *testing.T) {
+	first, every := chengSchedule(20000)
+	var want []int
+	for i := 0; i < 20000; i++ {
+		if i > 7000 && i%50 == 0 {
+			want = append(want, i)
+		}
+	}
+	if first != want[0] || every != want[1]-want[0] {
+		t.Errorf("schedule of 20,000 iterations: first %d every %d, want %d and %d", first, every, want[0], want[1]-want[0])
+	}
+	for _, n := range []int{40, 600, 1000, 3000} {
+		f, ev := chengSchedule(n)
+		if ev < 1 || f <= chengBurnIn*n/chengIters || f >= n {
+			t.Errorf("schedule of %d iterations: first %d every %d", n, f, ev)
+		}
 	}
 }

@@ -24,6 +24,7 @@ type spectralOrder struct {
 	extra int // run pairs per image beyond the first, for the spread over seeds
 
 	over      [2]orderSpread
+	cur       map[string]float64 // the numbers of the first pair being trained
 	fbcPanels []*plot.Plot
 	sse, half []plotting.Series
 	rows      [][]string
@@ -56,10 +57,33 @@ type orderImage struct {
 func runSpectralOrder(e *env) error {
 	so := newSpectralOrder(e)
 	so.settingMD()
-	for ii, file := range spectralOrderImages {
-		if err := so.fitImage(ii, file); err != nil {
-			return err
+	var keys []string
+	for _, file := range spectralOrderImages {
+		for k := 0; k <= so.extra; k++ {
+			keys = append(keys, fmt.Sprintf("%s pair %d", strings.TrimSuffix(file, ".png"), k+1))
 		}
+	}
+	units, done, err := e.runUnits(keys, so.st.iters, func(i int) (unitData, error) {
+		ii, k := i/(so.extra+1), i%(so.extra+1)
+		if k == 0 {
+			return so.fitImage(ii, spectralOrderImages[ii])
+		}
+		return so.otherPair(ii, k)
+	})
+	if err != nil {
+		return err
+	}
+	if !done {
+		// A shard draws the figures of the first pairs it trained.
+		if len(so.fbcPanels) > 0 {
+			if err := so.figures(); err != nil {
+				return err
+			}
+		}
+		return e.shardNote(nil, len(keys))
+	}
+	if err := so.collect(units); err != nil {
+		return err
 	}
 	so.overSeedsMD()
 	return so.figures()
@@ -93,29 +117,71 @@ func (so *spectralOrder) settingMD() {
 		"compared with the order the NTK predicts (`dip.Compare`, one fitted time scale for Adam).", so.st.iters, so.st.every())
 }
 
-// fitImage runs every step on the ii-th image: the first pair of runs and
-// its measurements, the further pairs for the spread, and the images.
-func (so *spectralOrder) fitImage(ii int, file string) error {
+// fitImage runs the first pair of runs on the ii-th image with every
+// measurement, its figures and images, and returns its numbers.
+func (so *spectralOrder) fitImage(ii int, file string) (unitData, error) {
+	so.cur = map[string]float64{}
 	oi, err := so.trainPair(ii, file)
 	if err != nil {
-		return err
+		return unitData{}, err
 	}
-	if err := so.trajectory(oi); err != nil {
-		return err
+	for _, f := range []func(*orderImage) error{so.trajectory, so.fbcPanel, so.fitOrder, so.record, so.showImages} {
+		if err := f(oi); err != nil {
+			return unitData{}, err
+		}
 	}
-	if err := so.fbcPanel(oi); err != nil {
-		return err
+	// The spread uses one estimator for every pair: half-fit from the
+	// measured residual ratios (dip.HalfFit), as orderPair does.
+	so.cur["pair_order"] = halfFitOrder(oi.r1.res.Measurements, oi.centers)
+	so.cur["pair_sse_last"], so.cur["pair_sse_max"] = oi.ys[len(oi.ys)-1], oi.ys[oi.imax]
+	return unitData{Numbers: so.cur}, nil
+}
+
+// otherPair trains the k-th further pair of runs on the ii-th image for
+// the spread over seeds.
+func (so *spectralOrder) otherPair(ii, k int) (unitData, error) {
+	e := so.e
+	file := spectralOrderImages[ii]
+	name := strings.TrimSuffix(file, ".png")
+	prob, a, spec, err := so.problem(file)
+	if err != nil {
+		return unitData{}, err
 	}
-	if err := so.fitOrder(oi); err != nil {
-		return err
+	cfg := so.config(prob, a, 0)
+	o, last, mx, err := e.orderPair(fmt.Sprintf("%s pair %d", name, k+1), spec, cfg, e.seed(100+10*ii+2*k), e.seed(101+10*ii+2*k))
+	if err != nil {
+		return unitData{}, err
 	}
-	if err := so.record(oi); err != nil {
-		return err
+	return unitData{Numbers: map[string]float64{"pair_order": o, "pair_sse_last": last, "pair_sse_max": mx}}, nil
+}
+
+// collect records the first pairs' numbers and table rows and the spread
+// over the pairs of each image from the units (in image order, pairs
+// within).
+func (so *spectralOrder) collect(units []unitData) error {
+	e := so.e
+	for i, u := range units {
+		ii, k := i/(so.extra+1), i%(so.extra+1)
+		n := u.Numbers
+		sp := &so.over[ii]
+		sp.order, sp.sseLast, sp.sseMax = append(sp.order, n["pair_order"]), append(sp.sseLast, n["pair_sse_last"]), append(sp.sseMax, n["pair_sse_max"])
+		if k != 0 {
+			continue
+		}
+		name := strings.TrimSuffix(spectralOrderImages[ii], ".png")
+		key := orderKey(name)
+		for _, q := range []string{"sse_final", "sse_max", "sse_argmax_iter", "spearman_freq_vs_half_fit", "spearman_observed_vs_ntk", "psnr_final"} {
+			e.num(q+"_"+key, n[q+"_"+key])
+		}
+		_, src, err := e.testImage(spectralOrderImages[ii], so.st.side, 1)
+		if err != nil {
+			return err
+		}
+		so.rows = append(so.rows, []string{name, src, fg(n["spearman_freq_vs_half_fit_"+key], 3), fg(n["spearman_observed_vs_ntk_"+key], 3),
+			fmt.Sprintf("%.0f", n["bins_fitted_"+key]), fg(n["time_scale_"+key], 3), fg(n["sse_final_"+key], 4),
+			fmt.Sprintf("%s (iteration %.0f)", fg(n["sse_max_"+key], 4), n["sse_argmax_iter_"+key]), f2(n["psnr_final_"+key])})
 	}
-	if err := so.spread(oi); err != nil {
-		return err
-	}
-	return so.showImages(oi)
+	return nil
 }
 
 // trainPair sets up the problem of the ii-th image and trains its first
@@ -128,16 +194,12 @@ func (so *spectralOrder) trainPair(ii int, file string) (*orderImage, error) {
 	}
 	name := strings.TrimSuffix(file, ".png")
 	oi := &orderImage{ii: ii, name: name, key: orderKey(name), src: src, img: img}
-	prob, err := dip.NewProblem(img, dip.TaskOptions{Task: dip.Fit})
+	prob, a, spec, err := so.problem(file)
 	if err != nil {
 		return nil, err
 	}
-	if oi.a, oi.spec, err = st.archFor(1, arch.Standard); err != nil {
-		return nil, err
-	}
-	// Tiny runs are too short for LR 0.001 to half-fit any frequency.
-	lr := pick(e.cfg.Mode, 0.01, 0.001, 0.001)
-	oi.cfg = dip.Config{Arch: oi.a, Problem: prob, Opt: dip.Optimizer{Kind: dip.Adam, LR: lr}, Iters: st.iters, Every: st.every(), Seed: e.seed(10 + 2*ii), BurnIn: -1}
+	oi.a, oi.spec = a, spec
+	oi.cfg = so.config(prob, a, e.seed(10+2*ii))
 	if oi.r1, err = e.train(name+" run 1", oi.spec, oi.cfg, true); err != nil {
 		return nil, err
 	}
@@ -150,6 +212,27 @@ func (so *spectralOrder) trainPair(ii int, file string) (*orderImage, error) {
 		return nil, err
 	}
 	return oi, nil
+}
+
+// problem returns the fitting problem of an image and the network.
+func (so *spectralOrder) problem(file string) (dip.Problem, arch.Arch, string, error) {
+	img, _, err := so.e.testImage(file, so.st.side, 1)
+	if err != nil {
+		return dip.Problem{}, arch.Arch{}, "", err
+	}
+	prob, err := dip.NewProblem(img, dip.TaskOptions{Task: dip.Fit})
+	if err != nil {
+		return dip.Problem{}, arch.Arch{}, "", err
+	}
+	a, spec, err := so.st.archFor(1, arch.Standard)
+	return prob, a, spec, err
+}
+
+// config is a run of the setting on prob from seed.
+func (so *spectralOrder) config(prob dip.Problem, a arch.Arch, seed uint64) dip.Config {
+	// Tiny runs are too short for LR 0.001 to half-fit any frequency.
+	lr := pick(so.e.cfg.Mode, 0.01, 0.001, 0.001)
+	return dip.Config{Arch: a, Problem: prob, Opt: dip.Optimizer{Kind: dip.Adam, LR: lr}, Iters: so.st.iters, Every: so.st.every(), Seed: seed, BurnIn: -1}
 }
 
 // orderKey is an image name as a number key: triangle-0.2 -> triangle_02.
@@ -190,9 +273,9 @@ func (so *spectralOrder) trajectory(oi *orderImage) error {
 			oi.imax = i
 		}
 	}
-	e.num("sse_final_"+oi.key, ys[len(ys)-1])
-	e.num("sse_max_"+oi.key, ys[oi.imax])
-	e.num("sse_argmax_iter_"+oi.key, xs[oi.imax])
+	so.cur["sse_final_"+oi.key] = ys[len(ys)-1]
+	so.cur["sse_max_"+oi.key] = ys[oi.imax]
+	so.cur["sse_argmax_iter_"+oi.key] = xs[oi.imax]
 	return nil
 }
 
@@ -256,10 +339,10 @@ func (so *spectralOrder) fitOrder(oi *orderImage) error {
 	return e.csv("half_fit_"+oi.key, []string{"bin_center", "observed_half_fit_iter", "predicted_half_fit_iter"}, hd)
 }
 
-// record writes the first pair's metrics and numbers and its row of the
-// order-of-fitting table.
+// record writes the first pair's metrics and keeps its numbers (collect
+// makes its row of the order-of-fitting table).
 func (so *spectralOrder) record(oi *orderImage) error {
-	e, ag, ys := so.e, oi.ag, oi.ys
+	e, ag := so.e, oi.ag
 	if err := e.metricsCSV("metrics_"+oi.key+"_run1", oi.r1); err != nil {
 		return err
 	}
@@ -267,30 +350,12 @@ func (so *spectralOrder) record(oi *orderImage) error {
 		return err
 	}
 	last := oi.r1.res.Measurements[len(oi.r1.res.Measurements)-1]
-	e.num("spearman_freq_vs_half_fit_"+oi.key, oi.order)
-	e.num("spearman_observed_vs_ntk_"+oi.key, float64(ag.Spearman))
-	e.num("psnr_final_"+oi.key, last.PSNR)
-	so.rows = append(so.rows, []string{oi.name, oi.src, fg(oi.order, 3), fg(float64(ag.Spearman), 3), fmt.Sprint(ag.BinsFitted), fg(float64(ag.TimeScale), 3),
-		fg(ys[len(ys)-1], 4), fmt.Sprintf("%s (iteration %.0f)", fg(ys[oi.imax], 4), oi.xs[oi.imax]), f2(last.PSNR)})
+	so.cur["spearman_freq_vs_half_fit_"+oi.key] = oi.order
+	so.cur["spearman_observed_vs_ntk_"+oi.key] = float64(ag.Spearman)
+	so.cur["psnr_final_"+oi.key] = last.PSNR
+	so.cur["bins_fitted_"+oi.key] = float64(ag.BinsFitted)
+	so.cur["time_scale_"+oi.key] = float64(ag.TimeScale)
 	return e.step(oi.name + " run 2")
-}
-
-// spread collects the first pair's values and trains the further pairs.
-func (so *spectralOrder) spread(oi *orderImage) error {
-	e, ii := so.e, oi.ii
-	sp := &so.over[ii]
-	// The spread uses one estimator for every pair: half-fit from the
-	// measured residual ratios (dip.HalfFit), as orderPair does.
-	sp.order = append(sp.order, halfFitOrder(oi.r1.res.Measurements, oi.centers))
-	sp.sseLast, sp.sseMax = append(sp.sseLast, oi.ys[len(oi.ys)-1]), append(sp.sseMax, oi.ys[oi.imax])
-	for k := 1; k <= so.extra; k++ {
-		o, last, mx, err := e.orderPair(fmt.Sprintf("%s pair %d", oi.name, k+1), oi.spec, oi.cfg, e.seed(100+10*ii+2*k), e.seed(101+10*ii+2*k), oi.centers)
-		if err != nil {
-			return err
-		}
-		sp.order, sp.sseLast, sp.sseMax = append(sp.order, o), append(sp.sseLast, last), append(sp.sseMax, mx)
-	}
-	return nil
 }
 
 // showImages writes the target and the first run's outputs at a tenth, a
@@ -350,6 +415,10 @@ func (so *spectralOrder) overSeedsMD() {
 // iterations.
 func (so *spectralOrder) figures() error {
 	e := so.e
+	if len(so.fbcPanels) == 0 {
+		e.md("This merge has every pair's numbers; the curves, figures and images of the first pairs are in the folders of the shards that trained them.")
+		return nil
+	}
 	if err := e.grid("fbc", "FBC bands of run 1 against iterations (band 1: lowest frequencies)", [][]*plot.Plot{so.fbcPanels}, 2*panelW, panelH); err != nil {
 		return err
 	}
@@ -373,7 +442,7 @@ func (so *spectralOrder) figures() error {
 // orderPair trains two runs of cfg from seeds a and b and returns the
 // Spearman correlation between the bins' frequencies and the first run's
 // half-fit iterations, and the last and largest trajectory distance.
-func (e *env) orderPair(label, spec string, cfg dip.Config, a, b uint64, centers []float64) (order, sseLast, sseMax float64, err error) {
+func (e *env) orderPair(label, spec string, cfg dip.Config, a, b uint64) (order, sseLast, sseMax float64, err error) {
 	cfg.Seed = a
 	r1, err := e.train(label+" run 1", spec, cfg, true)
 	if err != nil {
@@ -402,7 +471,7 @@ func (e *env) orderPair(label, spec string, cfg dip.Config, a, b uint64, centers
 			}
 		}
 	}
-	return halfFitOrder(ms, centers), sseLast, sseMax, nil
+	return halfFitOrder(ms, r1.res.BinCenters), sseLast, sseMax, nil
 }
 
 // halfFitOrder returns Spearman's correlation between the radial bins'

@@ -6,14 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/vg"
-
 	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/dip"
 	"github.com/dipgp/dipgp/internal/atomicfile"
 	"github.com/dipgp/dipgp/internal/imageio"
-	"github.com/dipgp/dipgp/internal/plotting"
 )
 
 func init() {
@@ -26,7 +22,8 @@ func init() {
 		Images:    []string{"house256rgb.png"},
 		TinyCost:  "about 3 s: 16x16, a 2-scale skip net of 8 channels, 40 iterations per run",
 		QuickCost: "about 3 min: 64x64 centre crop, 5-scale skip net of 64 channels, 1000 iterations per run (5 runs; the table over images and seeds is denoise-sgld-table)",
-		FullCost:  "about 1 day on 2 cores (estimated): 256x256, DIP's skip net (128 channels), 5000 iterations per run (5 runs)",
+		FullCost:  "about 4 days of 2-core time (estimated; run it sharded over its 5 runs: --shard i/5): 256x256, DIP's skip net (128 channels, Cheng et al.'s), 20,000 iterations per run (Cheng et al.'s)",
+		Shardable: true,
 		run:       runDenoiseSGLD,
 	})
 	register(Experiment{
@@ -38,19 +35,23 @@ func init() {
 		Images:    []string{"triangle-0.2.png", "triangle-0.9.png"},
 		TinyCost:  "about 3 s: 16x16, 30 iterations per run (2 images x 2 pairs of runs)",
 		QuickCost: "about 8 min: 64x64 centre crops, skip net of 64 channels, 1000 iterations per run (2 images x 3 pairs of runs)",
-		FullCost:  "about 25 h (estimated): 256x256, the authors' skip net (256 channels), 1000 iterations per run (2 images x 5 pairs of runs)",
+		FullCost:  "about 25 h of 2-core time (estimated; run it sharded over its 10 pairs of runs: --shard i/10): 256x256, the authors' skip net (256 channels), 1000 iterations per run (2 images x 5 pairs of runs)",
+		Shardable: true,
 		run:       runSpectralOrder,
 	})
 	register(Experiment{
 		Name: "spectral-lowpass",
 		Summary: "Early-stopped DIP outputs against the kernel's low-pass filter of the target: the PSNR between the " +
-			"observed output and the NTK's prediction f_t = y + g_t(Theta)(f_0 - y) along the run, and the predicted " +
-			"against the observed best stopping iteration, for gradient descent and Adam.",
+			"observed output and the NTK's prediction f_t = y + g_t(Theta)(f_0 - y) at the best iteration, and the predicted " +
+			"against the observed best stopping iteration and PSNR, for gradient descent and Adam, over (image, seed) pairs " +
+			"with mean, spread and verdicts against the standard error.",
 		Paper:     "Chakrabarty and Maji (2019): early stopping acts as a low-pass filter; dipgp's NTK prediction of it",
-		Images:    []string{"cameraman256.png"},
-		TinyCost:  "about 2 s: 16x16, 40 iterations per run",
-		QuickCost: "about 1 min: 64x64 centre crop, skip net of 64 channels (NTK parameterization for gd), 800 iterations per run (2 runs)",
-		FullCost:  "about 4 h (estimated): 256x256, DIP's skip net, 3000 iterations per run (2 runs)",
+		Images:    []string{"cameraman256.png", "denoising9/"},
+		TinyCost:  "about 4 s: 1 image x 2 seeds, 16x16, 40 iterations per run",
+		QuickCost: "about 15 min: 2 images (cameraman, house) x 3 seeds, 64x64 centre crops, skip net of 64 channels (NTK parameterization for gd), 800 iterations per run (2 runs per pair)",
+		FullCost: "about 3 days of 2-core time (estimated; run it sharded: --shard i/n): 10 images (cameraman and the 9 of denoising9, grey) x 3 seeds, " +
+			"256x256, DIP's skip net, 3000 iterations per run (2 runs per pair)",
+		Shardable: true,
 		run:       runSpectralLowpass,
 	})
 	register(Experiment{
@@ -61,7 +62,8 @@ func init() {
 		Images:    []string{"house256rgb.png"},
 		TinyCost:  "about 2 s: 16x16, 40 iterations per run",
 		QuickCost: "about 4 min: 64x64 centre crop, skip net of 64 channels, 1000 iterations per run (2 runs, and 3 seeds of Adam for the FBC at the PSNR peak)",
-		FullCost:  "about 10 h (estimated): 256x256, DIP's skip net, 3000 iterations per run (2 runs, and 3 seeds of Adam)",
+		FullCost:  "about 10 h of 2-core time (estimated; run it sharded over its 5 runs: --shard i/5): 256x256, DIP's skip net, 3000 iterations per run (2 runs, and 3 seeds of Adam)",
+		Shardable: true,
 		run:       runFBC,
 	})
 }
@@ -202,7 +204,7 @@ func (e *env) denoiseCase(iters [3]int, sigma float64, steps int) (denoiseCase, 
 
 func runDenoiseSGLD(e *env) error {
 	const sigma = 25.0
-	d, err := e.denoiseCase([3]int{40, 1000, 5000}, sigma, 6)
+	d, err := e.denoiseCase([3]int{40, 1000, chengIters}, sigma, 6)
 	if err != nil {
 		return err
 	}
@@ -219,6 +221,7 @@ func runDenoiseSGLD(e *env) error {
 		return err
 	}
 	burn := dip.DefaultBurnIn(dip.SGLD, st.iters)
+	chengFirst, chengEvery := chengSchedule(st.iters)
 	if err := e.step("kernel"); err != nil {
 		return err
 	}
@@ -228,16 +231,16 @@ func runDenoiseSGLD(e *env) error {
 		cfg         dip.Config
 	}
 	var specs []spec
-	add := func(label, sp string, a arch.Arch, opt dip.Optimizer, reg, avg float64, burnIn int) {
+	add := func(label, sp string, a arch.Arch, opt dip.Optimizer, reg, avg float64, burnIn, every int) {
 		c := base
-		c.Arch, c.Opt, c.RegNoise, c.ExpAvg, c.BurnIn = a, opt, reg, avg, burnIn
+		c.Arch, c.Opt, c.RegNoise, c.ExpAvg, c.BurnIn, c.SampleEvery = a, opt, reg, avg, burnIn, every
 		specs = append(specs, spec{label, sp, c})
 	}
-	add("Adam", specSP, aSP, dip.Optimizer{Kind: dip.Adam, LR: 0.01}, 0, 0, -1)
-	add("Adam + input noise", specSP, aSP, dip.Optimizer{Kind: dip.Adam, LR: 0.01}, dip.DefaultRegNoise, dip.DefaultExpAvg, -1)
-	add("GD (NTK param.)", specNTK, aNTK, dip.Optimizer{Kind: dip.GD, LR: gdLR}, 0, dip.DefaultExpAvg, -1)
-	add("SGLD (Cheng et al.)", specSP, aSP, dip.Optimizer{Kind: dip.SGLDCheng, LR: 0.01, WeightDecay: dip.ChengWeightDecay, ParamNoise: 2}, dip.DefaultRegNoise, 0, burn)
-	add("SGLD (Langevin, NTK param.)", specNTK, aNTK, dip.Optimizer{Kind: dip.SGLD, LR: sgldLR, NoiseStd: s}, 0, 0, burn)
+	add("Adam", specSP, aSP, dip.Optimizer{Kind: dip.Adam, LR: dip.AdamLR}, 0, 0, -1, 0)
+	add("Adam + input noise", specSP, aSP, dip.Optimizer{Kind: dip.Adam, LR: dip.AdamLR}, dip.DefaultRegNoise, dip.DefaultExpAvg, -1, 0)
+	add("GD (NTK param.)", specNTK, aNTK, dip.Optimizer{Kind: dip.GD, LR: gdLR}, 0, dip.DefaultExpAvg, -1, 0)
+	add("SGLD (Cheng et al.)", specSP, aSP, chengSGLD(), dip.DefaultRegNoise, 0, chengFirst, chengEvery)
+	add("SGLD (Langevin, NTK param.)", specNTK, aNTK, dip.Optimizer{Kind: dip.SGLD, LR: sgldLR, NoiseStd: s}, 0, 0, burn, 0)
 	e.md("## Setting\n\nImage: %s, Gaussian noise of std %g/255 (`dip.NewProblem`, seed %d). DIP's loss mean((f - y)^2), "+
 		"%d iterations per run, measured every %d. Networks: `%s` (standard parameterization, PyTorch's initialization) "+
 		"for Adam and Cheng et al.'s SGLD; `%s` (NTK parameterization) for gradient descent and textbook SGLD, whose steps "+
@@ -247,90 +250,35 @@ func runDenoiseSGLD(e *env) error {
 		"| Adam | Adam, LR 0.01 | none | none |\n"+
 		"| Adam + input noise | Adam, LR 0.01 | std 1/30 per step (DIP) | DIP's exponential average, weight 0.99 |\n"+
 		"| GD (NTK param.) | gradient descent | none | exponential average, weight 0.99 |\n"+
-		"| SGLD (Cheng et al.) | Adam LR 0.01 + weight decay 5e-8 + N(0, (2 LR)^2) on conv weights | std 1/30 | posterior mean after iteration %d |\n"+
+		"| SGLD (Cheng et al.) | Adam LR 0.01 + weight decay 5e-8 + N(0, (2 LR)^2) on conv weights | std 1/30 | posterior mean of the outputs at iterations %d, %d, ... (Cheng et al.'s schedule, scaled to the run) |\n"+
 		"| SGLD (Langevin) | theta -= eps/2 grad U + N(0, eps), Gaussian likelihood (std s) and prior | none | posterior mean after iteration %d |\n",
-		src, sigma, e.seed(1), st.iters, st.every(), specSP, specNTK, fg(lmax, 4), fg(gdLR, 3), fg(sgldLR, 3), sigma, burn, burn)
-	var runs []*run
-	for _, sp := range specs {
+		src, sigma, e.seed(1), st.iters, st.every(), specSP, specNTK, fg(lmax, 4), fg(gdLR, 3), fg(sgldLR, 3), sigma, chengFirst, chengFirst+chengEvery, burn)
+	labels := make([]string, len(specs))
+	for i, sp := range specs {
+		labels[i] = sp.label
+	}
+	var shown denoiseImages
+	units, done, err := e.runUnits(labels, st.iters, func(i int) (unitData, error) {
+		sp := specs[i]
 		r, err := e.train(sp.label, sp.spec, sp.cfg, false)
 		if err != nil {
-			if len(runs) > 0 {
-				_ = e.denoiseReport(runs, prob)
-			}
-			return err
+			return unitData{}, err
 		}
-		runs = append(runs, r)
-		if err := e.step(sp.label); err != nil {
-			return err
+		if err := e.denoiseRunFiles(fmt.Sprintf("run%d", i+1), r, &shown); err != nil {
+			return unitData{}, err
 		}
+		return denoiseUnit(r), e.step(sp.label)
+	})
+	if !done && err == nil {
+		return e.shardNote(nil, len(specs))
 	}
-	return e.denoiseReport(runs, prob)
-}
-
-func (e *env) denoiseReport(runs []*run, prob dip.Problem) error {
-	var series []plotting.Series
-	var rows [][]string
-	paths := []string{}
-	labels := []string{}
-	p, err := e.image("clean", prob.Clean)
 	if err != nil {
+		if len(units) > 0 && e.cfg.Shards <= 1 {
+			_ = e.denoiseReport(units, labels, prob, shown)
+		}
 		return err
 	}
-	paths, labels = append(paths, p), append(labels, "clean")
-	if p, err = e.image("noisy", prob.Target); err != nil {
-		return err
-	}
-	pn, _ := imageio.ClippedPSNR(prob.Target, prob.Clean)
-	paths, labels = append(paths, p), append(labels, fmt.Sprintf("noisy: %s dB", f2(pn)))
-	e.num("psnr_noisy", pn)
-	for i, r := range runs {
-		ms := r.res.Measurements
-		key := fmt.Sprintf("run%d", i+1)
-		x, y := curve(ms, func(m dip.Measurement) float64 { return m.PSNR })
-		series = append(series, plotting.Series{Name: r.label, X: x, Y: y})
-		last := ms[len(ms)-1]
-		avg, mean := "-", "-"
-		if xa, ya := curve(ms, func(m dip.Measurement) float64 { return m.PSNRAvg }); len(xa) > 0 && r.cfg.ExpAvg > 0 {
-			series = append(series, plotting.Series{Name: r.label + ", averaged", X: xa, Y: ya, Dashed: true})
-			avg = f2(last.PSNRAvg)
-			e.num("psnr_avg_final_"+key, last.PSNRAvg)
-		}
-		if xm, ym := curve(ms, func(m dip.Measurement) float64 { return m.PSNRMean }); len(xm) > 0 {
-			series = append(series, plotting.Series{Name: r.label + ", posterior mean", X: xm, Y: ym, Dashed: true})
-			mean = f2(last.PSNRMean)
-			e.num("psnr_mean_final_"+key, last.PSNRMean)
-		}
-		e.num("psnr_best_"+key, r.res.Best.PSNR)
-		e.num("psnr_final_"+key, last.PSNR)
-		rows = append(rows, []string{key, r.label, fmt.Sprintf("%s (iteration %d)", f2(r.res.Best.PSNR), r.res.Best.Iter), f2(last.PSNR), avg, mean, fg(r.res.StepSeconds*1000, 3)})
-		if err := e.metricsCSV("metrics_"+key, r); err != nil {
-			return err
-		}
-		if p, err = e.image("output_"+key, r.res.Output); err != nil {
-			return err
-		}
-		paths, labels = append(paths, p), append(labels, fmt.Sprintf("%s, last: %s dB", r.label, f2(last.PSNR)))
-		if r.res.Mean.Pix != nil {
-			if p, err = e.image("posterior_mean_"+key, r.res.Mean); err != nil {
-				return err
-			}
-			paths, labels = append(paths, p), append(labels, fmt.Sprintf("%s, posterior mean: %s dB", r.label, mean))
-		}
-	}
-	e.md("## PSNR against iterations")
-	pl, err := lines("Denoising: PSNR against iterations", "iteration", "PSNR against the clean image (dB)", series, plotting.Options{LegendBottom: true})
-	if err != nil {
-		return err
-	}
-	if err := e.figureSized("psnr", "PSNR of the output (solid) and of its average (dashed: DIP's exponential average, or the SGLD posterior mean after burn-in) against iterations", pl, 8*72, 5.5*72); err != nil {
-		return err
-	}
-	e.table([]string{"key", "run", "best PSNR (dB)", "last PSNR (dB)", "last averaged PSNR (dB)", "posterior mean PSNR (dB)", "ms per step"}, rows)
-	e.md("PSNR is that of the output clipped to [0, 1] (`imageio.ClippedPSNR`); the noisy input has %s dB. Without averaging the "+
-		"output first improves, then fits the noise; the averages and the posterior means do not decline in the same way.", f2(pn))
-	e.md("## Images (last iteration)")
-	e.images(paths, labels)
-	return nil
+	return e.denoiseReport(units, labels, prob, shown)
 }
 
 // writeText writes a text file atomically into the experiment's folder.
@@ -368,117 +316,6 @@ func m2psnr(ms []dip.Measurement, t int) float64 {
 		}
 	}
 	return math.NaN()
-}
-
-func runFBC(e *env) error {
-	const sigma = 25.0
-	const peakSeeds = 3
-	d, err := e.denoiseCase([3]int{40, 1000, 3000}, sigma, 4+peakSeeds)
-	if err != nil {
-		return err
-	}
-	st, src, prob, n, k := d.st, d.src, d.prob, d.n, d.k
-	aSP, specSP, aNTK, specNTK := d.aSP, d.specSP, d.aNTK, d.specNTK
-	gdLR, err := dip.DefaultLR(dip.GD, k, n, 0)
-	if err != nil {
-		return err
-	}
-	e.md("## Setting\n\nImage: %s with Gaussian noise of std %g/255 (seed %d). FBC (`dip.FBC`, docs/theory.md section 6): "+
-		"the grey output's Fourier magnitude over the noisy target's, clipped to [0, 1], averaged over 5 radial bands "+
-		"(band 1: lowest frequencies). Runs of %d iterations measured every %d: DIP's Adam (LR 0.01, input noise 1/30) "+
-		"on `%s`, and gradient descent on `%s` (NTK parameterization, LR %s = 0.5 x the step at which "+
-		"eta_eff lambda_max = 1). Predicted curves: `dip.Compare` with the exact NTK (%s): for gd with the step as it is, "+
-		"for Adam with one time scale fitted to the observed half-fit iterations.",
-		src, sigma, e.seed(1), st.iters, st.every(), specSP, specNTK, fg(gdLR, 3), k.Prior.Note())
-	var panels []*plot.Plot
-	var rows [][]string
-	for i, c := range []struct {
-		label, key, spec string
-		a                arch.Arch
-		opt              dip.Optimizer
-		reg              float64
-	}{
-		{"Adam (DIP)", "adam", specSP, aSP, dip.Optimizer{Kind: dip.Adam, LR: 0.01}, dip.DefaultRegNoise},
-		{"GD (NTK param.)", "gd", specNTK, aNTK, dip.Optimizer{Kind: dip.GD, LR: gdLR}, 0},
-	} {
-		cfg := dip.Config{Arch: c.a, Problem: prob, Opt: c.opt, Iters: st.iters, Every: st.every(), Seed: e.seed(2 + i), BurnIn: -1, RegNoise: c.reg}
-		r, err := e.train(c.label, c.spec, cfg, false)
-		if err != nil {
-			return err
-		}
-		cmp, err := dip.Compare(e.ctx, k, cfg, r.res)
-		if err != nil {
-			return err
-		}
-		ag := cmp.Agreement
-		header := []string{"iter"}
-		cols := [][]float64{itersOf(r.res.Measurements)}
-		row := []string{c.label}
-		var bandPanels []*plot.Plot
-		for b := 0; b < dip.FBCBands; b++ {
-			x, y := curve(cmp.Observed, func(m dip.Measurement) float64 { return m.FBC[b] })
-			xp, yp := curve(cmp.Predicted, func(m dip.Measurement) float64 { return m.FBC[b] })
-			pl, err := lines(fmt.Sprintf("%s, band %d", c.label, b+1), "iteration", "FBC H_b(t)",
-				[]plotting.Series{{X: x, Y: y}, {X: xp, Y: yp, Dashed: true, Color: 1}}, plotting.Options{}) // the caption names solid and dashed
-			if err != nil {
-				return err
-			}
-			pl.Y.Min, pl.Y.Max = 0, 1
-			bandPanels = append(bandPanels, pl)
-			header = append(header, fmt.Sprintf("band%d_observed", b+1), fmt.Sprintf("band%d_predicted", b+1))
-			cols = append(cols, field(cmp.Observed, func(m dip.Measurement) float64 { return m.FBC[b] }), field(cmp.Predicted, func(m dip.Measurement) float64 { return m.FBC[b] }))
-			// Iteration at which the band reaches 0.5.
-			it := itersOf(cmp.Observed)
-			ho := dip.HalfFit(it, complement(field(cmp.Observed, func(m dip.Measurement) float64 { return m.FBC[b] })), 0.5)
-			hp := dip.HalfFit(it, complement(field(cmp.Predicted, func(m dip.Measurement) float64 { return m.FBC[b] })), 0.5)
-			rms := math.NaN()
-			if b < len(ag.FBCRMS) {
-				rms = float64(ag.FBCRMS[b])
-			}
-			e.num(fmt.Sprintf("fbc_rms_band%d_%s", b+1, c.key), rms)
-			e.num(fmt.Sprintf("fbc_final_band%d_%s", b+1, c.key), cmp.Observed[len(cmp.Observed)-1].FBC[b])
-			row = append(row, fmt.Sprintf("%s / %s (RMS gap %s)", halfIter(ho), halfIter(hp), fg(rms, 2)))
-		}
-		panels = append(panels, bandPanels...)
-		row = append(row, fg(float64(ag.TimeRatio), 3))
-		rows = append(rows, row)
-		data := make([][]float64, len(cols[0]))
-		for j := range data {
-			for _, col := range cols {
-				data[j] = append(data[j], col[j])
-			}
-		}
-		if err := e.csv("fbc_"+c.key, header, data); err != nil {
-			return err
-		}
-		if err := e.metricsCSV("metrics_"+c.key, r); err != nil {
-			return err
-		}
-		e.num("best_psnr_"+c.key, r.res.Best.PSNR)
-		if err := e.step(c.label); err != nil {
-			return err
-		}
-	}
-	e.md("## FBC curves")
-	grid := [][]*plot.Plot{}
-	for i := 0; i < len(panels); i += dip.FBCBands {
-		grid = append(grid, panels[i:i+dip.FBCBands])
-	}
-	if err := e.grid("fbc", "FBC bands (band 1 = lowest frequencies) observed during training (solid) and predicted by the NTK (dashed); top: Adam (NTK with a fitted time scale), bottom: gradient descent (no fitted parameter)", grid, 5*3.4*72, vg.Length(len(grid))*3*72); err != nil {
-		return err
-	}
-	h := []string{"run"}
-	for b := 1; b <= dip.FBCBands; b++ {
-		h = append(h, fmt.Sprintf("band %d: iteration at 0.5, observed / predicted", b))
-	}
-	h = append(h, "c / eta_eff")
-	e.table(h, rows)
-	e.md("0 means the band is above 0.5 from the start; 'not reached' means it stays below 0.5 within the run. Low bands rise first: the spectral bias. " +
-		"c / eta_eff is the fitted kernel time per iteration over gradient descent's step (1: the kernel's clock; n/a for Adam).")
-	if err := e.step("figures"); err != nil {
-		return err
-	}
-	return e.fbcAtPeak(d.clean, d.st, d.aSP, d.specSP, sigma, peakSeeds)
 }
 
 func halfIter(v float64) string {
