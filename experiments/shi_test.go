@@ -69,7 +69,7 @@ func TestShiCancel(t *testing.T) {
 				cancel()
 			}
 		}
-		_, err := x.Run(ctx, Config{Out: out, Mode: Tiny, Seed: 1, Progress: progress})
+		res, err := x.Run(ctx, Config{Out: out, Mode: Tiny, Seed: 1, Progress: progress})
 		cancel()
 		if tc.IsZero() {
 			t.Fatalf("cancel at %q: the run never got there (error %v)", at, err)
@@ -96,6 +96,22 @@ func TestShiCancel(t *testing.T) {
 			if err != nil || len(rows) < 2 || len(rows[0]) != cols {
 				t.Errorf("cancel at %q: %s has %d rows (error %v), want a header and rows of %d columns", at, name, len(rows), err, cols)
 			}
+		}
+		// The sweep's numbers rebuilt from the files are the report's.
+		all := shiSettings()
+		sw, err := readShiSweep(dir, []shiSetting{all[0], all[3], all[7]})
+		if err != nil {
+			t.Fatalf("cancel at %q: %v", at, err)
+		}
+		if len(sw.kernels) != 3 || len(sw.runs) == 0 {
+			t.Fatalf("cancel at %q: read back %d kernels and %d runs, want 3 and some", at, len(sw.kernels), len(sw.runs))
+		}
+		r := sw.runs[0]
+		if got, want := res.Numbers["band_speed_none"], bandSpeed(r.halfBand[:], 120); math.Abs(got-want) > 1e-12 {
+			t.Errorf("cancel at %q: band speed of the first run rebuilt from runs.csv %v, report %v", at, want, got)
+		}
+		if got := res.Numbers["decline_db_none"]; math.Abs(got-(r.best-r.final)) > 1e-12 {
+			t.Errorf("cancel at %q: decline from runs.csv %v, report %v", at, r.best-r.final, got)
 		}
 	}
 }
