@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/dipgp/dipgp/dip"
 	"github.com/dipgp/dipgp/internal/plotting"
@@ -75,7 +76,7 @@ func (e *env) shiSweepReport(m shiMode, sets []shiSetting, sw *shiSweep) error {
 	}
 	e.table([]string{"setting", "NNGP half-power (cyc/px)", "NNGP slope", "NTK half-power", "runs", "band speed",
 		"band 5 at FBC 0.5 (iter, geometric mean)", "best PSNR (dB)", "late decline (dB)"}, table)
-	e.shiCorrelations(m, hp, hpT, meanSpeed, meanTop, sw)
+	e.shiCorrelations(m, sets, hp, hpT, meanSpeed, meanTop, sw)
 	return e.shiSweepFigures(sets, sw)
 }
 
@@ -85,7 +86,7 @@ func topSpeed(r shiRunRow, m shiMode) float64 {
 	return bandSpeed(r.halfBand[dip.FBCBands-1:], 2*float64(m.iters))
 }
 
-func (e *env) shiCorrelations(m shiMode, hp, hpT, meanSpeed, meanTop []float64, sw *shiSweep) {
+func (e *env) shiCorrelations(m shiMode, sets []shiSetting, hp, hpT, meanSpeed, meanTop []float64, sw *shiSweep) {
 	rho := shiPairRho(sw, hp, func(r shiRunRow) float64 { return r.speed })
 	rhoT := shiPairRho(sw, hpT, func(r shiRunRow) float64 { return r.speed })
 	rhoTop := shiPairRho(sw, hp, func(r shiRunRow) float64 { return topSpeed(r, m) })
@@ -95,6 +96,34 @@ func (e *env) shiCorrelations(m shiMode, hp, hpT, meanSpeed, meanTop []float64, 
 	e.num("spearman_halfpower_ntk_vs_band_speed_mean", mean(rhoT))
 	e.num("spearman_halfpower_vs_band5_speed_mean", mean(rhoTop))
 	e.num("spearman_halfpower_vs_mean_band_speed", all)
+	// Within each family: the lambda sweep (with no control as lambda =
+	// infinity) and the sigma sweep; settings outside it are left out as NaN.
+	family := func(pred []float64, in func(shiSetting) bool) []float64 {
+		out := make([]float64, len(pred))
+		for i := range pred {
+			out[i] = math.NaN()
+			if in(sets[i]) {
+				out[i] = pred[i]
+			}
+		}
+		return out
+	}
+	isLambda := func(s shiSetting) bool { return s.sigma == "" }
+	isSigma := func(s shiSetting) bool { return s.sigma != "" }
+	speed := func(r shiRunRow) float64 { return r.speed }
+	var rows [][]string
+	for _, fam := range []struct {
+		name string
+		in   func(shiSetting) bool
+	}{{"lambda (and no control)", isLambda}, {"sigma", isSigma}} {
+		a := shiPairRho(sw, family(hp, fam.in), speed)
+		b := shiPairRho(sw, family(hpT, fam.in), speed)
+		rows = append(rows, []string{fam.name, pmSD(a), pmSD(b)})
+		key := strings.Fields(fam.name)[0]
+		e.num("spearman_"+key+"_ntk_vs_band_speed_mean", mean(b))
+		e.num("spearman_"+key+"_ntk_vs_band_speed_sd", stdev(b))
+	}
+	e.table([]string{"sweep", "Spearman NNGP half-power vs band speed", "Spearman NTK half-power vs band speed"}, rows)
 	e.md("Spearman rank correlation over the settings (those with a half-power frequency) between the kernel's "+
 		"half-power frequency and the measured band speed, per (image, seed) pair, mean ± sd over %d pairs: NNGP %s, "+
 		"NTK %s; NNGP against the top band's speed alone: %s. Over the settings' mean speeds: %s (top band: %s). "+
