@@ -55,7 +55,9 @@ func (e *env) shiSweepReport(m shiMode, sets []shiSetting, sw *shiSweep) error {
 			continue
 		}
 		k := sw.kernels[i]
-		hp[i], hpT[i] = k.halfPower, k.halfPowerNTK
+		// Ranked at 6 significant digits: settings whose kernels agree to
+		// rounding (the lambdas' NNGP) tie.
+		hp[i], hpT[i] = roundSig(k.halfPower, 6), roundSig(k.halfPowerNTK, 6)
 		var speed, top, best, decline []float64
 		for _, r := range sw.runs {
 			if r.setting == i {

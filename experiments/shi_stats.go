@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/dipgp/dipgp/dip"
 )
@@ -74,4 +75,13 @@ func bandSpeed(halfIters []float64, censor float64) float64 {
 		s += math.Log(math.Max(t, 1))
 	}
 	return -s / float64(len(halfIters))
+}
+
+// roundSig rounds x to digits significant digits (non-finite x as is).
+func roundSig(x float64, digits int) float64 {
+	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return x
+	}
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', digits, 64), 64)
+	return v
 }

@@ -27,6 +27,15 @@ func TestShiStats(t *testing.T) {
 	if got := spearmanFinite([]float64{1, math.Inf(1), 3}, []float64{1, 2, 3}); !math.IsNaN(got) {
 		t.Errorf("spearmanFinite of 2 finite pairs = %v, want NaN", got)
 	}
+	// Half-power frequencies equal up to rounding tie after roundSig: one
+	// distinct value, so no correlation (NaN) rather than a spurious one.
+	hp := []float64{0.048161249444248065, 0.048161249444248086, 0.04816124944424811}
+	for i := range hp {
+		hp[i] = roundSig(hp[i], 6)
+	}
+	if got := spearmanFinite(hp, []float64{1, 2, 3}); !math.IsNaN(got) {
+		t.Errorf("spearmanFinite of rounded equal predictions = %v, want NaN", got)
+	}
 	want := -(math.Log(10) + math.Log(100) + math.Log(200)) / 3
 	if got := bandSpeed([]float64{10, 100, math.Inf(1)}, 200); math.Abs(got-want) > 1e-12 {
 		t.Errorf("bandSpeed = %v, want %v", got, want)
