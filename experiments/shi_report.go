@@ -153,7 +153,7 @@ func (e *env) shiSweepFigures(sets []shiSetting, sw *shiSweep) error {
 	}
 	for _, r := range sw.runs {
 		s := sets[r.setting]
-		if r.image != 0 || r.seed != 0 || (r.setting != 0 && s.key != "lambda1" && s.key != "sigma0.5") {
+		if r.image != 0 || r.seed != 0 || !shiPlotted(s) {
 			continue
 		}
 		if r.predictErr != "" {

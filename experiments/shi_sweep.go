@@ -2,11 +2,13 @@ package experiments
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"math"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/dip"
@@ -144,7 +146,7 @@ func (e *env) shiSweep(m shiMode, sets []shiSetting) (*shiSweep, error) {
 					return sw, err
 				}
 				r := shiRowOf(run.res, m, si, im, sd)
-				if im == 0 && sd == 0 {
+				if im == 0 && sd == 0 && shiPlotted(s) {
 					e.shiPredictFBC(a, size, run, &r)
 				}
 				sw.runs = append(sw.runs, r)
@@ -188,14 +190,21 @@ func shiRowOf(res dip.Result, m shiMode, si, im, sd int) shiRunRow {
 	return r
 }
 
+// shiPredictTimeout bounds the kernel's FBC prediction of a sweep run.
+const shiPredictTimeout = 2 * time.Minute
+
 // shiPredictFBC adds the NTK's FBC curves for the run (Adam: one time
 // scale fitted to the run).
 func (e *env) shiPredictFBC(a arch.Arch, size []int, run *shiTrainRun, r *shiRunRow) {
 	r.obsFBC = run.res.Measurements
-	k, err := dip.NewKernel(e.ctx, a, size)
+	// The NTK of the sigmoid output may need slow bivariate quadrature
+	// (kernel's fall-back for large pre-activation variances): bounded.
+	ctx, cancel := context.WithTimeout(e.ctx, shiPredictTimeout)
+	defer cancel()
+	k, err := dip.NewKernel(ctx, a, size)
 	if err == nil {
 		var cmp dip.Comparison
-		if cmp, err = dip.Compare(e.ctx, k, run.cfg, run.res); err == nil {
+		if cmp, err = dip.Compare(ctx, k, run.cfg, run.res); err == nil {
 			r.predFBC = cmp.Predicted
 			return
 		}
@@ -209,4 +218,10 @@ func sigmaOf(s shiSetting) float64 {
 	}
 	v, _ := strconv.ParseFloat(s.sigma, 64)
 	return v
+}
+
+// shiPlotted reports whether the setting's FBC curves are plotted with the
+// kernel's prediction.
+func shiPlotted(s shiSetting) bool {
+	return s.key == "none" || s.key == "lambda1" || s.key == "sigma0.5"
 }
