@@ -17,10 +17,12 @@ func init() {
 			"the kernel's stopping iteration and the oracle on the 9-image set.",
 		Paper:  "Shi et al. (IJCV 2022), the lambda and sigma sweeps, the late PSNR decline, and the automatic stopping rule",
 		Images: shiImages,
-		TinyCost: "about 15 s: 16x16, shi-decoder with 2 scales of 8 channels, 3 settings, 60 iterations per run, 1 image " +
-			"and 1 seed for the sweep, 1 image for stopping",
-		QuickCost: "about 20 min on 2 busy cores: 48x48 centre crops, shi-decoder with 3 scales of 24 channels, Adam LR 0.01 " +
-			"for 600 iterations measured every 3; 9 settings on 3 images x 2 seeds, stopping on the 9 images (1 seed, Adam and gd)",
+		TinyCost: "about 5 s (measured): 16x16, shi-decoder with 2 scales of 8 channels, 3 settings, 60 iterations per run, " +
+			"1 image and 1 seed for the sweep, 1 image for stopping",
+		QuickCost: "about 26 CPU-min (measured: 0.36 CPU-min per run, 72 runs; about 15 min on 2 free cores, over 1 h at " +
+			"nice 10 on a machine loaded 7 times over): 48x48 centre crops, shi-decoder with 3 scales of 24 channels, Adam LR " +
+			"0.01 for 600 iterations measured every 3; 9 settings on 3 images x 2 seeds, stopping on the 9 images (1 seed, " +
+			"Adam and gd)",
 		FullCost: "days (estimated): 256x256 crops, their decoder (5 scales, 128 channels), Adam LR 0.001 for 10000 iterations " +
 			"measured every iteration, sweeps on the 9 images x 2 seeds and stopping on the 9 images",
 		run: runShiControls,
