@@ -37,7 +37,7 @@ func NewKernel(ctx context.Context, a arch.Arch, size []int) (*Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := gp.NewPrior(ntk, gp.PriorOptions{})
+	p, err := gp.NewPriorContext(ctx, ntk, gp.PriorOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("dip: diagonalizing the NTK: %w", err)
 	}

@@ -69,3 +69,27 @@ func TestContextStops(t *testing.T) {
 		}
 	}
 }
+
+// TestNewPriorContextStops checks that cancelling stops the exact block
+// factorization of a cyclostationary map with the context's error, before
+// it starts and after a few blocks, and that an uncancelled context gives
+// NewPrior's modes.
+func TestNewPriorContextStops(t *testing.T) {
+	m := modulatedMap(powerLawMap(16, 3, 0.05), 4)
+	for _, n := range []int64{0, 2} {
+		if _, err := NewPriorContext(countdown(n), m, PriorOptions{Approx: Exact, Workers: 1}); !errors.Is(err, context.Canceled) {
+			t.Errorf("NewPriorContext cancelled after %d checks: error %v, want context.Canceled", n, err)
+		}
+	}
+	p, err := NewPriorContext(context.Background(), m, PriorOptions{Approx: Exact})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := NewPrior(m, PriorOptions{Approx: Exact})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.MaxEigenvalue() != q.MaxEigenvalue() || p.Approximated() {
+		t.Errorf("NewPriorContext: largest eigenvalue %g (approximated %v), NewPrior %g", p.MaxEigenvalue(), p.Approximated(), q.MaxEigenvalue())
+	}
+}

@@ -1,6 +1,7 @@
 package gp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -79,6 +80,13 @@ type block struct {
 // NewPrior diagonalizes the covariance of the map m. A map whose period is
 // larger than 1 but whose phases all agree is treated as stationary.
 func NewPrior(m kernel.Map, o PriorOptions) (*Prior, error) {
+	return NewPriorContext(context.Background(), m, o)
+}
+
+// NewPriorContext is NewPrior that stops when ctx is cancelled: the exact
+// factorization of a cyclostationary map checks ctx before each Fourier
+// block and returns ctx's error.
+func NewPriorContext(ctx context.Context, m kernel.Map, o PriorOptions) (*Prior, error) {
 	if err := m.Check(); err != nil {
 		return nil, err
 	}
@@ -110,7 +118,7 @@ func NewPrior(m kernel.Map, o PriorOptions) (*Prior, error) {
 	if m.Period == 1 {
 		err = p.initStationary()
 	} else {
-		err = p.initBlocks()
+		err = p.initBlocks(ctx)
 	}
 	if err != nil {
 		return nil, err
@@ -358,7 +366,7 @@ func (p *Prior) realForm(ghat [][]complex128, freq []int) *mat.SymDense {
 	return r
 }
 
-func (p *Prior) initBlocks() error {
+func (p *Prior) initBlocks(ctx context.Context) error {
 	ghat := couplings(p.m, p.plan, p.py, p.px, p.workers)
 	bases, self := p.repBlocks()
 	n := p.py * p.px
@@ -377,6 +385,9 @@ func (p *Prior) initBlocks() error {
 		var es mat.EigenSym
 		var vec mat.Dense
 		for i := lo; i < hi; i++ {
+			if ctx.Err() != nil {
+				return
+			}
 			b := &p.blocks[i]
 			b.freq = p.blockFreqs(bases[i][0], bases[i][1])
 			b.self = self[i]
@@ -409,6 +420,9 @@ func (p *Prior) initBlocks() error {
 			}
 		}
 	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if firstErr != nil {
 		return firstErr
 	}

@@ -586,6 +586,9 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 	return r.parallel(rows, func(lo, hi int) {
 		qs := make([]int, W)
 		for row := lo; row < hi; row++ {
+			if r.ctx.Err() != nil {
+				return // a row of bivariate quadrature can take a while: stop on cancel
+			}
 			ph, dy := row/H, row%H
 			py, px := ph/g.px, ph%g.px
 			qy := (py + dy) % g.py

@@ -1,0 +1,126 @@
+package experiments
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestShiStats checks the rank correlation, its per-pair version and the
+// band speed against values computed by hand.
+func TestShiStats(t *testing.T) {
+	// Without the NaN pair: x ranks 1..5, y ranks 1 3 2 5 4, sum d^2 = 4,
+	// rho = 1 - 6 * 4 / (5 * 24) = 0.8.
+	if got := spearmanFinite([]float64{0.1, 0.2, math.NaN(), 0.3, 0.4, 0.5}, []float64{1, 3, 9, 2, 5, 4}); math.Abs(got-0.8) > 1e-12 {
+		t.Errorf("spearmanFinite = %v, want 0.8", got)
+	}
+	// Ties: y ranks 1.5 1.5 3 4, Pearson with 1 2 3 4 is 4.5 / sqrt(5 * 4.5).
+	if got, want := spearmanFinite([]float64{1, 2, 3, 4}, []float64{1, 1, 2, 3}), 3/math.Sqrt(10); math.Abs(got-want) > 1e-12 {
+		t.Errorf("spearmanFinite with ties = %v, want %v", got, want)
+	}
+	if got := spearmanFinite([]float64{1, math.Inf(1), 3}, []float64{1, 2, 3}); !math.IsNaN(got) {
+		t.Errorf("spearmanFinite of 2 finite pairs = %v, want NaN", got)
+	}
+	// Half-power frequencies equal up to rounding tie after roundSig: one
+	// distinct value, so no correlation (NaN) rather than a spurious one.
+	hp := []float64{0.048161249444248065, 0.048161249444248086, 0.04816124944424811}
+	for i := range hp {
+		hp[i] = roundSig(hp[i], 6)
+	}
+	if got := spearmanFinite(hp, []float64{1, 2, 3}); !math.IsNaN(got) {
+		t.Errorf("spearmanFinite of rounded equal predictions = %v, want NaN", got)
+	}
+	want := -(math.Log(10) + math.Log(100) + math.Log(200)) / 3
+	if got := bandSpeed([]float64{10, 100, math.Inf(1)}, 200); math.Abs(got-want) > 1e-12 {
+		t.Errorf("bandSpeed = %v, want %v", got, want)
+	}
+	// Pair (0, 0): speeds rise with the prediction (rho 1); pair (0, 1):
+	// they fall (rho -1); pair (1, 0) lacks a setting and is left out.
+	sw := &shiSweep{}
+	for s, sp := range [][]float64{{1, 3}, {2, 2}, {3, 1}} {
+		for sd, v := range sp {
+			sw.runs = append(sw.runs, shiRunRow{setting: s, seed: sd, speed: v})
+		}
+	}
+	sw.runs = append(sw.runs, shiRunRow{setting: 0, image: 1, speed: 5})
+	rho := shiPairRho(sw, []float64{0.1, 0.2, 0.3}, func(r shiRunRow) float64 { return r.speed })
+	if len(rho) != 2 || math.Abs(rho[0]-1) > 1e-12 || math.Abs(rho[1]+1) > 1e-12 {
+		t.Errorf("shiPairRho = %v, want [1 -1]", rho)
+	}
+}
+
+// TestShiCancel cancels shi-controls in the middle of a training run and
+// in the middle of the stopping comparison, and checks that it returns
+// promptly with an error wrapping context.Canceled, leaving a report
+// marked interrupted and complete CSV files.
+func TestShiCancel(t *testing.T) {
+	x, err := Lookup("shi-controls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []string{"iteration 30/60", "stopping: kernel"} {
+		out := t.TempDir()
+		ctx, cancel := context.WithCancel(context.Background())
+		var tc time.Time
+		runs := 0
+		progress := func(done, total int, msg string) {
+			if strings.Contains(msg, "seed 1") {
+				runs++
+			}
+			if tc.IsZero() && runs >= 1 && strings.Contains(msg, at) {
+				tc = time.Now()
+				cancel()
+			}
+		}
+		res, err := x.Run(ctx, Config{Out: out, Mode: Tiny, Seed: 1, Progress: progress})
+		cancel()
+		if tc.IsZero() {
+			t.Fatalf("cancel at %q: the run never got there (error %v)", at, err)
+		}
+		if d := time.Since(tc); d > 2*time.Second {
+			t.Errorf("cancel at %q: returned %v after the cancel, want under 2 s", at, d)
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancel at %q: error %v, want one wrapping context.Canceled", at, err)
+		}
+		dir := filepath.Join(out, x.Name)
+		rep, rerr := os.ReadFile(filepath.Join(dir, "report.md"))
+		if rerr != nil || !strings.Contains(string(rep), "INTERRUPTED") {
+			t.Errorf("cancel at %q: report.md not marked interrupted (%v)", at, rerr)
+		}
+		for name, cols := range map[string]int{"kernel.csv": 6, "runs.csv": len(shiRunHeader)} {
+			f, err := os.Open(filepath.Join(dir, name))
+			if err != nil {
+				t.Errorf("cancel at %q: %v", at, err)
+				continue
+			}
+			rows, err := csv.NewReader(f).ReadAll()
+			f.Close()
+			if err != nil || len(rows) < 2 || len(rows[0]) != cols {
+				t.Errorf("cancel at %q: %s has %d rows (error %v), want a header and rows of %d columns", at, name, len(rows), err, cols)
+			}
+		}
+		// The sweep's numbers rebuilt from the files are the report's.
+		all := shiSettings()
+		sw, err := readShiSweep(dir, []shiSetting{all[0], all[3], all[7]})
+		if err != nil {
+			t.Fatalf("cancel at %q: %v", at, err)
+		}
+		if len(sw.kernels) != 3 || len(sw.runs) == 0 {
+			t.Fatalf("cancel at %q: read back %d kernels and %d runs, want 3 and some", at, len(sw.kernels), len(sw.runs))
+		}
+		r := sw.runs[0]
+		if got, want := res.Numbers["band_speed_none"], bandSpeed(r.halfBand[:], 120); math.Abs(got-want) > 1e-12 {
+			t.Errorf("cancel at %q: band speed of the first run rebuilt from runs.csv %v, report %v", at, want, got)
+		}
+		if got := res.Numbers["decline_db_none"]; math.Abs(got-(r.best-r.final)) > 1e-12 {
+			t.Errorf("cancel at %q: decline from runs.csv %v, report %v", at, r.best-r.final, got)
+		}
+	}
+}
