@@ -37,8 +37,8 @@ type Field struct {
 	specB  [][]complex128 // per channel: half spectrum of region * f
 	subG   [][]complex128 // per channel and phase: spectrum of the sub-lattice series
 	masks  [][]float64    // per phase: indicator of x = p mod P and x in R
-	region []float64   // indicator of R
-	count  [][]float64 // per phase and offset: number of pairs
+	region []float64      // indicator of R
+	count  [][]float64    // per phase and offset: number of pairs
 	bufA   []complex128
 	bufB   []complex128
 	bufC   []complex128
