@@ -605,51 +605,65 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 // (Q and Qdot are symmetric in the two points), so only the rows with
 // dy <= H/2 are computed: those with 0 < dy < H/2 (2 dy != H) also
 // write their values into the partner entries, in rows H - dy, which are
-// never read. Rows are visited as (py, dy, px), so that the px periods
-// of one (py, dy), which write into the px partner rows of one phase row
-// (py + dy) mod py, follow each other.
+// never read. The work is split into groups (py, dy): the px rows of one
+// group write into the px partner rows of one phase row (py + dy) mod py;
+// the workers take (group, column block) pairs, blocks of a multiple of px
+// columns, so that what a block reads and writes stays in cache.
 func (r *run) actRows(g geom, m, t []float64, kernel func(ph int, qs []int, mr, tr, buf []float64)) error {
 	H, W := g.h, g.w
 	npts := g.points()
 	hh := H/2 + 1
-	return r.parallel(g.py*hh*g.px, func(lo, hi int) {
-		qs := make([]int, W)
-		buf := make([]float64, 3*W)
+	blk := min(W, (actBlock+g.px-1)/g.px*g.px)
+	nb := (W + blk - 1) / blk
+	return r.parallel(g.py*hh*nb, func(lo, hi int) {
+		qs := make([]int, g.px*blk)
+		buf := make([]float64, 3*blk)
 		for i := lo; i < hi; i++ {
-			px := i % g.px
-			dy := (i / g.px) % hh
-			py := i / (g.px * hh)
-			ph := py*g.px + px
+			b0 := (i % nb) * blk
+			b1 := min(b0+blk, W)
+			dy, py := (i/nb)%hh, i/(nb*hh)
 			qy := (py + dy) % g.py
-			for dx := range qs {
-				qs[dx] = qy*g.px + (px+dx)%g.px
-			}
-			o := ph*npts + dy*W
-			mr := m[o : o+W]
-			var tr []float64
-			if t != nil {
-				tr = t[o : o+W]
-			}
-			kernel(ph, qs, mr, tr, buf)
-			if dy == 0 || 2*dy == H {
-				continue
-			}
-			// The partner of (ph, dy, dx) is (qs[dx], H - dy, (W - dx) mod W).
-			po := (H - dy) * W
-			mirror(m, mr, qs, npts, po, W)
-			if tr != nil {
-				mirror(t, tr, qs, npts, po, W)
+			self := dy == 0 || 2*dy == H
+			po := (H - dy) * W // the partner of (ph, dy, dx) is (qs[dx], H - dy, (W - dx) mod W)
+			for px := 0; px < g.px; px++ {
+				ph := py*g.px + px
+				o := ph*npts + dy*W
+				q := qs[px*blk : px*blk+b1-b0]
+				for j := range q {
+					q[j] = qy*g.px + (px+b0+j)%g.px
+				}
+				mr := m[o+b0 : o+b1]
+				var tr []float64
+				if t != nil {
+					tr = t[o+b0 : o+b1]
+				}
+				kernel(ph, q, mr, tr, buf)
+				if self {
+					continue
+				}
+				mirror(m, mr, q, npts, po, W, b0)
+				if tr != nil {
+					mirror(t, tr, q, npts, po, W, b0)
+				}
 			}
 		}
 	})
 }
 
-// mirror writes row values v[dx] into dst at their partner entries
-// qs[dx] npts + po + (W - dx) mod W.
-func mirror(dst, v []float64, qs []int, npts, po, W int) {
-	dst[qs[0]*npts+po] = v[0]
-	for dx := 1; dx < len(v); dx++ {
-		dst[qs[dx]*npts+po+W-dx] = v[dx]
+// actBlock is the number of columns actRows does at once per row.
+const actBlock = 64
+
+// mirror writes the values v[i] of columns dx = b0 + i of a row into dst
+// at their partner entries qs[i] npts + po + (W - dx) mod W.
+func mirror(dst, v []float64, qs []int, npts, po, W, b0 int) {
+	qs = qs[:len(v)]
+	for i, x := range v {
+		dx := b0 + i
+		c := W - dx
+		if dx == 0 {
+			c = 0
+		}
+		dst[qs[i]*npts+po+c] = x
 	}
 }
 
@@ -688,8 +702,10 @@ func (r *run) seriesKernel(l arch.Act, v []float64) (func(ph int, qs []int, mr, 
 	dphi0 := f.deriv(0)
 	// Per phase pair (p, q): c0 products, 1/sqrt(ab), and the odd
 	// coefficient products A_j = c_{2j+1}(a) c_{2j+1}(b) and
-	// B_j = (2j+1) A_j / sqrt(ab). Built lazily by each worker for one p
-	// and the phases q in [qlo, qhi) that a row needs (one phase row).
+	// B_j = (2j+1) A_j / sqrt(ab). Built lazily by each worker for a phase
+	// p and the phases q in [qlo, qhi) that a row needs (one phase row),
+	// indexed by q - qlo; a worker keeps the tables of the last phases it
+	// saw (the rows of one (py, dy) group of actRows).
 	type tab struct {
 		ph, qlo, qhi int
 		c0, inv      []float64
@@ -698,45 +714,55 @@ func (r *run) seriesKernel(l arch.Act, v []float64) (func(ph int, qs []int, mr, 
 	}
 	build := func(tb *tab, ph, qlo, qhi int) {
 		tb.ph, tb.qlo, tb.qhi = ph, qlo, qhi
+		nq := qhi - qlo
+		if cap(tb.c0) < nq {
+			*tb = tab{ph: ph, qlo: qlo, qhi: qhi, c0: make([]float64, nq), inv: make([]float64, nq), qd0: make([]float64, nq), A: make([]float64, nq*J), B: make([]float64, nq*J)}
+		}
 		a := hs[ph]
-		for q := qlo; q < qhi; q++ {
-			b := hs[q]
-			tb.c0[q] = a.c[0] * b.c[0]
+		for i := range nq {
+			b := hs[qlo+i]
+			tb.c0[i] = a.c[0] * b.c[0]
 			s := math.Sqrt(a.v * b.v)
-			tb.inv[q] = 0
-			tb.qd0[q] = math.NaN()
+			tb.inv[i] = 0
+			tb.qd0[i] = math.NaN()
 			switch {
 			case a.v == 0 && b.v == 0:
-				tb.qd0[q] = dphi0 * dphi0
+				tb.qd0[i] = dphi0 * dphi0
 			case a.v == 0:
-				tb.qd0[q] = dphi0 * b.d0
+				tb.qd0[i] = dphi0 * b.d0
 			case b.v == 0:
-				tb.qd0[q] = a.d0 * dphi0
+				tb.qd0[i] = a.d0 * dphi0
 			default:
-				tb.inv[q] = 1 / s
+				tb.inv[i] = 1 / s
 			}
 			for j := 0; j < J; j++ {
 				k := 2*j + 1
 				x := a.c[k] * b.c[k]
-				tb.A[q*J+j] = x
-				tb.B[q*J+j] = float64(k) * x * tb.inv[q]
+				tb.A[i*J+j] = x
+				tb.B[i*J+j] = float64(k) * x * tb.inv[i]
 			}
 		}
 	}
-	pool := sync.Pool{New: func() any {
-		return &tab{ph: -1, c0: make([]float64, nph), inv: make([]float64, nph), qd0: make([]float64, nph), A: make([]float64, nph*J), B: make([]float64, nph*J)}
-	}}
+	pool := sync.Pool{New: func() any { return map[int]*tab{} }}
 	return func(ph int, qs []int, mr, tr, _ []float64) {
-		tb := pool.Get().(*tab)
+		tabs := pool.Get().(map[int]*tab)
 		qlo, qhi := nph, 0
 		for _, q := range qs {
 			qlo, qhi = min(qlo, q), max(qhi, q+1)
+		}
+		tb := tabs[ph]
+		if tb == nil {
+			if len(tabs) >= 64 {
+				clear(tabs)
+			}
+			tb = &tab{ph: -1}
+			tabs[ph] = tb
 		}
 		if tb.ph != ph || tb.qlo != qlo || tb.qhi != qhi {
 			build(tb, ph, qlo, qhi)
 		}
 		for dx, c := range mr {
-			q := qs[dx]
+			q := qs[dx] - qlo
 			rho := min(max(c*tb.inv[q], -1), 1)
 			x := rho * rho
 			A := tb.A[q*J:][:J]
@@ -757,6 +783,6 @@ func (r *run) seriesKernel(l arch.Act, v []float64) (func(ph int, qs []int, mr, 
 				tr[dx] *= qd
 			}
 		}
-		pool.Put(tb)
+		pool.Put(tabs)
 	}, nil
 }
