@@ -137,8 +137,7 @@ func (n *Net) Reinit(seed uint64) {
 				clear(p.Data)
 				continue
 			}
-			src := rand.NewPCG(seed, streamSeed(i))
-			rng := rand.New(src)
+			rng := rand.New(rand.NewPCG(seed, streamSeed(i)))
 			sw2, sb2 := a.Init.Variances(p.FanIn)
 			scale := math.Sqrt(sw2 / float64(p.FanIn))
 			if p.Kind == ConvBias {
@@ -150,9 +149,9 @@ func (n *Net) Reinit(seed uint64) {
 			case pytorch:
 				drawUniform(rng, p.Data, 1/math.Sqrt(float64(p.FanIn)))
 			case ntk:
-				drawNormal(src, p.Data, 1)
+				drawNormal(rng, p.Data, 1)
 			default:
-				drawNormal(src, p.Data, scale)
+				drawNormal(rng, p.Data, scale)
 			}
 		}
 	})
@@ -167,11 +166,9 @@ func drawUniform(rng *rand.Rand, d []float32, bound float64) {
 	}
 }
 
-// drawNormal fills d with normal values of standard deviation std by the
-// ziggurat of normal.go.
-func drawNormal(src *rand.PCG, d []float32, std float64) {
+func drawNormal(rng *rand.Rand, d []float32, std float64) {
 	for j := range d {
-		d[j] = float32(std * zigNormal(src))
+		d[j] = float32(std * rng.NormFloat64())
 	}
 }
 
