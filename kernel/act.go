@@ -152,29 +152,58 @@ func fnOf(l arch.Act) actFn {
 }
 
 // arcCos returns, for leakyrelu with slope a (relu: a = 0), Q and Qdot from
-// K12 and s = sqrt(K11 K22). It divides (rather than multiplying by 1/s)
-// so that rho is exactly 1 on the diagonal: acos amplifies an error e in
-// rho near 1 to sqrt(2e).
+// K12 and s = sqrt(K11 K22), by arcCosRow on one entry.
 func arcCos(a, c, s float64) (q, qd float64) {
-	rho := 0.0
-	if s > 0 {
-		rho = min(max(c/s, -1), 1)
+	var buf [3]float64
+	m, t := [1]float64{c}, [1]float64{1}
+	arcCosRow(a, []float64{s}, []int{0}, m[:], t[:], false, buf[:])
+	return m[0], t[0]
+}
+
+// arcCosRow applies the arc-cosine rule of leakyrelu with slope a (relu:
+// a = 0) in place to one row of a map: mr holds K12 and becomes Q; tr, when
+// not nil, holds the NTK and is multiplied by Qdot (with gamma, tr becomes
+// Qdot (tr - K12) + Q; see actPart). sr[qs[dx]] is sqrt(K11 K22) for entry
+// dx; buf has room for 3 len(mr) values.
+//
+// With rho = K12 / s, theta = acos(rho) and phi = pi - theta = acos(-rho):
+// J = sin(theta) + phi rho, Q = a K12 + (1-a)^2 s J / (2 pi), Qdot = a +
+// (1-a)^2 phi / (2 pi); sin(theta) is formed from the exact factors 1 - rho
+// and 1 + rho. It divides (rather than multiplying by 1/s) so that rho is
+// exactly 1 on the diagonal: acos amplifies an error e in rho near 1 to
+// sqrt(2e).
+func arcCosRow(a float64, sr []float64, qs []int, mr, tr []float64, gamma bool, buf []float64) {
+	n := len(mr)
+	sv, nr, phi := buf[:n], buf[n:2*n], buf[2*n:3*n]
+	qs = qs[:n]
+	for dx, c := range mr {
+		s := sr[qs[dx]]
+		sv[dx] = s
+		rho := 0.0
+		if s > 0 {
+			rho = min(max(c/s, -1), 1)
+		}
+		nr[dx] = -rho
 	}
-	// theta = acos(rho) from sin(theta) = sqrt(1 - rho^2), which J needs
-	// anyway: theta = atan(sin/rho) (+ pi for rho < 0).
-	sn := math.Sqrt(1 - rho*rho)
-	var th float64
-	switch {
-	case rho > 0:
-		th = math.Atan(sn / rho)
-	case rho < 0:
-		th = math.Pi + math.Atan(sn/rho)
-	default:
-		th = math.Pi / 2
+	acosInto(phi, nr)
+	b := (1 - a) * (1 - a) * (1 / (2 * math.Pi))
+	for dx, c := range mr {
+		rho, ph := -nr[dx], phi[dx]
+		qq := a*c + b*sv[dx]*(math.Sqrt((1-rho)*(1+rho))+ph*rho)
+		mr[dx] = qq
+		if tr == nil {
+			continue
+		}
+		qd := a + b*ph
+		if gamma {
+			// Gamma's direction is the batch norm's output u itself:
+			// E[phi'(u) u phi'(u') u'] = E[phi(u) phi(u')] for a
+			// positively homogeneous phi (docs/batchnorm.md section 2).
+			tr[dx] = qd*(tr[dx]-c) + qq
+		} else {
+			tr[dx] *= qd
+		}
 	}
-	j := sn + (math.Pi-th)*rho
-	b := (1 - a) * (1 - a)
-	return a*c + b*s*j/(2*math.Pi), a + b*(math.Pi-th)/(2*math.Pi)
 }
 
 // erfQ returns Q and Qdot of erf(u).
@@ -519,7 +548,7 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 	}
 	// Per-entry rule on a row: phase p, the variances of x' for every dx
 	// given by qphase, values in place.
-	var kernel func(ph int, qs []int, mr, tr []float64)
+	var kernel func(ph int, qs []int, mr, tr, buf []float64)
 	switch l.Fn {
 	case arch.ReLU, arch.LeakyReLU:
 		a := 0.0
@@ -533,25 +562,11 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 			}
 		}
 		gamma := p.gamma
-		kernel = func(ph int, qs []int, mr, tr []float64) {
-			sr := sq[ph*nph:][:nph]
-			for dx, c := range mr {
-				q := qs[dx]
-				qq, qd := arcCos(a, c, sr[q])
-				mr[dx] = qq
-				switch {
-				case tr != nil && gamma:
-					// Gamma's direction is the batch norm's output u itself:
-					// E[phi'(u) u phi'(u') u'] = E[phi(u) phi(u')] for a
-					// positively homogeneous phi (docs/batchnorm.md section 2).
-					tr[dx] = qd*(tr[dx]-c) + qq
-				case tr != nil:
-					tr[dx] *= qd
-				}
-			}
+		kernel = func(ph int, qs []int, mr, tr, buf []float64) {
+			arcCosRow(a, sq[ph*nph:][:nph], qs, mr, tr, gamma, buf)
 		}
 	case arch.Erf:
-		kernel = func(ph int, qs []int, mr, tr []float64) {
+		kernel = func(ph int, qs []int, mr, tr, _ []float64) {
 			for dx, c := range mr {
 				qq, qd := erfQ(v[ph], v[qs[dx]], c)
 				mr[dx] = qq
@@ -571,7 +586,7 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 		f := fnOf(l)
 		nq := r.o.quadrature()
 		r.note = fmt.Sprintf(" (pre-activation variance up to %.3g: Hermite series beyond degree %d, slow bivariate quadrature of order %d used instead)", maxOf(v), max(4*nq, r.maxDegree), nq)
-		kernel = func(ph int, qs []int, mr, tr []float64) {
+		kernel = func(ph int, qs []int, mr, tr, _ []float64) {
 			for dx, c := range mr {
 				qq, qd := bivariate(f, v[ph], v[qs[dx]], c, nq)
 				mr[dx] = qq
@@ -581,28 +596,78 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 			}
 		}
 	}
+	return r.actRows(g, m, t, kernel)
+}
+
+// actRows applies a row rule to every row (phase, dy) of a map and its NTK
+// (t, or nil) in place. A map is symmetric, K[p][d] = K[p+d][-d] (phases
+// per axis mod the period, offsets mod the grid), and so is every rule
+// (Q and Qdot are symmetric in the two points), so only the rows with
+// dy <= H/2 are computed: those with 0 < dy < H/2 (2 dy != H) also
+// write their values into the partner entries, in rows H - dy, which are
+// never read. The work is split into groups (py, dy): the px rows of one
+// group write into the px partner rows of one phase row (py + dy) mod py;
+// the workers take (group, column block) pairs, blocks of a multiple of px
+// columns, so that what a block reads and writes stays in cache.
+func (r *run) actRows(g geom, m, t []float64, kernel func(ph int, qs []int, mr, tr, buf []float64)) error {
 	H, W := g.h, g.w
-	rows := nph * H
-	return r.parallel(rows, func(lo, hi int) {
-		qs := make([]int, W)
-		for row := lo; row < hi; row++ {
+	npts := g.points()
+	hh := H/2 + 1
+	blk := min(W, (actBlock+g.px-1)/g.px*g.px)
+	nb := (W + blk - 1) / blk
+	return r.parallel(g.py*hh*nb, func(lo, hi int) {
+		qs := make([]int, g.px*blk)
+		buf := make([]float64, 3*blk)
+		for i := lo; i < hi; i++ {
 			if r.ctx.Err() != nil {
-				return // a row of bivariate quadrature can take a while: stop on cancel
+				return // a block of bivariate quadrature can take a while: stop on cancel
 			}
-			ph, dy := row/H, row%H
-			py, px := ph/g.px, ph%g.px
+			b0 := (i % nb) * blk
+			b1 := min(b0+blk, W)
+			dy, py := (i/nb)%hh, i/(nb*hh)
 			qy := (py + dy) % g.py
-			for dx := range qs {
-				qs[dx] = qy*g.px + (px+dx)%g.px
+			self := dy == 0 || 2*dy == H
+			po := (H - dy) * W // the partner of (ph, dy, dx) is (qs[dx], H - dy, (W - dx) mod W)
+			for px := 0; px < g.px; px++ {
+				ph := py*g.px + px
+				o := ph*npts + dy*W
+				q := qs[px*blk : px*blk+b1-b0]
+				for j := range q {
+					q[j] = qy*g.px + (px+b0+j)%g.px
+				}
+				mr := m[o+b0 : o+b1]
+				var tr []float64
+				if t != nil {
+					tr = t[o+b0 : o+b1]
+				}
+				kernel(ph, q, mr, tr, buf)
+				if self {
+					continue
+				}
+				mirror(m, mr, q, npts, po, W, b0)
+				if tr != nil {
+					mirror(t, tr, q, npts, po, W, b0)
+				}
 			}
-			o := ph*npts + dy*W
-			var tr []float64
-			if t != nil {
-				tr = t[o : o+W]
-			}
-			kernel(ph, qs, m[o:o+W], tr)
 		}
 	})
+}
+
+// actBlock is the number of columns actRows does at once per row.
+const actBlock = 64
+
+// mirror writes the values v[i] of columns dx = b0 + i of a row into dst
+// at their partner entries qs[i] npts + po + (W - dx) mod W.
+func mirror(dst, v []float64, qs []int, npts, po, W, b0 int) {
+	qs = qs[:len(v)]
+	for i, x := range v {
+		dx := b0 + i
+		c := W - dx
+		if dx == 0 {
+			c = 0
+		}
+		dst[qs[i]*npts+po+c] = x
+	}
 }
 
 func maxOf(v []float64) float64 {
@@ -616,7 +681,7 @@ func maxOf(v []float64) float64 {
 // seriesKernel returns the row rule of the Hermite series for an odd
 // activation (tanh, sigmoid), or nil when the series would need a degree
 // above max(4n, r.maxDegree) at some phase.
-func (r *run) seriesKernel(l arch.Act, v []float64) (func(ph int, qs []int, mr, tr []float64), error) {
+func (r *run) seriesKernel(l arch.Act, v []float64) (func(ph int, qs []int, mr, tr, buf []float64), error) {
 	f := fnOf(l)
 	var hs []*hermite
 	for _, capDeg := range []int{4 * r.o.quadrature(), r.maxDegree} {
@@ -640,50 +705,67 @@ func (r *run) seriesKernel(l arch.Act, v []float64) (func(ph int, qs []int, mr, 
 	dphi0 := f.deriv(0)
 	// Per phase pair (p, q): c0 products, 1/sqrt(ab), and the odd
 	// coefficient products A_j = c_{2j+1}(a) c_{2j+1}(b) and
-	// B_j = (2j+1) A_j / sqrt(ab). Built per p, lazily, by each worker.
+	// B_j = (2j+1) A_j / sqrt(ab). Built lazily by each worker for a phase
+	// p and the phases q in [qlo, qhi) that a row needs (one phase row),
+	// indexed by q - qlo; a worker keeps the tables of the last phases it
+	// saw (the rows of one (py, dy) group of actRows).
 	type tab struct {
-		ph      int
-		c0, inv []float64
-		qd0     []float64 // Qdot where a variance is 0 (else NaN)
-		A, B    []float64
+		ph, qlo, qhi int
+		c0, inv      []float64
+		qd0          []float64 // Qdot where a variance is 0 (else NaN)
+		A, B         []float64
 	}
-	build := func(tb *tab, ph int) {
-		tb.ph = ph
+	build := func(tb *tab, ph, qlo, qhi int) {
+		tb.ph, tb.qlo, tb.qhi = ph, qlo, qhi
+		nq := qhi - qlo
+		if cap(tb.c0) < nq {
+			*tb = tab{ph: ph, qlo: qlo, qhi: qhi, c0: make([]float64, nq), inv: make([]float64, nq), qd0: make([]float64, nq), A: make([]float64, nq*J), B: make([]float64, nq*J)}
+		}
 		a := hs[ph]
-		for q := 0; q < nph; q++ {
-			b := hs[q]
-			tb.c0[q] = a.c[0] * b.c[0]
+		for i := range nq {
+			b := hs[qlo+i]
+			tb.c0[i] = a.c[0] * b.c[0]
 			s := math.Sqrt(a.v * b.v)
-			tb.inv[q] = 0
-			tb.qd0[q] = math.NaN()
+			tb.inv[i] = 0
+			tb.qd0[i] = math.NaN()
 			switch {
 			case a.v == 0 && b.v == 0:
-				tb.qd0[q] = dphi0 * dphi0
+				tb.qd0[i] = dphi0 * dphi0
 			case a.v == 0:
-				tb.qd0[q] = dphi0 * b.d0
+				tb.qd0[i] = dphi0 * b.d0
 			case b.v == 0:
-				tb.qd0[q] = a.d0 * dphi0
+				tb.qd0[i] = a.d0 * dphi0
 			default:
-				tb.inv[q] = 1 / s
+				tb.inv[i] = 1 / s
 			}
 			for j := 0; j < J; j++ {
 				k := 2*j + 1
 				x := a.c[k] * b.c[k]
-				tb.A[q*J+j] = x
-				tb.B[q*J+j] = float64(k) * x * tb.inv[q]
+				tb.A[i*J+j] = x
+				tb.B[i*J+j] = float64(k) * x * tb.inv[i]
 			}
 		}
 	}
-	pool := sync.Pool{New: func() any {
-		return &tab{ph: -1, c0: make([]float64, nph), inv: make([]float64, nph), qd0: make([]float64, nph), A: make([]float64, nph*J), B: make([]float64, nph*J)}
-	}}
-	return func(ph int, qs []int, mr, tr []float64) {
-		tb := pool.Get().(*tab)
-		if tb.ph != ph {
-			build(tb, ph)
+	pool := sync.Pool{New: func() any { return map[int]*tab{} }}
+	return func(ph int, qs []int, mr, tr, _ []float64) {
+		tabs := pool.Get().(map[int]*tab)
+		qlo, qhi := nph, 0
+		for _, q := range qs {
+			qlo, qhi = min(qlo, q), max(qhi, q+1)
+		}
+		tb := tabs[ph]
+		if tb == nil {
+			if len(tabs) >= 64 {
+				clear(tabs)
+			}
+			tb = &tab{ph: -1}
+			tabs[ph] = tb
+		}
+		if tb.ph != ph || tb.qlo != qlo || tb.qhi != qhi {
+			build(tb, ph, qlo, qhi)
 		}
 		for dx, c := range mr {
-			q := qs[dx]
+			q := qs[dx] - qlo
 			rho := min(max(c*tb.inv[q], -1), 1)
 			x := rho * rho
 			A := tb.A[q*J:][:J]
@@ -704,6 +786,6 @@ func (r *run) seriesKernel(l arch.Act, v []float64) (func(ph int, qs []int, mr, 
 				tr[dx] *= qd
 			}
 		}
-		pool.Put(tb)
+		pool.Put(tabs)
 	}, nil
 }

@@ -43,7 +43,7 @@ func seriesAt(t *testing.T, l arch.Act, a, b, c float64, n int) (q, qd float64) 
 		t.Fatalf("%s: series does not converge for variances %g, %g", l.Fn, a, b)
 	}
 	mr, tr := []float64{c}, []float64{1}
-	k(0, []int{1}, mr, tr)
+	k(0, []int{1}, mr, tr, nil)
 	return mr[0], tr[0]
 }
 

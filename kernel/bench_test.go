@@ -69,3 +69,14 @@ func BenchmarkBruteForce_DIPSkip64(b *testing.B) {
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapSys)/(1<<20), "heapsys-MiB")
 }
+
+// BenchmarkCompute_DIPSkipMeanField256 is the issue 16 baseline's rule
+// (mean-field batch norm) on dip-skip at 256x256, NNGP and NTK.
+func BenchmarkCompute_DIPSkipMeanField256(b *testing.B) {
+	a := mustArch(b, "dip-skip")
+	for b.Loop() {
+		if _, _, err := kernel.Compute(context.Background(), a, []int{256, 256}, kernel.Options{NTK: true, BN: kernel.BNMeanField}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

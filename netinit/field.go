@@ -3,6 +3,7 @@ package netinit
 import (
 	"fmt"
 	"math"
+	"math/cmplx"
 
 	"github.com/dipgp/dipgp/internal/fft2"
 	"github.com/dipgp/dipgp/kernel"
@@ -30,9 +31,14 @@ type Field struct {
 	Margin int
 
 	plan   *fft2.Plan
-	masks  [][]float64 // per phase: indicator of x = p mod P and x in R
-	region []float64   // indicator of R
-	count  [][]float64 // per phase and offset: number of pairs
+	sub    *fft2.Plan     // the sub-lattice grid (H/P) x (W/P) of one phase
+	twy    [][]complex128 // per phase row py: exp(+2 pi i ky py / H), ky < H
+	twx    [][]complex128 // per phase column px: exp(+2 pi i kx px / W), kx <= W/2
+	specB  [][]complex128 // per channel: half spectrum of region * f
+	subG   [][]complex128 // per channel and phase: spectrum of the sub-lattice series
+	masks  [][]float64    // per phase: indicator of x = p mod P and x in R
+	region []float64      // indicator of R
+	count  [][]float64    // per phase and offset: number of pairs
 	bufA   []complex128
 	bufB   []complex128
 	bufC   []complex128
@@ -79,8 +85,44 @@ func NewField(period int, size []int, margin int) (*Field, error) {
 			e.count[p][d] = math.Round(c)
 		}
 	}
+	e.twiddles()
 	e.alloc()
 	return e, nil
+}
+
+// grid returns H, W, the phase period along y (1 in 1-D) and the
+// sub-lattice size hs x ws.
+func (e *Field) grid() (h, w, py, hs, ws int) {
+	h, w, py = 1, e.Size[0], 1
+	if len(e.Size) == 2 {
+		h, w, py = e.Size[0], e.Size[1], e.Period
+	}
+	return h, w, py, h / py, w / e.Period
+}
+
+// twiddles prepares the sub-lattice plan and the phase factors of
+// Estimate.
+func (e *Field) twiddles() {
+	h, w, py, hs, ws := e.grid()
+	sub := []int{ws}
+	if len(e.Size) == 2 {
+		sub = []int{hs, ws}
+	}
+	e.sub = fft2.NewPlan(sub)
+	e.twy = make([][]complex128, py)
+	for y := range e.twy {
+		e.twy[y] = make([]complex128, h)
+		for k := range e.twy[y] {
+			e.twy[y][k] = cmplx.Rect(1, 2*math.Pi*float64((k*y)%h)/float64(h))
+		}
+	}
+	e.twx = make([][]complex128, e.Period)
+	for x := range e.twx {
+		e.twx[x] = make([]complex128, w/2+1)
+		for k := range e.twx[x] {
+			e.twx[x][k] = cmplx.Rect(1, 2*math.Pi*float64((k*x)%w)/float64(w))
+		}
+	}
 }
 
 func (e *Field) alloc() {
@@ -124,6 +166,8 @@ func (e *Field) correlate(a, b []float64) []float64 {
 func (e *Field) Clone() *Field {
 	c := *e
 	c.plan = e.plan.Clone()
+	c.sub = e.sub.Clone()
+	c.specB, c.subG = nil, nil
 	c.alloc()
 	return &c
 }
@@ -144,6 +188,45 @@ func (e *Field) Valid() []bool {
 // Len returns the number of values of an estimate: phases times points.
 func (e *Field) Len() int { return len(e.masks) * len(e.region) }
 
+// spectra computes, for every channel c of f, the half spectrum B_c of
+// region * f and, for every phase p = (qy, qx), the (complex) spectrum
+// G_cp of the sub-lattice series g(y) = (region * f)(q + P y): the
+// spectrum of the field masked to phase p is then
+// A_cp(k) = exp(-2 pi i k.q / N) G_cp(k mod (H/P, W/P)), so one transform
+// of the small grid replaces one of the whole grid.
+func (e *Field) spectra(f []float32, channels int) {
+	n := len(e.region)
+	_, w, py, hs, ws := e.grid()
+	if len(e.specB) != channels {
+		e.specB = make([][]complex128, channels)
+		for c := range e.specB {
+			e.specB[c] = make([]complex128, e.plan.HalfLen())
+		}
+		e.subG = make([][]complex128, channels*len(e.masks))
+		for i := range e.subG {
+			e.subG[i] = make([]complex128, hs*ws)
+		}
+	}
+	for c := 0; c < channels; c++ {
+		fc := f[c*n : (c+1)*n]
+		for x, v := range fc {
+			e.realA[x] = float64(v) * e.region[x]
+		}
+		e.plan.RealForward(e.specB[c], e.realA)
+		for p := range e.masks {
+			qy, qx := p/e.Period, p%e.Period
+			g := e.subG[c*len(e.masks)+p]
+			for yy := 0; yy < hs; yy++ {
+				src := e.realA[(qy%py+py*yy)*w+qx:]
+				for xx := 0; xx < ws; xx++ {
+					g[yy*ws+xx] = complex(src[e.Period*xx], 0)
+				}
+			}
+			e.sub.Forward(g, g)
+		}
+	}
+}
+
 // Estimate writes into dst (length Len) the estimate from one sample f
 // holding channels*points values, channel-major ([c][x]). Entries without
 // pairs are 0.
@@ -155,28 +238,37 @@ func (e *Field) Estimate(dst []float64, f []float32, channels int) error {
 	if len(dst) != e.Len() {
 		return fmt.Errorf("netinit: estimate buffer has %d values, want %d", len(dst), e.Len())
 	}
-	clear(dst)
-	for c := 0; c < channels; c++ {
-		fc := f[c*n : (c+1)*n]
-		// B = F(region * f), half spectrum.
-		for x, v := range fc {
-			e.realA[x] = float64(v) * e.region[x]
+	e.spectra(f, channels)
+	h, w, py, hs, ws := e.grid()
+	wh := w/2 + 1
+	for p := range e.masks {
+		qy, qx := p/e.Period, p%e.Period
+		// sum_c conj(A_cp) B_c, with A_cp(k) = exp(-2 pi i k.q/N) G_cp(k mod the sub-lattice).
+		acc := e.bufC
+		for ky := 0; ky < h; ky++ {
+			row := acc[ky*wh : (ky+1)*wh]
+			clear(row)
+			gy := (ky % hs) * ws
+			for c := 0; c < channels; c++ {
+				g := e.subG[c*len(e.masks)+p][gy : gy+ws]
+				b := e.specB[c][ky*wh : (ky+1)*wh]
+				gx := 0
+				for kx, bv := range b {
+					gv := g[gx]
+					row[kx] += complex(real(gv), -imag(gv)) * bv
+					if gx++; gx == ws {
+						gx = 0
+					}
+				}
+			}
+			ty := e.twy[qy%py][ky]
+			tx := e.twx[qx]
+			for kx := range row {
+				row[kx] *= ty * tx[kx]
+			}
 		}
-		e.plan.RealForward(e.bufB, e.realA)
-		for p, m := range e.masks {
-			for x, v := range fc {
-				e.realA[x] = float64(v) * m[x]
-			}
-			e.plan.RealForward(e.bufA, e.realA)
-			for i, a := range e.bufA {
-				e.bufC[i] = complex(real(a), -imag(a)) * e.bufB[i]
-			}
-			e.plan.RealInverse(e.realA, e.bufC)
-			row := dst[p*n : (p+1)*n]
-			for d := range row {
-				row[d] += e.realA[d]
-			}
-		}
+		e.plan.RealInverse(e.realA, acc)
+		copy(dst[p*n:(p+1)*n], e.realA)
 	}
 	inv := 1 / float64(channels)
 	for p, cnt := range e.count {

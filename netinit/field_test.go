@@ -189,3 +189,55 @@ func TestStatsMergeOrderIndependent(t *testing.T) {
 		t.Error("merging different periods succeeded")
 	}
 }
+
+// Estimate against the direct sum over pairs, on grids with a margin,
+// several channels and periods whose sub-lattices are not powers of 2.
+func TestEstimateDirect(t *testing.T) {
+	for _, tc := range []struct {
+		size           []int
+		period, margin int
+	}{
+		{[]int{12, 16}, 4, 2}, {[]int{12, 18}, 3, 0}, {[]int{24}, 3, 0}, {[]int{20}, 4, 3}, {[]int{8, 8}, 1, 1},
+	} {
+		f, err := NewField(tc.period, tc.size, tc.margin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := kernel.NewMap(tc.period, tc.size)
+		n := m.Points()
+		const channels = 3
+		rng := rand.New(rand.NewPCG(7, 8))
+		x := make([]float32, channels*n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		got := make([]float64, f.Len())
+		if err := f.Clone().Estimate(got, x, channels); err != nil {
+			t.Fatal(err)
+		}
+		in := func(i int) bool { return tc.margin == 0 || f.interior(i) }
+		sum := make([]float64, len(got))
+		cnt := make([]float64, len(got))
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				if !in(i) || !in(j) {
+					continue
+				}
+				k := m.Phase(i)*n + m.Offset(i, j)
+				cnt[k]++
+				for c := 0; c < channels; c++ {
+					sum[k] += float64(x[c*n+i]) * float64(x[c*n+j])
+				}
+			}
+		}
+		for k := range got {
+			want := 0.0
+			if cnt[k] > 0 {
+				want = sum[k] / cnt[k] / channels
+			}
+			if math.Abs(got[k]-want) > 1e-12 {
+				t.Fatalf("size %v period %d margin %d: entry %d is %.15g, direct sum %.15g", tc.size, tc.period, tc.margin, k, got[k], want)
+			}
+		}
+	}
+}
