@@ -2,7 +2,7 @@ package kernel
 
 import "github.com/dipgp/dipgp/arch"
 
-// Dense (fully connected) rule (docs/theory.md section 3b). Every output
+// Dense (fully connected) rule (docs/theory.md section 3, "Fully connected layers"). Every output
 // value y_o = sum_i w_oi x_i + b_o of a dense layer has its own weights,
 // drawn iid with variance s_w^2 / n over the n = sum C * (grid points)
 // input values, so in the infinite-width limit distinct outputs are
