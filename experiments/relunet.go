@@ -11,9 +11,10 @@ import (
 func init() {
 	register(Experiment{
 		Name: "relunet-vs-dip",
-		Summary: "Chakrabarty and Maji's comparison of denoising with DIP's skip net and with their ReLUNet (an MLP on the " +
-			"pixel coordinates), with the skip net with identity activations beside them: best and final PSNR, the iteration " +
-			"of the best, and the order in which the FBC bands are fitted, over images and seeds.",
+		Summary: "Chakrabarty and Maji's comparison of denoising with DIP's skip net, their ReLUNet (an MLP on the " +
+			"pixel coordinates) and their DIP-linear (the skip net with fully connected layers), with the skip net with identity " +
+			"activations beside them: best and final PSNR, the iteration of the best, and the order in which the FBC bands are " +
+			"fitted, over images and seeds, against DIP-linear's infinite-width NTK (the identity: no spectral bias).",
 		Paper: "Chakrabarty and Maji (2019), the ReLUNet and DIP denoising comparison (PCJohn/dip-spectral README.md, " +
 			"dip.py, relunet.py, skip.py, make_dataset.py: House256 downsampled by 4, sigma 25)",
 		Images:    []string{"house256.png", "cameraman256.png", "peppers256.png"},
@@ -51,6 +52,7 @@ const (
 	rnSigma     = 25.0
 	rnSkipSpec  = "dip-skip:scales=%d,channels=%d,skip=4,input=gaussian,in_scale=1,pad=zero,up=bilinear,act=%s"
 	rnReLUSpec  = "relunet:depth=%d,width=%d"
+	rnFCSpec    = "dip-fc:scales=%d,channels=%d"
 	rnHalfLevel = 0.5 // a band counts as half fitted once its residual ratio falls to this
 )
 
@@ -70,7 +72,12 @@ func (e *env) relunetSetting() rnSetting {
 			{"relunet", "ReLUNet (MLP on coordinates)", fmt.Sprintf(rnReLUSpec, pick(m, 3, 10, 10), pick(m, 16, 64, 256)),
 				pick(m, 30, 1000, 30000)},
 			{"identity", "skip net, identity activations", fmt.Sprintf(rnSkipSpec, scales, ch, "identity"), dipIters},
+			// Their DIP-128 and DIP-2048 (README.md: dip.py --linear --n_ch_up 128 --n_ch_down 128, and 2048).
+			{"fc128", "DIP-linear 128 (dip-fc)", fmt.Sprintf(rnFCSpec, scales, pick(m, 16, 128, 128)), dipIters},
 		},
+	}
+	if m == Full {
+		st.methods = append(st.methods, rnMethod{"fc2048", "DIP-linear 2048 (dip-fc)", fmt.Sprintf(rnFCSpec, scales, 2048), dipIters})
 	}
 	if e.cfg.Iters > 0 {
 		for i := range st.methods {
@@ -119,7 +126,8 @@ type rnRun struct {
 	Iters    []int       `json:"iters"`
 	PSNR     []float64   `json:"psnr"`
 	FBC      [][]float64 `json:"fbc"`
-	Resid    [][]float64 `json:"resid"` // residual ratio per band (bands of radial bins)
+	Resid    [][]float64 `json:"resid"`        // residual ratio per band (bands of radial bins)
+	StepSec  float64     `json:"step_seconds"` // mean wall time of a training step
 }
 
 // halfFit returns, per band, the first measured iteration at which the
@@ -207,7 +215,7 @@ func (e *env) rnPair(st rnSetting, p pair) ([]rnRun, error) {
 		}
 		ms := r.res.Measurements
 		run := rnRun{Image: p.image, Seed: p.seed, Method: mt.key, Best: r.res.Best.PSNR, BestIter: r.res.Best.Iter,
-			Final: ms[len(ms)-1].PSNR}
+			Final: ms[len(ms)-1].PSNR, StepSec: r.res.StepSeconds}
 		for _, m := range ms {
 			run.Iters = append(run.Iters, m.Iter)
 			run.PSNR = append(run.PSNR, m.PSNR)
@@ -232,9 +240,12 @@ func (e *env) rnSettingMD(st rnSetting) {
 	e.md("Departures from the authors' code: relunet.py trains on 2048 random pixels per step (about half of a 64x64 image); "+
 		"dipgp trains the ReLUNet on every pixel at every step (full-batch Adam, lr %g). Their noisy images are clipped to "+
 		"[0, 1] and saved as 8-bit PNG; dipgp's noisy target is not. Their DIP-128 and DIP-2048 (README.md: `dip.py --linear`) "+
-		"are the skip net with fully connected layers (skip.py's use_fc lines, which its docstring calls DIP-linear), which "+
-		"arch cannot express (it has no flatten layer); the third network here is the skip net with identity activations, "+
-		"a linear convolutional network with the same sigmoid output, which is not their DIP-linear.", rnLR)
+		"are skip.py with use_fc: every conv replaced by nn.Linear on the flattened tensor, no batch norm or up-sampling, "+
+		"LeakyReLU kept, a last nn.Linear to the image and the sigmoid; that is the dip-fc preset, without skip branches: "+
+		"skip.py's use_fc skip branch (Flatten, concatenated) cannot run as stored (the nn.Linear after it expects "+
+		"num_channels_skip + k inputs, the branch gives the whole flattened tensor, and utils.Concat reads shape[2] of a 2-D "+
+		"tensor), and the stored dip.py has no --linear flag to say how they ran it. The skip net with identity activations "+
+		"(a linear convolutional network with the sigmoid output) is dipgp's addition, not their DIP-linear.", rnLR)
 }
 
 // bandsOf averages the residual ratios of the radial bins (lowest
