@@ -32,6 +32,7 @@ func init() {
 type rnMethod struct {
 	key, label, spec string
 	iters            int
+	batch            int // pixels per step (dip.Config.PixelBatch); 0: every pixel
 }
 
 // rnSetting is a mode's size of relunet-vs-dip.
@@ -53,7 +54,11 @@ const (
 	rnSkipSpec  = "dip-skip:scales=%d,channels=%d,skip=4,input=gaussian,in_scale=1,pad=zero,up=bilinear,act=%s"
 	rnReLUSpec  = "relunet:depth=%d,width=%d"
 	rnFCSpec    = "dip-fc:scales=%d,channels=%d"
-	rnHalfLevel = 0.5 // a band counts as half fitted once its residual ratio falls to this
+	rnHalfLevel = 0.5  // a band counts as half fitted once its residual ratio falls to this
+	rnReLUBatch = 2048 // relunet.py's --bz: random pixels per step, with replacement
+	// rnQuickReLUIters is the quick mode's ReLUNet run: long enough that
+	// its PSNR peaks before the end (measured, REPRODUCTION.md).
+	rnQuickReLUIters = 4000
 )
 
 func (e *env) relunetSetting() rnSetting {
@@ -68,16 +73,16 @@ func (e *env) relunetSetting() rnSetting {
 		seeds:  pick(m, 2, 3, 5),
 		points: pick(m, 10, 100, 200),
 		methods: []rnMethod{
-			{"dip", "DIP skip net", fmt.Sprintf(rnSkipSpec, scales, ch, "leakyrelu"), dipIters},
+			{"dip", "DIP skip net", fmt.Sprintf(rnSkipSpec, scales, ch, "leakyrelu"), dipIters, 0},
 			{"relunet", "ReLUNet (MLP on coordinates)", fmt.Sprintf(rnReLUSpec, pick(m, 3, 10, 10), pick(m, 16, 64, 256)),
-				pick(m, 30, 1000, 30000)},
-			{"identity", "skip net, identity activations", fmt.Sprintf(rnSkipSpec, scales, ch, "identity"), dipIters},
-			// Their DIP-128 and DIP-2048 (README.md: dip.py --linear --n_ch_up 128 --n_ch_down 128, and 2048).
-			{"fc128", "DIP-linear 128 (dip-fc)", fmt.Sprintf(rnFCSpec, scales, pick(m, 16, 128, 128)), dipIters},
+				pick(m, 30, rnQuickReLUIters, 30000), rnReLUBatch},
+			{"identity", "skip net, identity activations", fmt.Sprintf(rnSkipSpec, scales, ch, "identity"), dipIters, 0},
 		},
 	}
-	if m == Full {
-		st.methods = append(st.methods, rnMethod{"fc2048", "DIP-linear 2048 (dip-fc)", fmt.Sprintf(rnFCSpec, scales, 2048), dipIters})
+	// Their DIP-128 and DIP-2048 (README.md: dip.py --linear --n_ch_up 128 --n_ch_down 128, and 2048).
+	for _, w := range pick(m, []int{16}, []int{128}, []int{128, 2048}) {
+		st.methods = append(st.methods, rnMethod{fmt.Sprintf("fc%d", w), fmt.Sprintf("DIP-linear %d (dip-fc)", w),
+			fmt.Sprintf(rnFCSpec, scales, w), dipIters, 0})
 	}
 	if e.cfg.Iters > 0 {
 		for i := range st.methods {
@@ -208,7 +213,7 @@ func (e *env) rnPair(st rnSetting, p pair) ([]rnRun, error) {
 			return nil, err
 		}
 		cfg := dip.Config{Problem: prob, Arch: a, Iters: mt.iters, Every: max(1, mt.iters/st.points), Seed: e.seed(800 + p.seed),
-			Opt: dip.Optimizer{Kind: dip.Adam, LR: rnLR}, BurnIn: -1, Bins: 2 * dip.FBCBands}
+			Opt: dip.Optimizer{Kind: dip.Adam, LR: rnLR}, BurnIn: -1, Bins: 2 * dip.FBCBands, PixelBatch: mt.batch}
 		r, err := e.train(fmt.Sprintf("%s, %s, seed %d", p.image, mt.label, p.seed), spec, cfg, false)
 		if err != nil {
 			return out, err
@@ -234,18 +239,22 @@ func (e *env) rnSettingMD(st rnSetting) {
 		len(st.images), st.images, st.factor, rnSigma, st.seeds, rnLR)
 	var rows [][]string
 	for _, mt := range st.methods {
-		rows = append(rows, []string{mt.label, "`" + mt.spec + "`", fmt.Sprint(mt.iters)})
+		b := "every pixel"
+		if mt.batch > 0 {
+			b = fmt.Sprintf("%d random pixels", mt.batch)
+		}
+		rows = append(rows, []string{mt.label, "`" + mt.spec + "`", fmt.Sprint(mt.iters), b})
 	}
-	e.table([]string{"network", "preset (out_channels and in_channels set per image)", "iterations"}, rows)
-	e.md("Departures from the authors' code: relunet.py trains on 2048 random pixels per step (about half of a 64x64 image); "+
-		"dipgp trains the ReLUNet on every pixel at every step (full-batch Adam, lr %g). Their noisy images are clipped to "+
+	e.table([]string{"network", "preset (out_channels and in_channels set per image)", "iterations", "loss per step on"}, rows)
+	e.md("Departures from the authors' code: the ReLUNet is trained as relunet.py does, Adam lr %g on %d random pixels per "+
+		"step drawn with replacement (dip's PixelBatch), but for fewer steps than their 30,000 outside full mode. Their noisy images are clipped to "+
 		"[0, 1] and saved as 8-bit PNG; dipgp's noisy target is not. Their DIP-128 and DIP-2048 (README.md: `dip.py --linear`) "+
 		"are skip.py with use_fc: every conv replaced by nn.Linear on the flattened tensor, no batch norm or up-sampling, "+
 		"LeakyReLU kept, a last nn.Linear to the image and the sigmoid; that is the dip-fc preset, without skip branches: "+
 		"skip.py's use_fc skip branch (Flatten, concatenated) cannot run as stored (the nn.Linear after it expects "+
 		"num_channels_skip + k inputs, the branch gives the whole flattened tensor, and utils.Concat reads shape[2] of a 2-D "+
 		"tensor), and the stored dip.py has no --linear flag to say how they ran it. The skip net with identity activations "+
-		"(a linear convolutional network with the sigmoid output) is dipgp's addition, not their DIP-linear.", rnLR)
+		"(a linear convolutional network with the sigmoid output) is dipgp's addition, not their DIP-linear.", rnLR, rnReLUBatch)
 }
 
 // bandsOf averages the residual ratios of the radial bins (lowest

@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/dipgp/dipgp/kernel"
 )
@@ -20,7 +21,7 @@ func (e *env) rnFCTheory(st rnSetting, runs []rnRun) error {
 	n := 256 / st.factor
 	size := []int{n, n}
 	for _, mt := range st.methods {
-		if mt.key != "fc128" && mt.key != "fc2048" {
+		if !strings.HasPrefix(mt.key, "fc") {
 			continue
 		}
 		a, err := parseArch(mt.spec+",in_channels=1,out_channels=1", size)
