@@ -17,8 +17,8 @@ func init() {
 			"fitted, over images and seeds, against DIP-linear's infinite-width NTK (the identity: no spectral bias).",
 		Paper: "Chakrabarty and Maji (2019), the ReLUNet and DIP denoising comparison (PCJohn/dip-spectral README.md, " +
 			"dip.py, relunet.py, skip.py, make_dataset.py: House256 downsampled by 4, sigma 25)",
-		Images:    []string{"house256.png", "cameraman256.png", "peppers256.png"},
-		TinyCost:  "about 3 s: 1 image downsampled to 16x16 x 2 seeds, toy networks, 30 iterations per run",
+		Images:   []string{"house256.png", "cameraman256.png", "peppers256.png"},
+		TinyCost: "about 3 s: 1 image downsampled to 16x16 x 2 seeds, toy networks, 30 iterations per run",
 		QuickCost: "about 25 min: 2 images downsampled by 4 to 64x64 x 2 seeds; skip net of 32 channels and DIP-linear 128 (1000 " +
 			"iterations each), ReLUNet of width 64 (6000 full-batch iterations)",
 		FullCost: "about 4 days of 2-core time (estimated; run it sharded: --shard i/n): 3 images at 64x64 x 5 seeds, their widths " +
