@@ -59,10 +59,11 @@ const (
 	rnFCSpec    = "dip-fc:scales=%d,channels=%d"
 	rnHalfLevel = 0.5  // a band counts as half fitted once its residual ratio falls to this
 	rnReLUBatch = 2048 // relunet.py's --bz: random pixels per step, with replacement
-	// rnQuickReLUIters is the quick mode's ReLUNet run, full batch: long
-	// enough that its PSNR peaks before the end (house256 at 64x64, width
-	// 64: best 23.89 dB at iteration 5500 of 6000, measured; with 2048
-	// random pixels per step it still rises at 6000).
+	// rnQuickReLUIters is the quick mode's ReLUNet run, full batch: as long
+	// as quick mode affords (house256 at 64x64, width 64, one seed levels
+	// off at 23.89 dB by step 5500; other pairs still rise at 6000, and
+	// with 2048 random pixels per step it rises more slowly: measured,
+	// REPRODUCTION.md).
 	rnQuickReLUIters = 6000
 )
 
