@@ -28,8 +28,8 @@ type Arch struct {
 	Layers []Layer `yaml:"-" json:"-"`
 }
 
-// Layer is one layer kind: Conv, Act, Pool, Upsample, BatchNorm, Save or
-// Concat. The set is closed: packages that act on layers implement Visitor
+// Layer is one layer kind: Conv, Act, Pool, Upsample, BatchNorm, Save,
+// Concat or Dense. The set is closed: packages that act on layers implement Visitor
 // (one method per kind) and walk a Plan, which lays the layers out in
 // execution order with their shapes.
 type Layer interface {

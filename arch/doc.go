@@ -1,6 +1,7 @@
 // Package arch describes network architectures as plain data: the input
 // noise, an ordered list of layers (convolution, activation, pooling,
-// up-sampling, batch norm, and skip connections built from Save and Concat),
+// up-sampling, batch norm, fully connected (Dense), and skip connections
+// built from Save and Concat),
 // the initialization and the padding.
 //
 // An Arch is what every other package of dipgp speaks: kernel computes its

@@ -20,6 +20,7 @@ type fileLayer struct {
 	BatchNorm *BatchNorm  `yaml:"batchnorm,omitempty" json:"batchnorm,omitempty"`
 	Save      *Save       `yaml:"save,omitempty" json:"save,omitempty"`
 	Concat    *fileConcat `yaml:"concat,omitempty" json:"concat,omitempty"`
+	Dense     *Dense      `yaml:"dense,omitempty" json:"dense,omitempty"`
 }
 
 type fileConcat struct {
@@ -84,6 +85,9 @@ func fromFile(fl []fileLayer, path string) ([]Layer, error) {
 		if f.Save != nil {
 			out[i], n = *f.Save, n+1
 		}
+		if f.Dense != nil {
+			out[i], n = *f.Dense, n+1
+		}
 		if f.Concat != nil {
 			b, err := fromFile(f.Concat.Branch, where+".concat.branch")
 			if err != nil {
@@ -92,7 +96,7 @@ func fromFile(fl []fileLayer, path string) ([]Layer, error) {
 			out[i], n = Concat{From: f.Concat.From, Branch: b}, n+1
 		}
 		if n != 1 {
-			return nil, errorf("%s: a layer must have exactly one of conv, act, pool, upsample, batchnorm, save, concat (found %d)", where, n)
+			return nil, errorf("%s: a layer must have exactly one of conv, act, pool, upsample, batchnorm, save, concat, dense (found %d)", where, n)
 		}
 	}
 	return out, nil

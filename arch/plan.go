@@ -7,8 +7,11 @@ type Tensor struct {
 	// Channels is the number of channels.
 	Channels int
 	// Size is the grid: [H, W] in 2-D, [N] in 1-D; nil in a plan made
-	// without a size.
+	// without a size; all ones for a vector (Flat).
 	Size []int
+	// Flat marks a vector: Channels values on a one-point grid, made by a
+	// Dense layer without Image.
+	Flat bool
 }
 
 // InputNode is the index Node.From uses for the network's noise input.
@@ -111,6 +114,9 @@ func (a Arch) Plan(size []int) (*Plan, error) {
 func (a Arch) layout() (*Plan, error) {
 	b := &planner{p: &Plan{Arch: a, Input: Tensor{Channels: a.Input.Channels}}, saved: map[string]int{}}
 	b.walk(a.Layers, InputNode, "layers", nil)
+	if k := len(b.p.Nodes); k > 0 && b.p.Nodes[k-1].Out.Flat {
+		b.fail(errorf("%s: the network ends in a vector (a dense layer without image); end it with a dense layer with image: true, which puts its outputs on the grid", &b.p.Nodes[k-1]))
+	}
 	for _, n := range b.p.Nodes {
 		for _, f := range n.From {
 			if f != InputNode {
@@ -149,7 +155,7 @@ func (b *planner) walk(ls []Layer, x int, path string, index []int) int {
 			Scale: b.p.scale(x),
 		}
 		if l == nil {
-			b.fail(errorf("%s: empty layer; give one of conv, act, pool, upsample, batchnorm, save, concat", n.Path))
+			b.fail(errorf("%s: empty layer; give one of conv, act, pool, upsample, batchnorm, save, concat, dense", n.Path))
 		} else if err := l.accept(&layerCheck{b: b, n: &n}); err != nil {
 			b.fail(err)
 		}

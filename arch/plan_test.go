@@ -49,7 +49,7 @@ func checkPlan(t *testing.T, spec string, size []int, input Tensor, nodes []want
 }
 
 func TestPlanConvStack1D(t *testing.T) {
-	checkPlan(t, "conv-stack:dims=1,depth=2,channels=8", []int{16}, Tensor{8, []int{16}}, []want{
+	checkPlan(t, "conv-stack:dims=1,depth=2,channels=8", []int{16}, Tensor{Channels: 8, Size: []int{16}}, []want{
 		{"layers[0]", "conv", []int{-1}, []int{8}, 8, []int{16}},
 		{"layers[1]", "act", []int{0}, []int{8}, 8, []int{16}},
 		{"layers[2]", "conv", []int{1}, []int{8}, 8, []int{16}},
@@ -60,7 +60,7 @@ func TestPlanConvStack1D(t *testing.T) {
 func TestPlanDeepDecoder(t *testing.T) {
 	// The input is 2^2 times smaller than the 16x8 output.
 	s0, s1, s2 := []int{4, 2}, []int{8, 4}, []int{16, 8}
-	checkPlan(t, "deep-decoder:scales=2,channels=4", s2, Tensor{4, s0}, []want{
+	checkPlan(t, "deep-decoder:scales=2,channels=4", s2, Tensor{Channels: 4, Size: s0}, []want{
 		{"layers[0]", "conv", []int{-1}, []int{4}, 4, s0},
 		{"layers[1]", "upsample", []int{0}, []int{4}, 4, s1},
 		{"layers[2]", "act", []int{1}, []int{4}, 4, s1},
@@ -79,7 +79,7 @@ func TestPlanDeepDecoder(t *testing.T) {
 
 func TestPlanDIPSkip(t *testing.T) {
 	s8, s4 := []int{8, 8}, []int{4, 4}
-	p := checkPlan(t, "dip-skip:scales=1,channels=8,skip=2,in_channels=3", s8, Tensor{3, s8}, []want{
+	p := checkPlan(t, "dip-skip:scales=1,channels=8,skip=2,in_channels=3", s8, Tensor{Channels: 3, Size: s8}, []want{
 		{"layers[0]", "save", []int{-1}, []int{3}, 3, s8},
 		{"layers[1]", "conv", []int{0}, []int{3}, 8, s4},
 		{"layers[2]", "batchnorm", []int{1}, []int{8}, 8, s4},

@@ -15,6 +15,9 @@ func (v *layerCheck) errorf(format string, args ...any) error {
 
 func (v *layerCheck) Conv(l Conv) error {
 	v.n.Out.Channels = l.Out
+	if err := v.gridOnly(); err != nil {
+		return err
+	}
 	if l.Stride == 2 {
 		v.n.Scale--
 	}
@@ -48,6 +51,9 @@ func (v *layerCheck) Act(l Act) error {
 
 func (v *layerCheck) Pool(l Pool) error {
 	v.n.Scale--
+	if err := v.gridOnly(); err != nil {
+		return err
+	}
 	switch l.Op {
 	case Avg, Decimate:
 		return nil
@@ -57,6 +63,9 @@ func (v *layerCheck) Pool(l Pool) error {
 
 func (v *layerCheck) Upsample(l Upsample) error {
 	v.n.Scale++
+	if err := v.gridOnly(); err != nil {
+		return err
+	}
 	switch l.Mode {
 	case Nearest, Bilinear, GaussianUp:
 		if msg := controlProblem(l); msg != "" {
@@ -68,6 +77,9 @@ func (v *layerCheck) Upsample(l Upsample) error {
 }
 
 func (v *layerCheck) BatchNorm(l BatchNorm) error {
+	if err := v.gridOnly(); err != nil {
+		return err
+	}
 	if !finite(l.Eps) || l.Eps < 0 {
 		return v.errorf("eps %v must be a finite number >= 0 (PyTorch uses 1e-5)", l.Eps)
 	}
@@ -97,7 +109,10 @@ func (v *layerCheck) Concat(l Concat) error {
 	bt, cur := v.b.p.Tensor(end), n.In[0]
 	n.From = []int{end, n.From[0]}
 	n.In = []Tensor{bt, cur}
-	n.Out = Tensor{Channels: bt.Channels + cur.Channels}
+	n.Out = Tensor{Channels: bt.Channels + cur.Channels, Flat: cur.Flat}
+	if err == nil && bt.Flat != cur.Flat {
+		err = v.errorf("joins the branch from %q with the current tensor, but only one of them is a vector (the output of a dense layer without image); join vectors with vectors and grids with grids", l.From)
+	}
 	if bs := v.b.p.scale(end); err == nil && bs != n.Scale {
 		err = v.errorf("joins the branch from %q, at %s, with the current tensor at %s; both must have the same resolution (match the up- and down-sampling on the two paths)", l.From, gridScale(bs), gridScale(n.Scale))
 	}
@@ -151,7 +166,9 @@ func (p *Plan) resize(size []int) error {
 		// The divisibility above makes every grid a whole number.
 		n.Out.Size = make([]int, len(in))
 		for j, m := range in {
-			if n.Scale >= 0 {
+			if n.Out.Flat {
+				n.Out.Size[j] = 1
+			} else if n.Scale >= 0 {
 				n.Out.Size[j] = m << n.Scale
 			} else {
 				n.Out.Size[j] = m >> -n.Scale

@@ -13,12 +13,13 @@ type Visitor interface {
 	BatchNorm(BatchNorm) error
 	Save(Save) error
 	Concat(Concat) error
+	Dense(Dense) error
 }
 
 // Visit calls the method of v for the kind of l. A nil l is an error.
 func Visit(l Layer, v Visitor) error {
 	if l == nil {
-		return errorf("empty layer (nil); give one of conv, act, pool, upsample, batchnorm, save, concat")
+		return errorf("empty layer (nil); give one of conv, act, pool, upsample, batchnorm, save, concat, dense")
 	}
 	return l.accept(v)
 }
@@ -30,3 +31,4 @@ func (l Upsample) accept(v Visitor) error  { return v.Upsample(l) }
 func (l BatchNorm) accept(v Visitor) error { return v.BatchNorm(l) }
 func (l Save) accept(v Visitor) error      { return v.Save(l) }
 func (l Concat) accept(v Visitor) error    { return v.Concat(l) }
+func (l Dense) accept(v Visitor) error     { return v.Dense(l) }

@@ -55,6 +55,7 @@ type runKey struct {
 	SampleEvery int
 	Every       int
 	SumLoss     bool `json:",omitempty"`
+	PixelBatch  int  `json:",omitempty"`
 	Bins        int
 }
 
@@ -100,7 +101,7 @@ func keyOf(cfg Config) (runKey, error) {
 	return runKey{
 		Arch: aj, W: img.W, H: img.H, C: img.C, Task: cfg.Problem.Task, Sigma: cfg.Problem.Sigma,
 		Data: dataHash(cfg.Problem), Opt: cfg.Opt, Seed: cfg.Seed, RegNoise: cfg.RegNoise, ExpAvg: cfg.ExpAvg,
-		BurnIn: cfg.BurnIn, SampleEvery: cfg.SampleEvery, Every: cfg.Every, Bins: cfg.Bins, SumLoss: cfg.SumLoss,
+		BurnIn: cfg.BurnIn, SampleEvery: cfg.SampleEvery, Every: cfg.Every, Bins: cfg.Bins, SumLoss: cfg.SumLoss, PixelBatch: cfg.PixelBatch,
 	}, nil
 }
 

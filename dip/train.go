@@ -50,6 +50,13 @@ type Config struct {
 	// this only changes the balance against WeightDecay (and Adam's
 	// epsilon); textbook SGLD's potential does not depend on it.
 	SumLoss bool
+	// PixelBatch, when positive, trains on a minibatch of pixels: at every
+	// step PixelBatch pixels are drawn uniformly with replacement (from
+	// Seed and the iteration) and the loss is the mean squared error over
+	// them, all channels, counted with multiplicity (Chakrabarty and
+	// Maji's relunet.py: 2048 random pixels per step). The network still
+	// computes every pixel. 0 uses every pixel at every step.
+	PixelBatch int
 	// Bins is the number of radial bins of the residual ratios (0:
 	// DefaultBins).
 	Bins int
@@ -177,6 +184,12 @@ func (cfg Config) validate() error {
 	}
 	if !(cfg.ExpAvg >= 0 && cfg.ExpAvg < 1) {
 		return fmt.Errorf("dip: exponential averaging weight %v must be in [0, 1) (DIP: 0.99; 0 turns it off)", cfg.ExpAvg)
+	}
+	if cfg.PixelBatch < 0 {
+		return fmt.Errorf("dip: pixel batch %d must be >= 0 (0: every pixel)", cfg.PixelBatch)
+	}
+	if cfg.PixelBatch > 0 && cfg.Opt.Kind == SGLD {
+		return errors.New("dip: a pixel batch changes SGLD's potential; use it with adam or gd")
 	}
 	if cfg.CheckpointEvery < 0 {
 		return fmt.Errorf("dip: checkpoint interval %d must be >= 0", cfg.CheckpointEvery)

@@ -26,6 +26,7 @@ type trainer struct {
 	ztensor *tensor.Dense // the perturbed input
 	dy      *tensor.Dense // d loss / d output
 	weights []float64     // per-value loss weights (the mask)
+	counts  []float64     // per-pixel draws of the step (Config.PixelBatch)
 	f       imageio.Image // f_t
 	last    int           // last iteration whose output is in f
 }
@@ -258,8 +259,16 @@ func (tr *trainer) backward(t int) (time.Duration, error) {
 	}
 	dy := tr.dy.Data().([]float32)
 	target := cfg.Problem.Target.Pix
-	for i, v := range f.Pix {
-		dy[i] = float32(scale * tr.weights[i] * tr.weights[i] * (v - target[i]))
+	if cfg.PixelBatch > 0 {
+		if tr.counts == nil {
+			tr.counts = make([]float64, f.W*f.H)
+		}
+		pixelCounts(tr.counts, cfg.PixelBatch, cfg.Seed, t)
+		pixelBatchGrad(dy, f.Pix, target, tr.weights, tr.counts, f.C, cfg.SumLoss)
+	} else {
+		for i, v := range f.Pix {
+			dy[i] = float32(scale * tr.weights[i] * tr.weights[i] * (v - target[i]))
+		}
 	}
 	tb := time.Now()
 	tr.net.ZeroGrad()

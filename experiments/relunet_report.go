@@ -6,8 +6,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 
 	"github.com/dipgp/dipgp/dip"
 	"github.com/dipgp/dipgp/internal/atomicfile"
@@ -154,8 +156,18 @@ func (e *env) rnReport(st rnSetting, runs []rnRun, pairs int) error {
 		head = append(head, c.head)
 	}
 	e.table(head, rows)
+	var cost []string
+	for _, mt := range st.methods {
+		mu, _ := meanSD(rnCol(rnOf(runs, mt.key), func(r rnRun) float64 { return r.StepSec }))
+		e.num(mt.key+"_step_seconds", mu)
+		cost = append(cost, fmt.Sprintf("%s %s s", mt.label, fg(mu, 3)))
+	}
+	e.md("Wall time per training step (mean over runs, on this machine): %s.", strings.Join(cost, "; "))
 	e.rnDiffs(st, runs)
 	e.rnOrder(st, runs)
+	if err := e.rnFCTheory(st, runs); err != nil {
+		return err
+	}
 	return e.rnFigures(st, runs)
 }
 
@@ -303,9 +315,9 @@ func (e *env) rnFigures(st rnSetting, runs []rnRun) error {
 		fbc = append(fbc, p)
 	}
 	if err := e.grid("psnr", "PSNR against the clean image along each run, per network (one line per image and seed).",
-		[][]*plot.Plot{psnr}, 3*panelW, panelH); err != nil {
+		[][]*plot.Plot{psnr}, font.Length(len(st.methods))*panelW, panelH); err != nil {
 		return err
 	}
 	return e.grid("fbc", "Frequency-band correspondence H_b(t) of the output against the noisy target, band 1 lowest, "+
-		"mean over the runs of each network.", [][]*plot.Plot{fbc}, 3*panelW, panelH)
+		"mean over the runs of each network.", [][]*plot.Plot{fbc}, font.Length(len(st.methods))*panelW, panelH)
 }

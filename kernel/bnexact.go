@@ -207,7 +207,7 @@ func (r *run) bnHook(l arch.Layer, s state, where string) (state, bool, error) {
 		return s, false, nil
 	}
 	switch l := l.(type) {
-	case arch.Conv:
+	case arch.Conv, arch.Dense:
 		s, err := r.resolveAll(s)
 		return s, false, err
 	case arch.Act:

@@ -31,6 +31,11 @@ type bfPart struct {
 type bfState struct {
 	parts []bfPart
 	h, w  int // h = 1 in 1-D
+	// flat marks a vector (a dense layer's output, h = w = 1); gh, gw
+	// are then the grid at its scale, which a dense layer with image
+	// returns to.
+	flat   bool
+	gh, gw int
 }
 
 type brute struct {
@@ -150,15 +155,19 @@ func (b *brute) walk(ls []arch.Layer, s bfState) (bfState, error) {
 			for i := range s.parts {
 				s.parts[i] = b.bn(l, s.parts[i], s.n())
 			}
+		case arch.Dense:
+			s = b.dense(l, s)
 		case arch.Save:
-			c := bfState{h: s.h, w: s.w}
+			c := s
+			c.parts = nil
 			for _, p := range s.parts {
 				c.parts = append(c.parts, bfPart{M: append([]float64(nil), p.M...), T: append([]float64(nil), p.T...), ch: p.ch, G: p.G})
 			}
 			b.saved[l.Name] = c
 		case arch.Concat:
 			src := b.saved[l.From]
-			c := bfState{h: src.h, w: src.w}
+			c := src
+			c.parts = nil
 			for _, p := range src.parts {
 				c.parts = append(c.parts, bfPart{M: append([]float64(nil), p.M...), T: append([]float64(nil), p.T...), ch: p.ch, G: p.G})
 			}

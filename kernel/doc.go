@@ -13,7 +13,7 @@
 // the field is a zero-mean Gaussian field (a pre-activation), which an
 // activation requires. Every layer kind has its rule in the file of the
 // same name as in arch (conv.go, act.go, pool.go, upsample.go,
-// batchnorm.go, concat.go, input.go); the linear layers share the
+// batchnorm.go, concat.go, dense.go, input.go); the linear layers share the
 // separable-gather machinery of linear.go. Memory is P^2 H W values per
 // map instead of (H W)^2: dip-skip's five up-samplings give P = 32, so a
 // 256x256 map is 512 MiB where the full covariance would be 32 GiB.

@@ -21,7 +21,7 @@ func (r *run) walk(pl *arch.Plan, in state) (state, error) {
 		for _, f := range n.From {
 			st.in = append(st.in, r.read(f))
 		}
-		st.where = n.String()
+		st.where, st.node = n.String(), n
 		handled := false
 		if len(st.in) == 1 {
 			// The exact batch-norm rule defers per-channel layers
@@ -75,6 +75,7 @@ type step struct {
 	in    []state
 	out   state
 	where string
+	node  *arch.Node // the node being applied
 }
 
 func (s *step) Conv(l arch.Conv) (err error) {
@@ -106,6 +107,14 @@ func (s *step) BatchNorm(l arch.BatchNorm) (err error) {
 func (s *step) Save(arch.Save) error {
 	s.out = s.in[0]
 	return nil
+}
+
+// Dense makes a vector, or with Image a white map on the node's grid
+// (dense.go).
+func (s *step) Dense(l arch.Dense) (err error) {
+	size := s.node.Out.Size
+	s.out, err = s.r.dense(l, s.in[0], size)
+	return err
 }
 
 func (s *step) Concat(arch.Concat) (err error) {

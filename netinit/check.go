@@ -74,8 +74,8 @@ type CheckResult struct {
 	Stats     *Stats     `json:"-"`
 }
 
-// Width returns the width (channels of the widest conv, branches
-// included) of an architecture, or 0 when it is not valid.
+// Width returns the width (channels of the widest conv or units of the
+// widest dense layer without image, branches included) of an architecture, or 0 when it is not valid.
 func Width(a arch.Arch) int {
 	p, err := a.Plan(nil)
 	if err != nil {
@@ -85,6 +85,9 @@ func Width(a arch.Arch) int {
 	for _, n := range p.Nodes {
 		if c, ok := n.Layer.(arch.Conv); ok {
 			w = max(w, c.Out)
+		}
+		if d, ok := n.Layer.(arch.Dense); ok && !d.Image {
+			w = max(w, d.Out)
 		}
 	}
 	return w

@@ -93,6 +93,10 @@ func layerCases() []layerCase {
 		{"batchnorm affine then conv", 1, s64, ls(arch.BatchNorm{Affine: true, Eps: 1e-5}, conv(3, 1)), ls(conv(3, 1))},
 		{"concat saved", 1, s16, ls(arch.Save{Name: "s"}, conv(3, 1), relu, arch.Concat{From: "s"}),
 			ls(conv(3, 1), relu)},
+		// Dense: the output is white (delta(d) times the variance).
+		{"dense vector then image", 1, s16, ls(arch.Dense{Bias: true}, relu, arch.Dense{Out: 2, Bias: true, Image: true}),
+			ls(arch.Dense{Bias: true}, act(arch.Identity), arch.Dense{Out: 2, Bias: true, Image: true})},
+		{"dense image 2-D", 2, s4x4, ls(arch.Dense{Out: 2, Bias: true, Image: true}), ls(conv(1, 1))},
 		{"concat branch then conv", 1, s16, ls(arch.Save{Name: "s"}, conv(3, 1), relu,
 			arch.Concat{From: "s", Branch: ls(conv(1, 1))}, conv(3, 1)), ls(conv(3, 1), relu, conv(3, 1))},
 	}
@@ -122,6 +126,11 @@ func layerArch(c layerCase, layers []arch.Layer, ntk bool) arch.Arch {
 			switch l := l.(type) {
 			case arch.Conv:
 				l.Out = width
+				out[i] = l
+			case arch.Dense:
+				if !l.Image {
+					l.Out = width
+				}
 				out[i] = l
 			case arch.Concat:
 				l.Branch = resize(l.Branch)

@@ -32,6 +32,7 @@ type conv struct {
 	rows              int        // output rows per im2col block
 	foldBias          bool       // the only consumer is a batch norm, which cancels the bias
 	lip               *lipschitz // Lipschitz control, nil without
+	dense             bool       // a dense layer (dense.go): one bias per output value
 }
 
 // padIndex maps input coordinate i of an axis of length n to the stored

@@ -39,6 +39,10 @@
 //     there) and it enters only the batch norm's running mean.
 //   - Save and Concat: skip connections; Concat's output is
 //     [Branch(saved), current] along channels.
+//   - Dense: PyTorch's Flatten then nn.Linear, a 1x1 conv from the C*H*W
+//     flattened values (channel-major, PyTorch's order) to Out*H'*W'
+//     values; its weight is [Out*H'*W', C*H*W] and its bias [Out*H'*W'].
+//     scripts/torch_net.py does not build it.
 //
 // # Parameterizations
 //

@@ -150,7 +150,7 @@ func (n *Net) plan() {
 	// and the batch norm adds it to its running mean only.
 	for i, nd := range n.nodes {
 		cv, ok := nd.op.(*conv)
-		if !ok || cv.b == nil || nd.out == n.output {
+		if !ok || cv.b == nil || cv.dense || nd.out == n.output {
 			continue
 		}
 		var users []*node
