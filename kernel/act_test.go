@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 
@@ -167,5 +168,45 @@ func TestActivationFallback(t *testing.T) {
 	}
 	if dk > 1e-8 || dt > 1e-7 || dk == 0 {
 		t.Errorf("fallback vs series: NNGP differs by %.3g, NTK by %.3g relative (want > 0, below 1e-8 and 1e-7)", dk, dt)
+	}
+}
+
+// tanh at pre-activation variance 9 needs a series degree above 1024 (its
+// Qdot tail is 1.4e-12 there); it must still be evaluated by the series, to
+// 1e-11 of an independent 1-D trapezoid rule on the diagonal, not by the
+// quadrature fallback (off by 1.9e-5 at order 64).
+func TestSeriesTanhVariance9(t *testing.T) {
+	const v = 9.0
+	r := &run{ctx: context.Background(), workers: 1, pool: &pool{}, maxDegree: seriesMaxDegree}
+	k, err := r.seriesKernel(arch.Act{Fn: arch.Tanh}, []float64{v, v})
+	if err != nil || k == nil {
+		t.Fatalf("series at variance %g: err %v, converged %v", v, err, k != nil)
+	}
+	mr, tr := []float64{v}, []float64{1}
+	k(0, []int{1}, mr, tr, make([]float64, 3))
+	// E[tanh(3z)^2] and E[tanh'(3z)^2] by the trapezoid rule (spectrally
+	// accurate for an analytic integrand decaying like exp(-z^2/2)).
+	var q, qd float64
+	const h = 1e-3
+	for i := -12000; i <= 12000; i++ {
+		z := float64(i) * h
+		w := math.Exp(-z*z/2) * h / math.Sqrt(2*math.Pi)
+		y := math.Tanh(3 * z)
+		q += w * y * y
+		qd += w * (1 - y*y) * (1 - y*y)
+	}
+	if math.Abs(mr[0]-q) > 1e-11*q || math.Abs(tr[0]-qd) > 1e-11*qd {
+		t.Errorf("tanh at v=9: series Q=%.15g Qdot=%.15g, trapezoid %.15g %.15g", mr[0], tr[0], q, qd)
+	}
+}
+
+func TestSeriesCaps(t *testing.T) {
+	for _, c := range []struct {
+		first, last int
+		want        string
+	}{{256, 2048, "[256 1024 2048]"}, {4096, 2048, "[2048]"}, {1024, 2048, "[1024 2048]"}, {32, 8, "[8]"}, {256, 512, "[256 512]"}} {
+		if got := fmt.Sprint(seriesCaps(c.first, c.last)); got != c.want {
+			t.Errorf("seriesCaps(%d, %d) = %s, want %s", c.first, c.last, got, c.want)
+		}
 	}
 }

@@ -37,7 +37,7 @@ type Options struct {
 	// Q = sum_k rho^k c_k(K11) c_k(K22), whose coefficients come from a
 	// 1-D Gauss-Hermite rule of 8n nodes; the series is truncated at the
 	// degree where a rigorous Parseval bound on the rest is below 1e-12
-	// relative (degree at most 4n, raised once to 1024 when needed). Where
+	// relative (degree at most 4n, raised to 1024 and then 2048 when needed). Where
 	// even that does not suffice (very large pre-activation variances) the
 	// layer falls back to the bivariate Gauss quadrature in polar
 	// coordinates with n Gauss-Legendre angle nodes per sign sector and
