@@ -43,9 +43,9 @@ type shiSetting struct {
 
 // shiMode is the size of a mode.
 type shiMode struct {
-	side, scales, channels, iters, every int
-	sweepImages, sweepSeeds, stopImages  int
-	lr                                   float64
+	side, scales, channels, iters, every           int
+	sweepImages, sweepSeeds, stopImages, stopSeeds int
+	lr                                             float64
 }
 
 // shiMode returns the mode's size. Full is Shi et al.'s code/denoising.py
@@ -53,9 +53,9 @@ type shiMode struct {
 // denoising/models/decoder.py's 5 scales of 128 channels.
 func (e *env) shiMode() shiMode {
 	m := pick(e.cfg.Mode,
-		shiMode{16, 2, 8, 60, 1, 1, 1, 1, 0.01},
-		shiMode{48, 3, 24, 600, 3, 3, 2, 9, 0.01},
-		shiMode{256, 5, 128, 10000, 1, 9, 2, 9, 0.001})
+		shiMode{16, 2, 8, 60, 1, 1, 1, 0, 0, 0.01},
+		shiMode{48, 3, 24, 600, 3, 3, 2, 0, 0, 0.01},
+		shiMode{256, 5, 128, 10000, 1, 9, 2, 0, 0, 0.001})
 	if e.cfg.Iters > 0 {
 		m.iters = e.cfg.Iters
 	}
@@ -90,7 +90,7 @@ func runShiControls(e *env) error {
 	if e.cfg.Mode == Tiny {
 		sets = []shiSetting{sets[0], sets[3], sets[7]}
 	}
-	e.steps(len(sets)*(1+m.sweepImages*m.sweepSeeds) + 2*m.stopImages + 1)
+	e.steps(len(sets) * (1 + m.sweepImages*m.sweepSeeds))
 	e.md("## Setting\n\nShi et al.'s decoder (`shi-decoder`, denoising/models/decoder.py and code/models/common.py of "+
 		"shizenglin/Measure-and-Control-Spectral-Bias) at %d scales of %d channels on %dx%d centre crops with Gaussian noise "+
 		"of std 25/255 (code/denoising.py); Adam with LR %g (theirs: 0.001 over 10000 iterations; tiny and quick modes use "+
@@ -104,10 +104,7 @@ func runShiControls(e *env) error {
 	if rerr := e.shiSweepReport(m, sets, sw); rerr != nil && err == nil {
 		err = rerr
 	}
-	if err != nil {
-		return err
-	}
-	return e.shiStopping(m)
+	return err
 }
 
 // shiTrainRun is a run with its configuration.
