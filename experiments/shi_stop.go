@@ -97,9 +97,21 @@ func (e *env) shiStopping(m shiMode) error {
 	for im := 0; im < m.stopImages; im++ {
 		keys = append(keys, shortName(shiImages[im]))
 	}
+	log := &csvLog{e: e, name: "stopping", header: shiStopHeader}
 	units, done, err := e.runUnits(keys, m.iters, func(im int) (unitData, error) {
-		return e.shiStopUnit(m, k, spec, im)
+		u, err := e.shiStopUnit(m, k, spec, im)
+		if err != nil {
+			return u, err
+		}
+		return u, log.add(shiStopCSVRows(m, opts, keys[im], u)...)
 	})
+	if len(e.cfg.MergeFrom) > 0 && err == nil {
+		for i, u := range units {
+			if err := log.add(shiStopCSVRows(m, opts, keys[i], u)...); err != nil {
+				return err
+			}
+		}
+	}
 	if !done && (e.cfg.Shards > 1 || err == nil) {
 		return e.shardNote(err, len(keys))
 	}

@@ -29,38 +29,33 @@ func shiStopRows(m shiMode, opt dip.Optimizer, keys []string, units []unitData) 
 	return rows
 }
 
-// shiStopCSV writes stopping.csv: one row per (image, seed, optimizer).
-func (e *env) shiStopCSV(m shiMode, opts []dip.Optimizer, keys []string, units []unitData) error {
-	log := &csvLog{e: e, name: "stopping", header: append([]string{"image", "seed", "optimizer"}, shiStopKeys...)}
+// shiStopHeader is stopping.csv's header: one row per (image, seed,
+// optimizer).
+var shiStopHeader = append([]string{"image", "seed", "optimizer"}, shiStopKeys...)
+
+// shiStopCSVRows are the rows of stopping.csv of one unit (image).
+func shiStopCSVRows(m shiMode, opts []dip.Optimizer, key string, u unitData) [][]string {
 	var rows [][]string
-	for i, u := range units {
-		for sd := 0; sd < m.stopSeeds; sd++ {
-			for _, opt := range opts {
-				p := shiStopPrefix(opt, sd)
-				if _, ok := u.Numbers[p+"oracle_psnr"]; !ok {
-					continue
-				}
-				row := []string{keys[i], fmt.Sprint(sd), string(opt.Kind)}
-				for _, k := range shiStopKeys {
-					row = append(row, fmtNums(u.Numbers[p+k])...)
-				}
-				rows = append(rows, row)
+	for sd := 0; sd < m.stopSeeds; sd++ {
+		for _, opt := range opts {
+			p := shiStopPrefix(opt, sd)
+			if _, ok := u.Numbers[p+"oracle_psnr"]; !ok {
+				continue
 			}
+			row := []string{key, fmt.Sprint(sd), string(opt.Kind)}
+			for _, k := range shiStopKeys {
+				row = append(row, fmtNums(u.Numbers[p+k])...)
+			}
+			rows = append(rows, row)
 		}
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	return log.add(rows...)
+	return rows
 }
 
-// shiStopReport writes the CSV, and per optimizer the per-image table, the
+// shiStopReport writes per optimizer the per-image table, the
 // PSNR lost by each rule (mean ± sd), their paired difference (mean ± SE)
 // and how often each rule stopped before the end.
 func (e *env) shiStopReport(m shiMode, opts []dip.Optimizer, keys []string, units []unitData) error {
-	if err := e.shiStopCSV(m, opts, keys, units); err != nil {
-		return err
-	}
 	for _, opt := range opts {
 		rs := shiStopRows(m, opt, keys, units)
 		if len(rs) == 0 {

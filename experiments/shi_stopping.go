@@ -16,7 +16,7 @@ func init() {
 		Paper:     "Shi et al. (IJCV 2022), the automatic stopping rule (code/denoising.py, ratio_iter and ratio_epsilon)",
 		Images:    shiImages,
 		Shardable: true,
-		TinyCost:  "about 3 s (measured): 16x16, shi-decoder with 2 scales of 8 channels, 60 iterations, 1 image, 1 seed",
+		TinyCost:  "about 1 s (measured): 16x16, shi-decoder with 2 scales of 8 channels, 60 iterations, 2 images, 1 seed",
 		QuickCost: "see REPRODUCTION.md (measured): 48x48 centre crops, shi-decoder with 3 scales of 24 channels, 3000 " +
 			"iterations measured every 3, Adam LR 0.01 and gd at 0.9 x the kernel's stable LR, the 9 images, 1 seed",
 		FullCost: "days (estimated): 256x256 crops, their decoder (5 scales, 128 channels), Adam LR 0.001 for 10000 " +

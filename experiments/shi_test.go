@@ -56,7 +56,7 @@ func TestShiStats(t *testing.T) {
 }
 
 // TestShiCancel cancels shi-controls in the middle of a training run and
-// in the middle of the stopping comparison, and checks that it returns
+// checks that it returns
 // promptly with an error wrapping context.Canceled, leaving a report
 // marked interrupted and complete CSV files.
 func TestShiCancel(t *testing.T) {
@@ -64,7 +64,7 @@ func TestShiCancel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, at := range []string{"iteration 30/60", "stopping: kernel"} {
+	for _, at := range []string{"iteration 30/60"} {
 		out := t.TempDir()
 		ctx, cancel := context.WithCancel(context.Background())
 		var tc time.Time
@@ -121,6 +121,64 @@ func TestShiCancel(t *testing.T) {
 		}
 		if got := res.Numbers["decline_db_none"]; math.Abs(got-(r.best-r.final)) > 1e-12 {
 			t.Errorf("cancel at %q: decline from runs.csv %v, report %v", at, r.best-r.final, got)
+		}
+	}
+}
+
+// TestShiStoppingCancel cancels shi-stopping in the second image's
+// training and checks the report marked interrupted, stopping.csv with the
+// first image's runs, and the report's numbers recomputed from that file.
+func TestShiStoppingCancel(t *testing.T) {
+	x, err := Lookup("shi-stopping")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var tc time.Time
+	progress := func(done, total int, msg string) {
+		if tc.IsZero() && strings.Contains(msg, "House") && strings.Contains(msg, "iteration 30/60") {
+			tc = time.Now()
+			cancel()
+		}
+	}
+	res, err := x.Run(ctx, Config{Out: out, Mode: Tiny, Seed: 1, Progress: progress})
+	if tc.IsZero() {
+		t.Fatalf("the run never reached the second image (error %v)", err)
+	}
+	if d := time.Since(tc); d > 2*time.Second {
+		t.Errorf("returned %v after the cancel, want under 2 s", d)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want one wrapping context.Canceled", err)
+	}
+	dir := filepath.Join(out, x.Name)
+	rep, rerr := os.ReadFile(filepath.Join(dir, "report.md"))
+	if rerr != nil || !strings.Contains(string(rep), "INTERRUPTED") {
+		t.Errorf("report.md not marked interrupted (%v)", rerr)
+	}
+	rows, err := readCSVFile(filepath.Join(dir, "stopping.csv"), len(shiStopHeader))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("stopping.csv has %d rows, want the first image's 2 (adam, gd)", len(rows))
+	}
+	for _, r := range rows {
+		v, err := parseNums(r[3:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		// oracle_iter oracle_psnr shi_iter shi_fired shi_psnr kernel_iter kernel_psnr kernel_best_iter
+		if v[1] < v[4] || (!math.IsNaN(v[6]) && v[1] < v[6]) {
+			t.Errorf("%s: the oracle %v is below a rule's PSNR (Shi %v, kernel %v)", r[2], v[1], v[4], v[6])
+		}
+		if got := res.Numbers["psnr_lost_shi_mean_"+r[2]]; math.Abs(got-(v[1]-v[4])) > 1e-12 {
+			t.Errorf("%s: PSNR lost by Shi's rule %v, want %v from stopping.csv", r[2], got, v[1]-v[4])
+		}
+		if got := res.Numbers["runs_"+r[2]]; got != 1 {
+			t.Errorf("%s: %v runs reported, want 1", r[2], got)
 		}
 	}
 }
