@@ -7,9 +7,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dipgp/dipgp/dip"
 )
 
 // TestShiStats checks the rank correlation, its per-pair version and the
@@ -180,5 +183,31 @@ func TestShiStoppingCancel(t *testing.T) {
 		if got := res.Numbers["runs_"+r[2]]; got != 1 {
 			t.Errorf("%s: %v runs reported, want 1", r[2], got)
 		}
+	}
+}
+
+// TestShiRunUnitRoundTrip writes a sweep run as a shard's unit file and
+// reads it back as a merge does: every field the report uses survives,
+// the +Inf of a band never half fitted included.
+func TestShiRunUnitRoundTrip(t *testing.T) {
+	tmp := t.TempDir()
+	x := Experiment{Name: "shi-controls"}
+	e := newEnv(context.Background(), Config{Mode: Tiny, Seed: 2}, x, filepath.Join(tmp, x.Name))
+	r := shiRunRow{setting: 1, image: 2, seed: 1, bestIter: 40, best: 28.5, final: 25.25, decline: 3.25, speed: -3.5,
+		halfBand: [dip.FBCBands]float64{3, 10.5, 44, math.Inf(1), math.Inf(1)}, fbcFinal: [dip.FBCBands]float64{0.9, 0.7, 0.5, 0.3, 0.1},
+		psnrX: []float64{0, 3, 6}, psnrY: []float64{10, 20, 25.25},
+		obsFBC:  []dip.Measurement{{Iter: 3, FBC: []float64{0.1, 0.2, 0.3, 0.4, 0.5}}},
+		predFBC: []dip.Measurement{{Iter: 3, FBC: []float64{0.5, 0.4, 0.3, 0.2, 0.1}}, {Iter: 6, FBC: []float64{1, 1, 1, 1, 1}}}}
+	if err := e.writeNumUnit(7, "k", 60, shiRunUnit(r)); err != nil {
+		t.Fatal(err)
+	}
+	e.cfg.MergeFrom = []string{tmp}
+	u, err := e.readNumUnit(7, "k", 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := shiRunOf(u, shiMode{iters: 60}, 1, 2, 1)
+	if !reflect.DeepEqual(got, r) {
+		t.Errorf("read back\n%+v\nwant\n%+v", got, r)
 	}
 }

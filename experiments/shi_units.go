@@ -38,7 +38,12 @@ func shiRunOf(u unitData, m shiMode, si, im, sd int) shiRunRow {
 	r := shiRunRow{setting: si, image: im, seed: sd, bestIter: int(n["best_iter"]), best: n["best_psnr"], final: n["final_psnr"],
 		decline: n["decline_db"], speed: n["band_speed"], psnrX: u.Series["psnr_iter"], psnrY: u.Series["psnr"]}
 	for b := 0; b < dip.FBCBands; b++ {
+		// A unit stores non-finite values as null (read back as NaN); the
+		// only non-finite half-fit iteration dip.HalfFit gives is +Inf.
 		r.halfBand[b] = n[fmt.Sprintf("half_iter_b%d", b+1)]
+		if math.IsNaN(r.halfBand[b]) {
+			r.halfBand[b] = math.Inf(1)
+		}
 		r.fbcFinal[b] = n[fmt.Sprintf("fbc_final_b%d", b+1)]
 	}
 	if n["predict_failed"] == 1 {
