@@ -17,8 +17,8 @@ func init() {
 		Images:    shiImages,
 		Shardable: true,
 		TinyCost:  "about 1 s (measured): 16x16, shi-decoder with 2 scales of 8 channels, 60 iterations, 2 images, 1 seed",
-		QuickCost: "about 22 CPU-min (measured: 1.2 CPU-min per run with its kernel comparison, 18 runs; 11 min wall in 2 " +
-			"shards on a loaded 2-core machine): 48x48 centre crops, shi-decoder with 3 scales of 24 channels, 3000 " +
+		QuickCost: "about 14 CPU-min (measured: 0.78 CPU-min per run with its kernel comparison, 18 runs; 11 to 14 min wall " +
+			"in 2 shards on a 2-core machine at load 9): 48x48 centre crops, shi-decoder with 3 scales of 24 channels, 3000 " +
 			"iterations measured every 3, Adam LR 0.01 and gd at 0.9 x the kernel's stable LR, the 9 images, 1 seed (run --seed 2 for a second replicate)",
 		FullCost: "days (estimated): 256x256 crops, their decoder (5 scales, 128 channels), Adam LR 0.001 for 10000 " +
 			"iterations measured every iteration, the 9 images, 2 seeds",
