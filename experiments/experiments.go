@@ -178,7 +178,7 @@ func List() []Experiment {
 }
 
 var names = []string{"cheng-kernels-1d", "cheng-mc-1d", "cheng-encdec-1d", "encdec-bn-1d", "prior-samples", "dip-kernel-2d",
-	"gp-inpaint", "denoise-sgld", "denoise-sgld-table", "inpaint-sgld-table", "spectral-order", "spectral-lowpass", "fbc", "arch-sweep", "shi-controls"}
+	"gp-inpaint", "denoise-sgld", "denoise-sgld-table", "inpaint-sgld-table", "spectral-order", "spectral-lowpass", "fbc", "arch-sweep", "shi-controls", "shi-stopping"}
 
 func order(name string) int {
 	for i, n := range names {

@@ -33,6 +33,7 @@ var sane = map[string][]struct {
 	"spectral-lowpass":   {{"best_psnr_observed_gd_mean", 5, 60}, {"best_iter_observed_adam_mean", 0, 40}, {"best_psnr_predicted_gd_mean", 5, 60}},
 	"fbc":                {{"fbc_final_band1_adam", 0, 1}, {"fbc_rms_band1_gd", 0, 1}, {"fbc_at_peak_band1_mean", 0, 1}},
 	"arch-sweep":         {{"slope_nngp_arch1", -10, 0}, {"half_iter_f0.25_arch1", 1, 1e12}},
+	"shi-stopping":       {{"psnr_lost_shi_mean_gd", 0, 30}, {"runs_adam", 2, 2}},
 }
 
 func TestTinyAll(t *testing.T) {

@@ -141,6 +141,17 @@ func TestShardMergeFBC(t *testing.T) {
 	shardMergeEqual(t, "fbc", Config{Mode: Tiny, Seed: 4, Iters: 12}, 20)
 }
 
+// TestShardMergeShi checks shi-controls, sharded over its (setting, image,
+// seed) runs, and shi-stopping, sharded over its images: each merge
+// equals the unsharded run.
+func TestShardMergeShi(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the tiny experiments three times (about 10 s)")
+	}
+	shardMergeEqual(t, "shi-controls", Config{Mode: Tiny, Seed: 4, Iters: 30}, 12)
+	shardMergeEqual(t, "shi-stopping", Config{Mode: Tiny, Seed: 4, Iters: 30}, 12)
+}
+
 // TestShardMergeTrainingTable runs a tiny training table whole, then in two
 // shards over its (image, seed) pairs merged, and compares every headline
 // number: sharding must not change a single run.

@@ -121,57 +121,95 @@ func (e *env) shiKernels(m shiMode, sets []shiSetting, sw *shiSweep) error {
 	return nil
 }
 
+// shiUnit is one training run of the sweep: a unit of a sharded run.
+type shiUnit struct{ setting, image, seed int }
+
+func shiUnits(m shiMode, sets []shiSetting) ([]shiUnit, []string) {
+	var us []shiUnit
+	var keys []string
+	for si, s := range sets {
+		for im := 0; im < m.sweepImages; im++ {
+			for sd := 0; sd < m.sweepSeeds; sd++ {
+				us = append(us, shiUnit{si, im, sd})
+				keys = append(keys, fmt.Sprintf("%s, image %d, seed %d", s.key, im+1, sd+1))
+			}
+		}
+	}
+	return us, keys
+}
+
 // shiSweep trains every setting on the sweep's images and seeds, writing
-// runs.csv and psnr_curves.csv as each run ends. It returns what it
+// runs.csv and psnr_curves.csv as each run ends. Its units are the runs
+// (setting, image, seed); sharded, it trains its share and reports done =
+// false; merging, it reads every run from the shards. It returns what it
 // measured, also when interrupted.
-func (e *env) shiSweep(m shiMode, sets []shiSetting) (*shiSweep, error) {
-	sw := &shiSweep{}
+func (e *env) shiSweep(m shiMode, sets []shiSetting) (sw *shiSweep, done bool, err error) {
+	sw = &shiSweep{}
 	if err := e.shiKernels(m, sets, sw); err != nil {
-		return sw, err
+		return sw, false, err
 	}
 	runs := &csvLog{e: e, name: "runs", header: shiRunHeader}
 	curves := &csvLog{e: e, name: "psnr_curves", header: []string{"setting", "image", "seed", "iter", "psnr"}}
 	size := []int{m.side, m.side}
-	for si, s := range sets {
+	us, keys := shiUnits(m, sets)
+	trained := map[int]shiRunRow{} // this process's runs, with their error text
+	units, done, err := e.runUnits(keys, m.iters, func(i int) (unitData, error) {
+		u := us[i]
+		s := sets[u.setting]
 		spec := m.spec(s, 3)
 		a, err := parseArch(spec, size)
 		if err != nil {
-			return sw, err
+			return unitData{}, err
 		}
-		for im := 0; im < m.sweepImages; im++ {
-			for sd := 0; sd < m.sweepSeeds; sd++ {
-				run, err := e.shiTrain(m, a, spec, shiImages[im], dip.Optimizer{Kind: dip.Adam, LR: m.lr},
-					e.seed(10+1000*sd+100*si+im), nil)
-				if err != nil {
-					return sw, err
-				}
-				r := shiRowOf(run.res, m, si, im, sd)
-				if im == 0 && sd == 0 && shiPlotted(s) {
-					e.shiPredictFBC(a, size, run, &r)
-				}
-				sw.runs = append(sw.runs, r)
-				k := sw.kernels[si]
-				row := append([]string{s.key}, fmtNums(s.lambda, sigmaOf(s), float64(im), float64(sd), k.halfPower, k.slope,
-					k.halfPowerNTK, float64(r.bestIter), r.best, r.final, r.decline)...)
-				row = append(row, fmtNums(r.halfBand[:]...)...)
-				row = append(row, fmtNums(r.fbcFinal[:]...)...)
-				if err := runs.add(append(row, fmtNums(r.speed)...)); err != nil {
-					return sw, err
-				}
-				var cr [][]string
-				for i := range r.psnrX {
-					cr = append(cr, append([]string{s.key}, fmtNums(float64(im), float64(sd), r.psnrX[i], r.psnrY[i])...))
-				}
-				if err := curves.add(cr...); err != nil {
-					return sw, err
-				}
-				if err := e.step(fmt.Sprintf("%s: image %d seed %d", s.label, im+1, sd+1)); err != nil {
-					return sw, err
-				}
+		run, err := e.shiTrain(m, a, spec, shiImages[u.image], dip.Optimizer{Kind: dip.Adam, LR: m.lr},
+			e.seed(10+1000*u.seed+100*u.setting+u.image), nil)
+		if err != nil {
+			return unitData{}, err
+		}
+		r := shiRowOf(run.res, m, u.setting, u.image, u.seed)
+		if u.image == 0 && u.seed == 0 && shiPlotted(s) {
+			e.shiPredictFBC(a, size, run, &r)
+		}
+		if err := e.shiLogRun(runs, curves, s, sw.kernels[u.setting], r); err != nil {
+			return unitData{}, err
+		}
+		trained[i] = r
+		return shiRunUnit(r), e.step(fmt.Sprintf("%s: image %d seed %d", s.label, u.image+1, u.seed+1))
+	})
+	merging := len(e.cfg.MergeFrom) > 0
+	for i, ud := range units {
+		u := us[i]
+		if e.cfg.Shards > 1 {
+			break // a shard's units are not in unit order; its report is the shard note
+		}
+		r, ok := trained[i]
+		if !ok {
+			r = shiRunOf(ud, m, u.setting, u.image, u.seed)
+		}
+		if merging {
+			if err := e.shiLogRun(runs, curves, sets[u.setting], sw.kernels[u.setting], r); err != nil {
+				return sw, false, err
 			}
 		}
+		sw.runs = append(sw.runs, r)
 	}
-	return sw, nil
+	return sw, done, err
+}
+
+// shiLogRun adds a run to runs.csv and psnr_curves.csv.
+func (e *env) shiLogRun(runs, curves *csvLog, s shiSetting, k shiKernelRow, r shiRunRow) error {
+	row := append([]string{s.key}, fmtNums(s.lambda, sigmaOf(s), float64(r.image), float64(r.seed), k.halfPower, k.slope,
+		k.halfPowerNTK, float64(r.bestIter), r.best, r.final, r.decline)...)
+	row = append(row, fmtNums(r.halfBand[:]...)...)
+	row = append(row, fmtNums(r.fbcFinal[:]...)...)
+	if err := runs.add(append(row, fmtNums(r.speed)...)); err != nil {
+		return err
+	}
+	var cr [][]string
+	for i := range r.psnrX {
+		cr = append(cr, append([]string{s.key}, fmtNums(float64(r.image), float64(r.seed), r.psnrX[i], r.psnrY[i])...))
+	}
+	return curves.add(cr...)
 }
 
 // shiRowOf summarizes a run.

@@ -7,9 +7,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dipgp/dipgp/dip"
 )
 
 // TestShiStats checks the rank correlation, its per-pair version and the
@@ -56,7 +59,7 @@ func TestShiStats(t *testing.T) {
 }
 
 // TestShiCancel cancels shi-controls in the middle of a training run and
-// in the middle of the stopping comparison, and checks that it returns
+// checks that it returns
 // promptly with an error wrapping context.Canceled, leaving a report
 // marked interrupted and complete CSV files.
 func TestShiCancel(t *testing.T) {
@@ -64,7 +67,7 @@ func TestShiCancel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, at := range []string{"iteration 30/60", "stopping: kernel"} {
+	for _, at := range []string{"iteration 30/60"} {
 		out := t.TempDir()
 		ctx, cancel := context.WithCancel(context.Background())
 		var tc time.Time
@@ -122,5 +125,89 @@ func TestShiCancel(t *testing.T) {
 		if got := res.Numbers["decline_db_none"]; math.Abs(got-(r.best-r.final)) > 1e-12 {
 			t.Errorf("cancel at %q: decline from runs.csv %v, report %v", at, r.best-r.final, got)
 		}
+	}
+}
+
+// TestShiStoppingCancel cancels shi-stopping in the second image's
+// training and checks the report marked interrupted, stopping.csv with the
+// first image's runs, and the report's numbers recomputed from that file.
+func TestShiStoppingCancel(t *testing.T) {
+	x, err := Lookup("shi-stopping")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var tc time.Time
+	progress := func(done, total int, msg string) {
+		if tc.IsZero() && strings.Contains(msg, "House") && strings.Contains(msg, "iteration 30/60") {
+			tc = time.Now()
+			cancel()
+		}
+	}
+	res, err := x.Run(ctx, Config{Out: out, Mode: Tiny, Seed: 1, Progress: progress})
+	if tc.IsZero() {
+		t.Fatalf("the run never reached the second image (error %v)", err)
+	}
+	if d := time.Since(tc); d > 2*time.Second {
+		t.Errorf("returned %v after the cancel, want under 2 s", d)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want one wrapping context.Canceled", err)
+	}
+	dir := filepath.Join(out, x.Name)
+	rep, rerr := os.ReadFile(filepath.Join(dir, "report.md"))
+	if rerr != nil || !strings.Contains(string(rep), "INTERRUPTED") {
+		t.Errorf("report.md not marked interrupted (%v)", rerr)
+	}
+	rows, err := readCSVFile(filepath.Join(dir, "stopping.csv"), len(shiStopHeader))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("stopping.csv has %d rows, want the first image's 2 (adam, gd)", len(rows))
+	}
+	for _, r := range rows {
+		v, err := parseNums(r[3:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		// oracle_iter oracle_psnr shi_iter shi_fired shi_psnr kernel_iter kernel_psnr kernel_best_iter
+		if v[1] < v[4] || (!math.IsNaN(v[6]) && v[1] < v[6]) {
+			t.Errorf("%s: the oracle %v is below a rule's PSNR (Shi %v, kernel %v)", r[2], v[1], v[4], v[6])
+		}
+		if got := res.Numbers["psnr_lost_shi_mean_"+r[2]]; math.Abs(got-(v[1]-v[4])) > 1e-12 {
+			t.Errorf("%s: PSNR lost by Shi's rule %v, want %v from stopping.csv", r[2], got, v[1]-v[4])
+		}
+		if got := res.Numbers["runs_"+r[2]]; got != 1 {
+			t.Errorf("%s: %v runs reported, want 1", r[2], got)
+		}
+	}
+}
+
+// TestShiRunUnitRoundTrip writes a sweep run as a shard's unit file and
+// reads it back as a merge does: every field the report uses survives,
+// the +Inf of a band never half fitted included.
+func TestShiRunUnitRoundTrip(t *testing.T) {
+	tmp := t.TempDir()
+	x := Experiment{Name: "shi-controls"}
+	e := newEnv(context.Background(), Config{Mode: Tiny, Seed: 2}, x, filepath.Join(tmp, x.Name))
+	r := shiRunRow{setting: 1, image: 2, seed: 1, bestIter: 40, best: 28.5, final: 25.25, decline: 3.25, speed: -3.5,
+		halfBand: [dip.FBCBands]float64{3, 10.5, 44, math.Inf(1), math.Inf(1)}, fbcFinal: [dip.FBCBands]float64{0.9, 0.7, 0.5, 0.3, 0.1},
+		psnrX: []float64{0, 3, 6}, psnrY: []float64{10, 20, 25.25},
+		obsFBC:  []dip.Measurement{{Iter: 3, FBC: []float64{0.1, 0.2, 0.3, 0.4, 0.5}}},
+		predFBC: []dip.Measurement{{Iter: 3, FBC: []float64{0.5, 0.4, 0.3, 0.2, 0.1}}, {Iter: 6, FBC: []float64{1, 1, 1, 1, 1}}}}
+	if err := e.writeNumUnit(7, "k", 60, shiRunUnit(r)); err != nil {
+		t.Fatal(err)
+	}
+	e.cfg.MergeFrom = []string{tmp}
+	u, err := e.readNumUnit(7, "k", 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := shiRunOf(u, shiMode{iters: 60}, 1, 2, 1)
+	if !reflect.DeepEqual(got, r) {
+		t.Errorf("read back\n%+v\nwant\n%+v", got, r)
 	}
 }
