@@ -521,7 +521,7 @@ func (r *run) act(l arch.Act, s state, where string) (state, error) {
 				return s, err
 			}
 		}
-		p.gamma = false
+		p.gamma, p.pre = false, nil
 		s.parts[i] = p
 	}
 	s.after = where
@@ -542,6 +542,11 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 	v := make([]float64, nph)
 	for q := range v {
 		v[q] = m[q*npts]
+		if p.pre != nil {
+			d := [1]float64{v[q]}
+			p.pre(q, 0, 0, d[:], nil)
+			v[q] = d[0]
+		}
 		if v[q] < 0 || math.IsNaN(v[q]) || math.IsInf(v[q], 0) {
 			return fmt.Errorf("kernel: %s: the pre-activation variance is %v; the kernel has become invalid (check the init scales)", where, v[q])
 		}
@@ -596,11 +601,12 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 			}
 		}
 	}
-	return r.actRows(g, m, t, kernel)
+	return r.actRows(g, m, t, p.pre, kernel)
 }
 
 // actRows applies a row rule to every row (phase, dy) of a map and its NTK
-// (t, or nil) in place. A map is symmetric, K[p][d] = K[p+d][-d] (phases
+// (t, or nil) in place, after the pending rule pre (when not nil) on the
+// same row. A map is symmetric, K[p][d] = K[p+d][-d] (phases
 // per axis mod the period, offsets mod the grid), and so is every rule
 // (Q and Qdot are symmetric in the two points), so only the rows with
 // dy <= H/2 are computed: those with 0 < dy < H/2 (2 dy != H) also
@@ -609,7 +615,7 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 // group write into the px partner rows of one phase row (py + dy) mod py;
 // the workers take (group, column block) pairs, blocks of a multiple of px
 // columns, so that what a block reads and writes stays in cache.
-func (r *run) actRows(g geom, m, t []float64, kernel func(ph int, qs []int, mr, tr, buf []float64)) error {
+func (r *run) actRows(g geom, m, t []float64, pre rowPre, kernel func(ph int, qs []int, mr, tr, buf []float64)) error {
 	H, W := g.h, g.w
 	npts := g.points()
 	hh := H/2 + 1
@@ -639,6 +645,9 @@ func (r *run) actRows(g geom, m, t []float64, kernel func(ph int, qs []int, mr, 
 				var tr []float64
 				if t != nil {
 					tr = t[o+b0 : o+b1]
+				}
+				if pre != nil {
+					pre(ph, dy, b0, mr, tr)
 				}
 				kernel(ph, q, mr, tr, buf)
 				if self {

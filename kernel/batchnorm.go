@@ -55,16 +55,30 @@ func (r *run) batchnorm(l arch.BatchNorm, s state, where string) (state, error) 
 			return s, fmt.Errorf("kernel: %s: the field has spatial variance %g (it is constant over the grid), so batch norm divides by zero; remove the batch norm or give it eps > 0", where, v)
 		}
 		scale := 1 / (v + l.Eps)
+		var add []float64
+		addC := 0.0
+		if l.Affine {
+			add, addC = m, 1
+		}
+		if r.fuse {
+			// The activation that follows centres each row it computes
+			// (and only those; actRows writes the others).
+			var tmean []float64
+			var tbar float64
+			if p.t != nil {
+				if tmean, tbar, err = r.rowMeans(p.g, p.t.data[:n]); err != nil {
+					return s, err
+				}
+			}
+			p.pre = centerPre(p.g, mean, mbar, tmean, tbar, scale, l.Affine)
+			s.parts[i] = p
+			continue
+		}
 		if err := r.center(p.g, m, mean, mbar, scale, nil, 0); err != nil {
 			return s, err
 		}
 		if p.t == nil {
 			continue
-		}
-		var add []float64
-		addC := 0.0
-		if l.Affine {
-			add, addC = m, 1
 		}
 		if err := r.centerMap(p.g, p.t.data[:n], scale, add, addC); err != nil {
 			return s, err
@@ -114,32 +128,61 @@ func (r *run) center(g geom, k, mean []float64, mbar, scale float64, add []float
 	return r.parallel(rows, func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			ph, dy := row/H, row%H
-			py, px := ph/g.px, ph%g.px
-			qy := (py + dy) % g.py
-			c := mbar - mean[ph]
-			o := k[row*W : (row+1)*W]
-			mq := mean[qy*g.px:][:g.px]
-			qx := px
-			if add == nil {
-				for dx := range o {
-					o[dx] = scale * (o[dx] + c - mq[qx])
-					qx++
-					if qx == g.px {
-						qx = 0
-					}
-				}
-				continue
+			var a []float64
+			if add != nil {
+				a = add[row*W : (row+1)*W]
 			}
-			a := add[row*W : (row+1)*W]
-			for dx := range o {
-				o[dx] = scale*(o[dx]+c-mq[qx]) + a[dx] + addC
-				qx++
-				if qx == g.px {
-					qx = 0
-				}
-			}
+			centerRow(g, k[row*W:(row+1)*W], ph, dy, 0, mean, mbar, scale, a, addC)
 		}
 	})
+}
+
+// centerRow centres the columns [b0, b0+len(o)) of row (ph, dy) of a map
+// in place (see center; add, when not nil, holds the same columns).
+func centerRow(g geom, o []float64, ph, dy, b0 int, mean []float64, mbar, scale float64, add []float64, addC float64) {
+	py, px := ph/g.px, ph%g.px
+	qy := (py + dy) % g.py
+	c := mbar - mean[ph]
+	mq := mean[qy*g.px:][:g.px]
+	qx := (px + b0) % g.px
+	if add == nil {
+		for dx := range o {
+			o[dx] = scale * (o[dx] + c - mq[qx])
+			qx++
+			if qx == g.px {
+				qx = 0
+			}
+		}
+		return
+	}
+	add = add[:len(o)]
+	for dx := range o {
+		o[dx] = scale*(o[dx]+c-mq[qx]) + add[dx] + addC
+		qx++
+		if qx == g.px {
+			qx = 0
+		}
+	}
+}
+
+// centerPre returns a batch norm's centring as a row rule for the
+// activation that follows it (part.pre): the second moment is centred with
+// its row means mean and Mbar mbar, then the NTK (when there is one) with
+// tmean and tbar, both times scale; with affine the NTK also gets the
+// centred second moment and 1 (gamma and beta), the same operations as
+// batchnorm's passes.
+func centerPre(g geom, mean []float64, mbar float64, tmean []float64, tbar, scale float64, affine bool) rowPre {
+	return func(ph, dy, b0 int, mr, tr []float64) {
+		centerRow(g, mr, ph, dy, b0, mean, mbar, scale, nil, 0)
+		if tr == nil {
+			return
+		}
+		if affine {
+			centerRow(g, tr, ph, dy, b0, tmean, tbar, scale, mr, 1)
+			return
+		}
+		centerRow(g, tr, ph, dy, b0, tmean, tbar, scale, nil, 0)
+	}
 }
 
 // centerMap centres the map k (geometry g) in place with its own row

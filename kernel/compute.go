@@ -357,6 +357,11 @@ type run struct {
 	scratch  [][]float64
 	scratchN int
 	bn       *bnRun // the exact batch-norm rule's state (bnexact.go)
+	// fuse is set while a layer runs whose only reader is an activation
+	// (not the identity) with mean-field batch norm: a batch norm or a
+	// 1x1 conv may then leave its elementwise pass to that activation
+	// (part.pre), which does it on the half of the rows it computes.
+	fuse bool
 }
 
 func newRun(ctx context.Context, a arch.Arch, o Options, dry bool) *run {
@@ -378,7 +383,16 @@ type part struct {
 	// m (set by an affine batch norm, used by the activation right after
 	// it, cleared by every other layer; batchnorm.go).
 	gamma bool
+	// pre, when not nil, is an elementwise rule not yet applied to m and
+	// t (a batch norm's centring, a 1x1 conv's scaling): the activation
+	// right after applies it to each row it computes (see run.fuse).
+	pre rowPre
 }
+
+// rowPre applies a pending elementwise rule in place to the columns
+// [b0, b0+len(mr)) of row (ph, dy) of a part's second moment mr and NTK tr
+// (nil without the NTK); tr's rule may read the new mr.
+type rowPre func(ph, dy, b0 int, mr, tr []float64)
 
 // state is a tensor: its parts (more than one after a concatenation, until
 // the next conv mixes them) and where it came from, for error messages.

@@ -83,6 +83,21 @@ func (r *run) conv(l arch.Conv, s state, where string) (state, error) {
 		a := c * sts[0].sy.scale * sts[0].sx.scale
 		n := og.n()
 		out.m = r.pool.owned(p.m, n)
+		if r.o.NTK {
+			out.t = r.pool.owned(p.t, n)
+		}
+		if r.fuse {
+			// The activation that follows scales the rows it computes.
+			out.pre = func(_, _, _ int, mr, tr []float64) {
+				for i := range mr {
+					mr[i] = sb2 + a*mr[i]
+				}
+				for i := range tr {
+					tr[i] = mr[i] + a*tr[i]
+				}
+			}
+			return state{parts: []part{out}}, nil
+		}
 		if !r.dry {
 			m := out.m.data[:n]
 			if err := r.parallel(n, func(lo, hi int) {
@@ -94,7 +109,6 @@ func (r *run) conv(l arch.Conv, s state, where string) (state, error) {
 			}
 		}
 		if r.o.NTK {
-			out.t = r.pool.owned(p.t, n)
 			if !r.dry {
 				m, t := out.m.data[:n], out.t.data[:n]
 				if err := r.parallel(n, func(lo, hi int) {

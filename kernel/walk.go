@@ -33,7 +33,10 @@ func (r *run) walk(pl *arch.Plan, in state) (state, error) {
 			st.in[0], st.out, handled = s, s, h
 		}
 		if !handled {
-			if err := arch.Visit(n.Layer, st); err != nil {
+			r.fuse = r.fusable(pl, i)
+			err := arch.Visit(n.Layer, st)
+			r.fuse = false
+			if err != nil {
 				return state{}, err
 			}
 		}
@@ -44,6 +47,18 @@ func (r *run) walk(pl *arch.Plan, in state) (state, error) {
 	out := r.vals[len(pl.Nodes)-1]
 	r.vals, r.left = nil, nil
 	return out, nil
+}
+
+// fusable reports whether node i's only reader is the next node, an
+// activation other than the identity, under the mean-field batch-norm
+// rule (the exact rule defers activations; bnexact.go).
+func (r *run) fusable(pl *arch.Plan, i int) bool {
+	if r.o.BN != BNMeanField || pl.Nodes[i].Uses != 1 || i+1 >= len(pl.Nodes) {
+		return false
+	}
+	next := &pl.Nodes[i+1]
+	l, ok := next.Layer.(arch.Act)
+	return ok && l.Fn != arch.Identity && len(next.From) == 1 && next.From[0] == i
 }
 
 // read returns the output of node f for one reader: the last reader takes
