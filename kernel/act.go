@@ -633,13 +633,16 @@ func (r *run) actRows(g geom, m, t []float64, pre rowPre, kernel func(ph int, qs
 			dy, py := (i/nb)%hh, i/(nb*hh)
 			qy := (py + dy) % g.py
 			self := dy == 0 || 2*dy == H
-			po := (H - dy) * W // the partner of (ph, dy, dx) is (qs[dx], H - dy, (W - dx) mod W)
 			for px := 0; px < g.px; px++ {
 				ph := py*g.px + px
 				o := ph*npts + dy*W
 				q := qs[px*blk : px*blk+b1-b0]
+				qx := (px + b0) % g.px
 				for j := range q {
-					q[j] = qy*g.px + (px+b0+j)%g.px
+					q[j] = qy*g.px + qx
+					if qx++; qx == g.px {
+						qx = 0
+					}
 				}
 				mr := m[o+b0 : o+b1]
 				var tr []float64
@@ -650,13 +653,13 @@ func (r *run) actRows(g geom, m, t []float64, pre rowPre, kernel func(ph int, qs
 					pre(ph, dy, b0, mr, tr)
 				}
 				kernel(ph, q, mr, tr, buf)
-				if self {
-					continue
-				}
-				mirror(m, mr, q, npts, po, W, b0)
-				if tr != nil {
-					mirror(t, tr, q, npts, po, W, b0)
-				}
+			}
+			if self {
+				continue
+			}
+			mirror(m, g, py, dy, b0, b1)
+			if t != nil {
+				mirror(t, g, py, dy, b0, b1)
 			}
 		}
 	})
@@ -665,17 +668,30 @@ func (r *run) actRows(g geom, m, t []float64, pre rowPre, kernel func(ph int, qs
 // actBlock is the number of columns actRows does at once per row.
 const actBlock = 64
 
-// mirror writes the values v[i] of columns dx = b0 + i of a row into dst
-// at their partner entries qs[i] npts + po + (W - dx) mod W.
-func mirror(dst, v []float64, qs []int, npts, po, W, b0 int) {
-	qs = qs[:len(v)]
-	for i, x := range v {
-		dx := b0 + i
-		c := W - dx
-		if dx == 0 {
-			c = 0
+// mirror copies the columns [b0, b1) of the rows dy of phase row py of a
+// map k (geometry g; 0 < dy < H/2) into their partners: entry (p, dy, dx)
+// goes to (q, H - dy, (W - dx) mod W), q the phase of x + d, which is in
+// phase row (py + dy) mod py. It writes one partner row after the other
+// (each contiguous), reading the px source rows in turn.
+func mirror(k []float64, g geom, py, dy, b0, b1 int) {
+	P, W, npts := g.px, g.w, g.points()
+	qy := (py + dy) % g.py
+	src := k[py*P*npts+dy*W:]
+	for qx := 0; qx < P; qx++ {
+		dst := k[(qy*P+qx)*npts+(g.h-dy)*W:][:W]
+		// Column dx comes from px = (qx - dx) mod P.
+		px := mod(qx-b0, P)
+		for dx := b0; dx < b1; dx++ {
+			c := W - dx
+			if dx == 0 {
+				c = 0
+			}
+			dst[c] = src[px*npts+dx]
+			if px == 0 {
+				px = P
+			}
+			px--
 		}
-		dst[qs[i]*npts+po+c] = x
 	}
 }
 
