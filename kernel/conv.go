@@ -261,6 +261,11 @@ func (r *run) convInPlace(l arch.Conv, s state, og geom, c, sb2 float64, cin int
 					for py := 0; py < og.py; py++ {
 						for px := 0; px < og.px; px++ {
 							t := tx[(py*og.px+px)*convBlock:][:bw]
+							if R == 1 {
+								row := scratch[py*og.px*convBlock:]
+								sum3(t, row[mod(px-1, og.px)*convBlock:], row[px*convBlock:], row[mod(px+1, og.px)*convBlock:], 1)
+								continue
+							}
 							clear(t)
 							for dx := -R; dx <= R; dx++ {
 								floats.Add(t, scratch[(py*og.px+mod(px+dx, og.px))*convBlock:][:bw])
@@ -284,12 +289,18 @@ func (r *run) convInPlace(l arch.Conv, s state, og geom, c, sb2 float64, cin int
 					for py := 0; py < og.py; py++ {
 						for px := 0; px < og.px; px++ {
 							a := acc[:bw]
-							clear(a)
-							for ty := -Ry; ty <= Ry; ty++ {
-								floats.Add(a, tx[(mod(py+ty, og.py)*og.px+px)*convBlock:][:bw])
-							}
-							for j := range a {
-								a[j] *= rMain
+							if Ry == 1 {
+								col := tx[px*convBlock:]
+								w := og.px * convBlock
+								sum3(a, col[mod(py-1, og.py)*w:], col[py*w:], col[mod(py+1, og.py)*w:], rMain)
+							} else {
+								clear(a)
+								for ty := -Ry; ty <= Ry; ty++ {
+									floats.Add(a, tx[(mod(py+ty, og.py)*og.px+px)*convBlock:][:bw])
+								}
+								for j := range a {
+									a[j] *= rMain
+								}
 							}
 							for i, o := range others {
 								q := (py%o.py)*o.px + px%o.px
@@ -328,4 +339,14 @@ func (r *run) convInPlace(l arch.Conv, s state, og geom, c, sb2 float64, cin int
 		}
 	}
 	return state{parts: []part{out}}, nil
+}
+
+// sum3 sets dst[j] = (0 + a[j] + b[j] + c[j]) * s, summed left to right:
+// the same operations as clearing dst, adding a, b and c in turn and
+// scaling, in one pass.
+func sum3(dst, a, b, c []float64, s float64) {
+	a, b, c = a[:len(dst)], b[:len(dst)], c[:len(dst)]
+	for j := range dst {
+		dst[j] = (0 + a[j] + b[j] + c[j]) * s
+	}
 }
