@@ -41,7 +41,25 @@ func (r *run) batchnorm(l arch.BatchNorm, s state, where string) (state, error) 
 			continue
 		}
 		m := p.m.data[:n]
-		mean, mbar, err := r.rowMeans(p.g, m)
+		var t []float64
+		if p.t != nil {
+			t = p.t.data[:n]
+		}
+		// A pending rule (a 1x1 conv's) is applied in the pass that sums
+		// the rows; the NTK's row means are then taken in it too.
+		pre := p.pre
+		p.pre = nil
+		s.parts[i] = p
+		var tmean []float64
+		var tbar float64
+		var mean []float64
+		var mbar float64
+		var err error
+		if pre != nil {
+			mean, mbar, tmean, tbar, err = r.rowMeansPre(p.g, m, t, pre)
+		} else {
+			mean, mbar, err = r.rowMeans(p.g, m)
+		}
 		if err != nil {
 			return s, err
 		}
@@ -60,16 +78,15 @@ func (r *run) batchnorm(l arch.BatchNorm, s state, where string) (state, error) 
 		if l.Affine {
 			add, addC = m, 1
 		}
-		if r.fuse {
-			// The activation that follows centres each row it computes
-			// (and only those; actRows writes the others).
-			var tmean []float64
-			var tbar float64
-			if p.t != nil {
-				if tmean, tbar, err = r.rowMeans(p.g, p.t.data[:n]); err != nil {
-					return s, err
-				}
+		if t != nil && pre == nil && r.fuse {
+			if tmean, tbar, err = r.rowMeans(p.g, t); err != nil {
+				return s, err
 			}
+		}
+		if r.fuse {
+			// The next layer applies the centring (an activation: to
+			// each row it computes, and only those; actRows writes the
+			// others).
 			p.pre = centerPre(p.g, mean, mbar, tmean, tbar, scale, l.Affine)
 			s.parts[i] = p
 			continue
@@ -77,10 +94,15 @@ func (r *run) batchnorm(l arch.BatchNorm, s state, where string) (state, error) 
 		if err := r.center(p.g, m, mean, mbar, scale, nil, 0); err != nil {
 			return s, err
 		}
-		if p.t == nil {
+		if t == nil {
 			continue
 		}
-		if err := r.centerMap(p.g, p.t.data[:n], scale, add, addC); err != nil {
+		if pre == nil {
+			err = r.centerMap(p.g, t, scale, add, addC)
+		} else {
+			err = r.center(p.g, t, tmean, tbar, scale, add, addC)
+		}
+		if err != nil {
 			return s, err
 		}
 	}
@@ -92,20 +114,65 @@ func (r *run) batchnorm(l arch.BatchNorm, s state, where string) (state, error) 
 // so the result does not depend on the number of workers.
 func (r *run) rowMeans(g geom, k []float64) ([]float64, float64, error) {
 	H, W := g.h, g.w
-	nph := g.phases()
-	rows := nph * H
-	rs := make([]float64, rows)
-	if err := r.parallel(rows, func(lo, hi int) {
+	rs := make([]float64, g.phases()*H)
+	if err := r.parallel(len(rs), func(lo, hi int) {
 		for row := lo; row < hi; row++ {
-			var s float64
-			for _, v := range k[row*W : (row+1)*W] {
-				s += v
-			}
-			rs[row] = s
+			rs[row] = rowSum(k[row*W : (row+1)*W])
 		}
 	}); err != nil {
 		return nil, 0, err
 	}
+	mean, mbar := phaseMeans(g, rs)
+	return mean, mbar, nil
+}
+
+// rowMeansPre applies the pending rule pre to every row of the map m and
+// its NTK t (nil without the NTK) in place and returns the row means of
+// both (see rowMeans; tmean is nil without t), in one pass.
+func (r *run) rowMeansPre(g geom, m, t []float64, pre rowPre) (mean []float64, mbar float64, tmean []float64, tbar float64, err error) {
+	H, W := g.h, g.w
+	rows := g.phases() * H
+	rs := make([]float64, rows)
+	var ts []float64
+	if t != nil {
+		ts = make([]float64, rows)
+	}
+	if err := r.parallel(rows, func(lo, hi int) {
+		for row := lo; row < hi; row++ {
+			mr := m[row*W : (row+1)*W]
+			var tr []float64
+			if t != nil {
+				tr = t[row*W : (row+1)*W]
+			}
+			pre(row/H, row%H, 0, mr, tr)
+			rs[row] = rowSum(mr)
+			if t != nil {
+				ts[row] = rowSum(tr)
+			}
+		}
+	}); err != nil {
+		return nil, 0, nil, 0, err
+	}
+	mean, mbar = phaseMeans(g, rs)
+	if t != nil {
+		tmean, tbar = phaseMeans(g, ts)
+	}
+	return mean, mbar, tmean, tbar, nil
+}
+
+func rowSum(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s
+}
+
+// phaseMeans combines the row sums rs (H rows per phase) into the mean of
+// each phase and their mean, in a fixed order.
+func phaseMeans(g geom, rs []float64) ([]float64, float64) {
+	H := g.h
+	nph := g.phases()
 	mean := make([]float64, nph)
 	var mbar float64
 	for p := range mean {
@@ -116,7 +183,7 @@ func (r *run) rowMeans(g geom, k []float64) ([]float64, float64, error) {
 		mean[p] = s / float64(g.points())
 		mbar += mean[p]
 	}
-	return mean, mbar / float64(nph), nil
+	return mean, mbar / float64(nph)
 }
 
 // center replaces the map k (geometry g) in place by

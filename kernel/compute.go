@@ -362,6 +362,8 @@ type run struct {
 	// 1x1 conv may then leave its elementwise pass to that activation
 	// (part.pre), which does it on the half of the rows it computes.
 	fuse bool
+	// noFuse turns the fusion off (tests compare both ways).
+	noFuse bool
 }
 
 func newRun(ctx context.Context, a arch.Arch, o Options, dry bool) *run {

@@ -50,15 +50,24 @@ func (r *run) walk(pl *arch.Plan, in state) (state, error) {
 }
 
 // fusable reports whether node i's only reader is the next node, an
-// activation other than the identity, under the mean-field batch-norm
-// rule (the exact rule defers activations; bnexact.go).
+// activation other than the identity or a batch norm (not mean-only),
+// under the mean-field batch-norm rule (the exact rule defers activations
+// and batch norms; bnexact.go).
 func (r *run) fusable(pl *arch.Plan, i int) bool {
-	if r.o.BN != BNMeanField || pl.Nodes[i].Uses != 1 || i+1 >= len(pl.Nodes) {
+	if r.noFuse || r.o.BN != BNMeanField || pl.Nodes[i].Uses != 1 || i+1 >= len(pl.Nodes) {
 		return false
 	}
 	next := &pl.Nodes[i+1]
-	l, ok := next.Layer.(arch.Act)
-	return ok && l.Fn != arch.Identity && len(next.From) == 1 && next.From[0] == i
+	if len(next.From) != 1 || next.From[0] != i {
+		return false
+	}
+	switch l := next.Layer.(type) {
+	case arch.Act:
+		return l.Fn != arch.Identity
+	case arch.BatchNorm:
+		return !l.MeanOnly
+	}
+	return false
 }
 
 // read returns the output of node f for one reader: the last reader takes
