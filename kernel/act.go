@@ -521,7 +521,7 @@ func (r *run) act(l arch.Act, s state, where string) (state, error) {
 				return s, err
 			}
 		}
-		p.gamma, p.pre = false, nil
+		p.gamma, p.pre, p.half = false, nil, r.half
 		s.parts[i] = p
 	}
 	s.after = where
@@ -601,12 +601,14 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 			}
 		}
 	}
-	return r.actRows(g, m, t, p.pre, kernel)
+	return r.actRows(g, m, t, p.pre, !r.half, kernel)
 }
 
 // actRows applies a row rule to every row (phase, dy) of a map and its NTK
 // (t, or nil) in place, after the pending rule pre (when not nil) on the
-// same row. A map is symmetric, K[p][d] = K[p+d][-d] (phases
+// same row; without full it leaves the rows dy > H/2 to unhalf. It reads
+// the rows dy <= H/2 only (its input may be half written). A map is
+// symmetric, K[p][d] = K[p+d][-d] (phases
 // per axis mod the period, offsets mod the grid), and so is every rule
 // (Q and Qdot are symmetric in the two points), so only the rows with
 // dy <= H/2 are computed: those with 0 < dy < H/2 (2 dy != H) also
@@ -615,7 +617,7 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 // group write into the px partner rows of one phase row (py + dy) mod py;
 // the workers take (group, column block) pairs, blocks of a multiple of px
 // columns, so that what a block reads and writes stays in cache.
-func (r *run) actRows(g geom, m, t []float64, pre rowPre, kernel func(ph int, qs []int, mr, tr, buf []float64)) error {
+func (r *run) actRows(g geom, m, t []float64, pre rowPre, full bool, kernel func(ph int, qs []int, mr, tr, buf []float64)) error {
 	H, W := g.h, g.w
 	npts := g.points()
 	hh := H/2 + 1
@@ -654,7 +656,7 @@ func (r *run) actRows(g geom, m, t []float64, pre rowPre, kernel func(ph int, qs
 				}
 				kernel(ph, q, mr, tr, buf)
 			}
-			if self {
+			if self || !full {
 				continue
 			}
 			mirror(m, g, py, dy, b0, b1)
@@ -693,6 +695,44 @@ func mirror(k []float64, g geom, py, dy, b0, b1 int) {
 			px--
 		}
 	}
+}
+
+// unhalf writes the rows dy > H/2 of the half-written parts of s (see
+// part.half) from their partners.
+func (r *run) unhalf(s state) error {
+	for i := range s.parts {
+		p := &s.parts[i]
+		if !p.half {
+			continue
+		}
+		p.half = false
+		if r.dry {
+			continue
+		}
+		g := p.g
+		H := g.h
+		hh := H/2 + 1
+		m := p.m.data[:g.n()]
+		var t []float64
+		if p.t != nil {
+			t = p.t.data[:g.n()]
+		}
+		if err := r.parallel(g.py*hh, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				dy, py := i%hh, i/hh
+				if dy == 0 || 2*dy == H {
+					continue
+				}
+				mirror(m, g, py, dy, 0, g.w)
+				if t != nil {
+					mirror(t, g, py, dy, 0, g.w)
+				}
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func maxOf(v []float64) float64 {

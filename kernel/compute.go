@@ -362,6 +362,10 @@ type run struct {
 	// 1x1 conv may then leave its elementwise pass to that activation
 	// (part.pre), which does it on the half of the rows it computes.
 	fuse bool
+	// half is set while an activation runs whose output an activation
+	// reads through at most a fused 1x1 conv: it may then leave its
+	// output half written (part.half).
+	half bool
 	// noFuse turns the fusion off (tests compare both ways).
 	noFuse bool
 }
@@ -389,6 +393,11 @@ type part struct {
 	// t (a batch norm's centring, a 1x1 conv's scaling): the activation
 	// right after applies it to each row it computes (see run.fuse).
 	pre rowPre
+	// half says that only the rows dy <= H/2 of m and t hold their values;
+	// the others are still to be copied from their partners (see actRows
+	// and unhalf). Set by an activation whose output goes to another
+	// activation through elementwise layers only.
+	half bool
 }
 
 // rowPre applies a pending elementwise rule in place to the columns
@@ -423,6 +432,9 @@ func (r *run) compute(size []int) (Map, Map, error) {
 	r.progress("input")
 	s, err = r.walk(pl, s)
 	if err != nil {
+		return Map{}, Map{}, err
+	}
+	if err := r.unhalf(s); err != nil {
 		return Map{}, Map{}, err
 	}
 	if s, err = r.resolveAll(s); err != nil {

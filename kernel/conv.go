@@ -78,7 +78,13 @@ func (r *run) conv(l arch.Conv, s state, where string) (state, error) {
 
 	// In place: one part, a multiple of the identity on both axes (a 1x1
 	// conv, or any stride-1 conv on a stationary map).
-	if len(s.parts) == 1 && sts[0].sy.ident && sts[0].sx.ident {
+	elementwise := len(s.parts) == 1 && sts[0].sy.ident && sts[0].sx.ident
+	if !(elementwise && r.fuse) {
+		if err := r.unhalf(s); err != nil {
+			return s, err
+		}
+	}
+	if elementwise {
 		p := s.parts[0]
 		a := c * sts[0].sy.scale * sts[0].sx.scale
 		n := og.n()
@@ -87,7 +93,9 @@ func (r *run) conv(l arch.Conv, s state, where string) (state, error) {
 			out.t = r.pool.owned(p.t, n)
 		}
 		if r.fuse {
-			// The activation that follows scales the rows it computes.
+			// The layer that follows scales the rows it computes (an
+			// activation: only the rows dy <= H/2, so out keeps half).
+			out.half = p.half
 			out.pre = func(_, _, _ int, mr, tr []float64) {
 				for i := range mr {
 					mr[i] = sb2 + a*mr[i]

@@ -13,7 +13,10 @@ import (
 // batch norm only) gives bit for bit the maps of the separate passes, on
 // networks with every fused pair: batch norm then activation (affine or
 // not), 1x1 conv then activation, 1x1 conv then batch norm then
-// activation, in 1-D and 2-D, with the closed-form and the series rules.
+// activation, in 1-D and 2-D, with the closed-form and the series rules;
+// and an activation whose output goes to another one (through at most a
+// fused conv) leaving the rows dy > H/2 to its reader (part.half), or to
+// a conv that is not elementwise (which completes them first).
 func TestFusedPassesBitIdentical(t *testing.T) {
 	cases := []struct {
 		spec string
@@ -24,6 +27,8 @@ func TestFusedPassesBitIdentical(t *testing.T) {
 		{"dip-skip:scales=3,channels=8,dims=1,act=relu", []int{32}},
 		{"deep-decoder:scales=2,channels=8,act=sigmoid", []int{16, 16}},
 		{"conv-stack:dims=1,depth=3,channels=8,act=erf,bias=true,sb=0.5", []int{24}},
+		{"conv-stack:depth=3,channels=8,act=relu", []int{12, 16}},
+		{"dip-skip:scales=2,channels=8,bn=false,up=nearest", []int{16, 16}},
 	}
 	for _, c := range cases {
 		a, err := arch.Parse(c.spec)

@@ -33,9 +33,13 @@ func (r *run) walk(pl *arch.Plan, in state) (state, error) {
 			st.in[0], st.out, handled = s, s, h
 		}
 		if !handled {
+			if err := r.unhalfFor(n.Layer, st.in); err != nil {
+				return state{}, err
+			}
 			r.fuse = r.fusable(pl, i)
+			r.half = r.halfOK(pl, i)
 			err := arch.Visit(n.Layer, st)
-			r.fuse = false
+			r.fuse, r.half = false, false
 			if err != nil {
 				return state{}, err
 			}
@@ -68,6 +72,47 @@ func (r *run) fusable(pl *arch.Plan, i int) bool {
 		return !l.MeanOnly
 	}
 	return false
+}
+
+// halfOK reports whether node i's output may be left half written
+// (part.half): its only reader is an activation other than the identity,
+// or a conv whose only reader is one (the conv then keeps the half map
+// when it is elementwise; see conv).
+func (r *run) halfOK(pl *arch.Plan, i int) bool {
+	if r.noFuse || r.o.BN != BNMeanField || pl.Nodes[i].Uses != 1 || i+1 >= len(pl.Nodes) {
+		return false
+	}
+	next := &pl.Nodes[i+1]
+	if len(next.From) != 1 || next.From[0] != i {
+		return false
+	}
+	switch l := next.Layer.(type) {
+	case arch.Act:
+		return l.Fn != arch.Identity
+	case arch.Conv:
+		if !r.fusable(pl, i+1) {
+			return false
+		}
+		_, ok := pl.Nodes[i+2].Layer.(arch.Act)
+		return ok
+	}
+	return false
+}
+
+// unhalfFor completes the half-written parts of the inputs of a layer
+// that reads whole maps (all but activations and convs, which do it
+// themselves when needed).
+func (r *run) unhalfFor(l arch.Layer, in []state) error {
+	switch l.(type) {
+	case arch.Act, arch.Conv:
+		return nil
+	}
+	for _, s := range in {
+		if err := r.unhalf(s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // read returns the output of node f for one reader: the last reader takes
