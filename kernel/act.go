@@ -608,8 +608,8 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 // (t, or nil) in place, after the pending rule pre (when not nil) on the
 // same row; without full it leaves the rows dy > H/2 to unhalf. It reads
 // the rows dy <= H/2 only (its input may be half written). A map is
-// symmetric, K[p][d] = K[p+d][-d] (phases
-// per axis mod the period, offsets mod the grid), and so is every rule
+// symmetric, K[p][d] = K[p+d][-d] (phases per axis mod the period,
+// offsets mod the grid), and so is every rule
 // (Q and Qdot are symmetric in the two points), so only the rows with
 // dy <= H/2 are computed: those with 0 < dy < H/2 (2 dy != H) also
 // write their values into the partner entries, in rows H - dy, which are
@@ -673,7 +673,7 @@ const actBlock = 64
 // mirror copies the columns [b0, b1) of the rows dy of phase row py of a
 // map k (geometry g; 0 < dy < H/2) into their partners: entry (p, dy, dx)
 // goes to (q, H - dy, (W - dx) mod W), q the phase of x + d, which is in
-// phase row (py + dy) mod py. It writes one partner row after the other
+// phase row (py + dy) mod g.py. It writes one partner row after the other
 // (each contiguous), reading the px source rows in turn.
 func mirror(k []float64, g geom, py, dy, b0, b1 int) {
 	P, W, npts := g.px, g.w, g.points()
