@@ -538,7 +538,7 @@ func (r *run) act(l arch.Act, s state, where string) (state, error) {
 				return s, err
 			}
 		}
-		p.gamma = false
+		p.gamma, p.pre, p.half = false, nil, r.half
 		s.parts[i] = p
 	}
 	s.after = where
@@ -559,6 +559,11 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 	v := make([]float64, nph)
 	for q := range v {
 		v[q] = m[q*npts]
+		if p.pre != nil {
+			d := [1]float64{v[q]}
+			p.pre(q, 0, 0, d[:], nil)
+			v[q] = d[0]
+		}
 		if v[q] < 0 || math.IsNaN(v[q]) || math.IsInf(v[q], 0) {
 			return fmt.Errorf("kernel: %s: the pre-activation variance is %v; the kernel has become invalid (check the init scales)", where, v[q])
 		}
@@ -613,12 +618,15 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 			}
 		}
 	}
-	return r.actRows(g, m, t, kernel)
+	return r.actRows(g, m, t, p.pre, !r.half, kernel)
 }
 
 // actRows applies a row rule to every row (phase, dy) of a map and its NTK
-// (t, or nil) in place. A map is symmetric, K[p][d] = K[p+d][-d] (phases
-// per axis mod the period, offsets mod the grid), and so is every rule
+// (t, or nil) in place, after the pending rule pre (when not nil) on the
+// same row; without full it leaves the rows dy > H/2 to unhalf. It reads
+// the rows dy <= H/2 only (its input may be half written). A map is
+// symmetric, K[p][d] = K[p+d][-d] (phases per axis mod the period,
+// offsets mod the grid), and so is every rule
 // (Q and Qdot are symmetric in the two points), so only the rows with
 // dy <= H/2 are computed: those with 0 < dy < H/2 (2 dy != H) also
 // write their values into the partner entries, in rows H - dy, which are
@@ -626,7 +634,7 @@ func (r *run) actPart(l arch.Act, p part, where string) error {
 // group write into the px partner rows of one phase row (py + dy) mod py;
 // the workers take (group, column block) pairs, blocks of a multiple of px
 // columns, so that what a block reads and writes stays in cache.
-func (r *run) actRows(g geom, m, t []float64, kernel func(ph int, qs []int, mr, tr, buf []float64)) error {
+func (r *run) actRows(g geom, m, t []float64, pre rowPre, full bool, kernel func(ph int, qs []int, mr, tr, buf []float64)) error {
 	H, W := g.h, g.w
 	npts := g.points()
 	hh := H/2 + 1
@@ -644,27 +652,33 @@ func (r *run) actRows(g geom, m, t []float64, kernel func(ph int, qs []int, mr, 
 			dy, py := (i/nb)%hh, i/(nb*hh)
 			qy := (py + dy) % g.py
 			self := dy == 0 || 2*dy == H
-			po := (H - dy) * W // the partner of (ph, dy, dx) is (qs[dx], H - dy, (W - dx) mod W)
 			for px := 0; px < g.px; px++ {
 				ph := py*g.px + px
 				o := ph*npts + dy*W
 				q := qs[px*blk : px*blk+b1-b0]
+				qx := (px + b0) % g.px
 				for j := range q {
-					q[j] = qy*g.px + (px+b0+j)%g.px
+					q[j] = qy*g.px + qx
+					if qx++; qx == g.px {
+						qx = 0
+					}
 				}
 				mr := m[o+b0 : o+b1]
 				var tr []float64
 				if t != nil {
 					tr = t[o+b0 : o+b1]
 				}
+				if pre != nil {
+					pre(ph, dy, b0, mr, tr)
+				}
 				kernel(ph, q, mr, tr, buf)
-				if self {
-					continue
-				}
-				mirror(m, mr, q, npts, po, W, b0)
-				if tr != nil {
-					mirror(t, tr, q, npts, po, W, b0)
-				}
+			}
+			if self || !full {
+				continue
+			}
+			mirror(m, g, py, dy, b0, b1)
+			if t != nil {
+				mirror(t, g, py, dy, b0, b1)
 			}
 		}
 	})
@@ -673,18 +687,69 @@ func (r *run) actRows(g geom, m, t []float64, kernel func(ph int, qs []int, mr, 
 // actBlock is the number of columns actRows does at once per row.
 const actBlock = 64
 
-// mirror writes the values v[i] of columns dx = b0 + i of a row into dst
-// at their partner entries qs[i] npts + po + (W - dx) mod W.
-func mirror(dst, v []float64, qs []int, npts, po, W, b0 int) {
-	qs = qs[:len(v)]
-	for i, x := range v {
-		dx := b0 + i
-		c := W - dx
-		if dx == 0 {
-			c = 0
+// mirror copies the columns [b0, b1) of the rows dy of phase row py of a
+// map k (geometry g; 0 < dy < H/2) into their partners: entry (p, dy, dx)
+// goes to (q, H - dy, (W - dx) mod W), q the phase of x + d, which is in
+// phase row (py + dy) mod g.py. It writes one partner row after the other
+// (each contiguous), reading the px source rows in turn.
+func mirror(k []float64, g geom, py, dy, b0, b1 int) {
+	P, W, npts := g.px, g.w, g.points()
+	qy := (py + dy) % g.py
+	src := k[py*P*npts+dy*W:]
+	for qx := 0; qx < P; qx++ {
+		dst := k[(qy*P+qx)*npts+(g.h-dy)*W:][:W]
+		// Column dx comes from px = (qx - dx) mod P.
+		px := mod(qx-b0, P)
+		for dx := b0; dx < b1; dx++ {
+			c := W - dx
+			if dx == 0 {
+				c = 0
+			}
+			dst[c] = src[px*npts+dx]
+			if px == 0 {
+				px = P
+			}
+			px--
 		}
-		dst[qs[i]*npts+po+c] = x
 	}
+}
+
+// unhalf writes the rows dy > H/2 of the half-written parts of s (see
+// part.half) from their partners.
+func (r *run) unhalf(s state) error {
+	for i := range s.parts {
+		p := &s.parts[i]
+		if !p.half {
+			continue
+		}
+		p.half = false
+		if r.dry {
+			continue
+		}
+		g := p.g
+		H := g.h
+		hh := H/2 + 1
+		m := p.m.data[:g.n()]
+		var t []float64
+		if p.t != nil {
+			t = p.t.data[:g.n()]
+		}
+		if err := r.parallel(g.py*hh, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				dy, py := i%hh, i/hh
+				if dy == 0 || 2*dy == H {
+					continue
+				}
+				mirror(m, g, py, dy, 0, g.w)
+				if t != nil {
+					mirror(t, g, py, dy, 0, g.w)
+				}
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func maxOf(v []float64) float64 {

@@ -357,6 +357,17 @@ type run struct {
 	scratch  [][]float64
 	scratchN int
 	bn       *bnRun // the exact batch-norm rule's state (bnexact.go)
+	// fuse is set while a layer runs whose only reader is an activation
+	// (not the identity) with mean-field batch norm: a batch norm or a
+	// 1x1 conv may then leave its elementwise pass to that activation
+	// (part.pre), which does it on the half of the rows it computes.
+	fuse bool
+	// half is set while an activation runs whose output an activation
+	// reads through at most a fused 1x1 conv: it may then leave its
+	// output half written (part.half).
+	half bool
+	// noFuse turns the fusion off (tests compare both ways).
+	noFuse bool
 }
 
 func newRun(ctx context.Context, a arch.Arch, o Options, dry bool) *run {
@@ -378,7 +389,21 @@ type part struct {
 	// m (set by an affine batch norm, used by the activation right after
 	// it, cleared by every other layer; batchnorm.go).
 	gamma bool
+	// pre, when not nil, is an elementwise rule not yet applied to m and
+	// t (a batch norm's centring, a 1x1 conv's scaling): the activation
+	// right after applies it to each row it computes (see run.fuse).
+	pre rowPre
+	// half says that only the rows dy <= H/2 of m and t hold their values;
+	// the others are still to be copied from their partners (see actRows
+	// and unhalf). Set by an activation whose output goes to another
+	// activation through elementwise layers only.
+	half bool
 }
+
+// rowPre applies a pending elementwise rule in place to the columns
+// [b0, b0+len(mr)) of row (ph, dy) of a part's second moment mr and NTK tr
+// (nil without the NTK); tr's rule may read the new mr.
+type rowPre func(ph, dy, b0 int, mr, tr []float64)
 
 // state is a tensor: its parts (more than one after a concatenation, until
 // the next conv mixes them) and where it came from, for error messages.
@@ -407,6 +432,9 @@ func (r *run) compute(size []int) (Map, Map, error) {
 	r.progress("input")
 	s, err = r.walk(pl, s)
 	if err != nil {
+		return Map{}, Map{}, err
+	}
+	if err := r.unhalf(s); err != nil {
 		return Map{}, Map{}, err
 	}
 	if s, err = r.resolveAll(s); err != nil {

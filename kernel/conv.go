@@ -78,11 +78,34 @@ func (r *run) conv(l arch.Conv, s state, where string) (state, error) {
 
 	// In place: one part, a multiple of the identity on both axes (a 1x1
 	// conv, or any stride-1 conv on a stationary map).
-	if len(s.parts) == 1 && sts[0].sy.ident && sts[0].sx.ident {
+	elementwise := len(s.parts) == 1 && sts[0].sy.ident && sts[0].sx.ident
+	if !(elementwise && r.fuse) {
+		if err := r.unhalf(s); err != nil {
+			return s, err
+		}
+	}
+	if elementwise {
 		p := s.parts[0]
 		a := c * sts[0].sy.scale * sts[0].sx.scale
 		n := og.n()
 		out.m = r.pool.owned(p.m, n)
+		if r.o.NTK {
+			out.t = r.pool.owned(p.t, n)
+		}
+		if r.fuse {
+			// The layer that follows scales the rows it computes (an
+			// activation: only the rows dy <= H/2, so out keeps half).
+			out.half = p.half
+			out.pre = func(_, _, _ int, mr, tr []float64) {
+				for i := range mr {
+					mr[i] = sb2 + a*mr[i]
+				}
+				for i := range tr {
+					tr[i] = mr[i] + a*tr[i]
+				}
+			}
+			return state{parts: []part{out}}, nil
+		}
 		if !r.dry {
 			m := out.m.data[:n]
 			if err := r.parallel(n, func(lo, hi int) {
@@ -94,7 +117,6 @@ func (r *run) conv(l arch.Conv, s state, where string) (state, error) {
 			}
 		}
 		if r.o.NTK {
-			out.t = r.pool.owned(p.t, n)
 			if !r.dry {
 				m, t := out.m.data[:n], out.t.data[:n]
 				if err := r.parallel(n, func(lo, hi int) {
@@ -247,6 +269,11 @@ func (r *run) convInPlace(l arch.Conv, s state, og geom, c, sb2 float64, cin int
 					for py := 0; py < og.py; py++ {
 						for px := 0; px < og.px; px++ {
 							t := tx[(py*og.px+px)*convBlock:][:bw]
+							if R == 1 {
+								row := scratch[py*og.px*convBlock:]
+								sum3(t, row[mod(px-1, og.px)*convBlock:], row[px*convBlock:], row[mod(px+1, og.px)*convBlock:], 1)
+								continue
+							}
 							clear(t)
 							for dx := -R; dx <= R; dx++ {
 								floats.Add(t, scratch[(py*og.px+mod(px+dx, og.px))*convBlock:][:bw])
@@ -270,12 +297,18 @@ func (r *run) convInPlace(l arch.Conv, s state, og geom, c, sb2 float64, cin int
 					for py := 0; py < og.py; py++ {
 						for px := 0; px < og.px; px++ {
 							a := acc[:bw]
-							clear(a)
-							for ty := -Ry; ty <= Ry; ty++ {
-								floats.Add(a, tx[(mod(py+ty, og.py)*og.px+px)*convBlock:][:bw])
-							}
-							for j := range a {
-								a[j] *= rMain
+							if Ry == 1 {
+								col := tx[px*convBlock:]
+								w := og.px * convBlock
+								sum3(a, col[mod(py-1, og.py)*w:], col[py*w:], col[mod(py+1, og.py)*w:], rMain)
+							} else {
+								clear(a)
+								for ty := -Ry; ty <= Ry; ty++ {
+									floats.Add(a, tx[(mod(py+ty, og.py)*og.px+px)*convBlock:][:bw])
+								}
+								for j := range a {
+									a[j] *= rMain
+								}
 							}
 							for i, o := range others {
 								q := (py%o.py)*o.px + px%o.px
@@ -314,4 +347,14 @@ func (r *run) convInPlace(l arch.Conv, s state, og geom, c, sb2 float64, cin int
 		}
 	}
 	return state{parts: []part{out}}, nil
+}
+
+// sum3 sets dst[j] = (0 + a[j] + b[j] + c[j]) * s, summed left to right:
+// the same operations as clearing dst, adding a, b and c in turn and
+// scaling, in one pass.
+func sum3(dst, a, b, c []float64, s float64) {
+	a, b, c = a[:len(dst)], b[:len(dst)], c[:len(dst)]
+	for j := range dst {
+		dst[j] = (0 + a[j] + b[j] + c[j]) * s
+	}
 }

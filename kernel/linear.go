@@ -185,10 +185,15 @@ func (r *run) gather(dst []float64, dg geom, src []float64, sg geom, sy, sx sten
 			dy := (row / dg.px) % H
 			py := row / (dg.px * H)
 			o := dst[((py*dg.px+px)*H+dy)*W:][:W]
-			if !acc {
+			// fresh: o still has to be set to beta; along an identity x
+			// axis the first term does it (beta + a s, the same
+			// operations as setting beta and adding a s).
+			fresh := !acc
+			if fresh && !sx.ident {
 				for i := range o {
 					o[i] = beta
 				}
+				fresh = false
 			}
 			yt := (py*H + dy) * ky
 			for i := 0; i < ky; i++ {
@@ -200,7 +205,15 @@ func (r *run) gather(dst []float64, dg geom, src []float64, sg geom, sy, sx sten
 				base := int(sy.ph[yt+i])*rowStride + int(sy.off[yt+i])*sg.w
 				if sx.ident {
 					a *= sx.scale
-					floats.AddScaled(o, a, src[base+px*nptsIn:][:W])
+					s := src[base+px*nptsIn:][:W]
+					if fresh {
+						for j, x := range s {
+							o[j] = beta + float64(a*x)
+						}
+						fresh = false
+						continue
+					}
+					floats.AddScaled(o, a, s)
 					continue
 				}
 				for _, run := range sx.runs[px] {
@@ -212,6 +225,11 @@ func (r *run) gather(dst []float64, dg geom, src []float64, sg geom, sy, sx sten
 						d += run.ds
 						off += run.doff
 					}
+				}
+			}
+			if fresh { // no term with a non-zero weight
+				for i := range o {
+					o[i] = beta
 				}
 			}
 		}

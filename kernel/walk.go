@@ -33,7 +33,14 @@ func (r *run) walk(pl *arch.Plan, in state) (state, error) {
 			st.in[0], st.out, handled = s, s, h
 		}
 		if !handled {
-			if err := arch.Visit(n.Layer, st); err != nil {
+			if err := r.unhalfFor(n.Layer, st.in); err != nil {
+				return state{}, err
+			}
+			r.fuse = r.fusable(pl, i)
+			r.half = r.halfOK(pl, i)
+			err := arch.Visit(n.Layer, st)
+			r.fuse, r.half = false, false
+			if err != nil {
 				return state{}, err
 			}
 		}
@@ -44,6 +51,68 @@ func (r *run) walk(pl *arch.Plan, in state) (state, error) {
 	out := r.vals[len(pl.Nodes)-1]
 	r.vals, r.left = nil, nil
 	return out, nil
+}
+
+// fusable reports whether node i's only reader is the next node, an
+// activation other than the identity or a batch norm (not mean-only),
+// under the mean-field batch-norm rule (the exact rule defers activations
+// and batch norms; bnexact.go).
+func (r *run) fusable(pl *arch.Plan, i int) bool {
+	if r.noFuse || r.o.BN != BNMeanField || pl.Nodes[i].Uses != 1 || i+1 >= len(pl.Nodes) {
+		return false
+	}
+	next := &pl.Nodes[i+1]
+	if len(next.From) != 1 || next.From[0] != i {
+		return false
+	}
+	switch l := next.Layer.(type) {
+	case arch.Act:
+		return l.Fn != arch.Identity
+	case arch.BatchNorm:
+		return !l.MeanOnly
+	}
+	return false
+}
+
+// halfOK reports whether node i's output may be left half written
+// (part.half): its only reader is an activation other than the identity,
+// or a conv whose only reader is one (the conv then keeps the half map
+// when it is elementwise; see conv).
+func (r *run) halfOK(pl *arch.Plan, i int) bool {
+	if r.noFuse || r.o.BN != BNMeanField || pl.Nodes[i].Uses != 1 || i+1 >= len(pl.Nodes) {
+		return false
+	}
+	next := &pl.Nodes[i+1]
+	if len(next.From) != 1 || next.From[0] != i {
+		return false
+	}
+	switch l := next.Layer.(type) {
+	case arch.Act:
+		return l.Fn != arch.Identity
+	case arch.Conv:
+		if !r.fusable(pl, i+1) {
+			return false
+		}
+		_, ok := pl.Nodes[i+2].Layer.(arch.Act)
+		return ok
+	}
+	return false
+}
+
+// unhalfFor completes the half-written parts of the inputs of a layer
+// that reads whole maps (all but activations and convs, which do it
+// themselves when needed).
+func (r *run) unhalfFor(l arch.Layer, in []state) error {
+	switch l.(type) {
+	case arch.Act, arch.Conv:
+		return nil
+	}
+	for _, s := range in {
+		if err := r.unhalf(s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // read returns the output of node f for one reader: the last reader takes
