@@ -114,7 +114,14 @@ func (e *env) writeUnit(i int, p pair, iters int, rs []tableRun) error {
 		u.Runs = append(u.Runs, unitRun{Image: r.image, Method: r.method, Seed: r.seed, Best: ptr(r.best), BestIter: r.bestIter,
 			Final: ptr(r.final), Smoothed: ptr(r.smoothed), AtPaper: ptr(r.atPaper), AtAvg: ptr(r.atPaperAvg)})
 	}
-	b, err := json.MarshalIndent(u, "", "  ")
+	return e.writeUnitFile(e.unitName(i), u)
+}
+
+// writeUnitFile writes a shard's unit v as indented JSON to
+// OUT/NAME/units/name, atomically (an interrupt leaves the old file or the
+// new one, never a part).
+func (e *env) writeUnitFile(name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -122,7 +129,7 @@ func (e *env) writeUnit(i int, p pair, iters int, rs []tableRun) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(dir, e.unitName(i)), append(b, '\n'), 0o644)
+	return atomicfile.WriteFile(filepath.Join(dir, name), append(b, '\n'), 0o644)
 }
 
 func (e *env) readUnit(i int, p pair, iters int) ([]tableRun, error) {
@@ -230,15 +237,7 @@ func (e *env) writeNumUnit(i int, key string, iters int, v unitData) error {
 			u.Series[k] = ps
 		}
 	}
-	b, err := json.MarshalIndent(u, "", "  ")
-	if err != nil {
-		return err
-	}
-	dir := filepath.Join(e.dir, "units")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(filepath.Join(dir, numUnitName(i)), append(b, '\n'), 0o644)
+	return e.writeUnitFile(numUnitName(i), u)
 }
 
 func (e *env) readNumUnit(i int, key string, iters int) (unitData, error) {

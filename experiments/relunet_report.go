@@ -12,7 +12,6 @@ import (
 	"gonum.org/v1/plot/font"
 
 	"github.com/dipgp/dipgp/dip"
-	"github.com/dipgp/dipgp/internal/atomicfile"
 	"github.com/dipgp/dipgp/internal/plotting"
 )
 
@@ -62,15 +61,7 @@ func (e *env) rnPairs(ps []pair, iters int, f func(pair) ([]rnRun, error)) (runs
 }
 
 func (e *env) rnWriteUnit(i int, u rnUnit) error {
-	b, err := json.MarshalIndent(u, "", " ")
-	if err != nil {
-		return err
-	}
-	dir := filepath.Join(e.dir, "units")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(filepath.Join(dir, e.unitName(i)), append(b, '\n'), 0o644)
+	return e.writeUnitFile(e.unitName(i), u)
 }
 
 func (e *env) rnReadUnit(i int, p pair, iters int) ([]rnRun, error) {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/dip"
-	"github.com/dipgp/dipgp/internal/atomicfile"
 	"github.com/dipgp/dipgp/internal/plotting"
 	"github.com/dipgp/dipgp/kernel"
 )
@@ -217,15 +216,7 @@ func (e *env) sgld1dUnitPath(dir string, c sgld1dCase, seed int) string {
 
 func (e *env) writeSGLD1DUnit(c sgld1dCase, seed int, u sgld1dUnit) error {
 	u.Experiment, u.Mode, u.Seed, u.Case, u.RunSeed = e.x.Name, e.cfg.Mode.String(), e.cfg.Seed, c.key(), seed
-	b, err := json.MarshalIndent(u, "", " ")
-	if err != nil {
-		return err
-	}
-	path := filepath.Join(e.dir, "units", fmt.Sprintf("%s_seed%02d.json", c.key(), seed))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
+	return e.writeUnitFile(fmt.Sprintf("%s_seed%02d.json", c.key(), seed), u)
 }
 
 func (e *env) readSGLD1DUnit(c sgld1dCase, seed int) (sgld1dUnit, error) {

@@ -53,16 +53,27 @@ func (r *run) walk(pl *arch.Plan, in state) (state, error) {
 	return out, nil
 }
 
+// soleReader returns the node that is node i's only reader when it is the
+// next node and reads nothing else, under the mean-field batch-norm rule
+// with fusion on; nil otherwise. Only such a pair may share a pass.
+func (r *run) soleReader(pl *arch.Plan, i int) *arch.Node {
+	if r.noFuse || r.o.BN != BNMeanField || pl.Nodes[i].Uses != 1 || i+1 >= len(pl.Nodes) {
+		return nil
+	}
+	next := &pl.Nodes[i+1]
+	if len(next.From) != 1 || next.From[0] != i {
+		return nil
+	}
+	return next
+}
+
 // fusable reports whether node i's only reader is the next node, an
 // activation other than the identity or a batch norm (not mean-only),
 // under the mean-field batch-norm rule (the exact rule defers activations
 // and batch norms; bnexact.go).
 func (r *run) fusable(pl *arch.Plan, i int) bool {
-	if r.noFuse || r.o.BN != BNMeanField || pl.Nodes[i].Uses != 1 || i+1 >= len(pl.Nodes) {
-		return false
-	}
-	next := &pl.Nodes[i+1]
-	if len(next.From) != 1 || next.From[0] != i {
+	next := r.soleReader(pl, i)
+	if next == nil {
 		return false
 	}
 	switch l := next.Layer.(type) {
@@ -79,11 +90,8 @@ func (r *run) fusable(pl *arch.Plan, i int) bool {
 // or a conv whose only reader is one (the conv then keeps the half map
 // when it is elementwise; see conv).
 func (r *run) halfOK(pl *arch.Plan, i int) bool {
-	if r.noFuse || r.o.BN != BNMeanField || pl.Nodes[i].Uses != 1 || i+1 >= len(pl.Nodes) {
-		return false
-	}
-	next := &pl.Nodes[i+1]
-	if len(next.From) != 1 || next.From[0] != i {
+	next := r.soleReader(pl, i)
+	if next == nil {
 		return false
 	}
 	switch l := next.Layer.(type) {
