@@ -132,8 +132,10 @@ func (e *env) writeUnitFile(name string, v any) error {
 	return atomicfile.WriteFile(filepath.Join(dir, name), append(b, '\n'), 0o644)
 }
 
-func (e *env) readUnit(i int, p pair, iters int) ([]tableRun, error) {
-	name := e.unitName(i)
+// readUnitFile reads the unit called name from the first shard folder of
+// Config.MergeFrom that holds it into v, and returns its path; "" and no
+// error when no shard holds it.
+func (e *env) readUnitFile(name string, v any) (string, error) {
 	for _, d := range e.cfg.MergeFrom {
 		path := filepath.Join(d, e.x.Name, "units", name)
 		b, err := os.ReadFile(path)
@@ -141,27 +143,39 @@ func (e *env) readUnit(i int, p pair, iters int) ([]tableRun, error) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return "", err
 		}
-		var u unitFile
-		if err := json.Unmarshal(b, &u); err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
+		if err := json.Unmarshal(b, v); err != nil {
+			return "", fmt.Errorf("%s: %v", path, err)
 		}
-		if u.Experiment != e.x.Name || u.Mode != e.cfg.Mode.String() || u.Seed != e.cfg.Seed || u.Iters != iters ||
-			u.Image != p.image || u.PairSeed != p.seed {
-			return nil, fmt.Errorf("%s holds %s, %s mode, seed %d, %d iterations, image %s seed %d; this merge expects %s, %s mode, "+
-				"seed %d, %d iterations, image %s seed %d: the shards were run with other settings (mode, --seed, --iters)",
-				path, u.Experiment, u.Mode, u.Seed, u.Iters, u.Image, u.PairSeed, e.x.Name, e.cfg.Mode, e.cfg.Seed, iters, p.image, p.seed)
-		}
-		var rs []tableRun
-		for _, r := range u.Runs {
-			rs = append(rs, tableRun{image: r.Image, method: r.Method, seed: r.Seed, best: val(r.Best), bestIter: r.BestIter,
-				final: val(r.Final), smoothed: val(r.Smoothed), atPaper: val(r.AtPaper), atPaperAvg: val(r.AtAvg)})
-		}
-		return rs, nil
+		return path, nil
 	}
-	return nil, fmt.Errorf("no shard holds %s (image %s, seed %d) of %s: a shard is missing or did not finish; run it and merge again",
-		name, p.image, p.seed, e.x.Name)
+	return "", nil
+}
+
+func (e *env) readUnit(i int, p pair, iters int) ([]tableRun, error) {
+	name := e.unitName(i)
+	var u unitFile
+	path, err := e.readUnitFile(name, &u)
+	if err != nil {
+		return nil, err
+	}
+	if path == "" {
+		return nil, fmt.Errorf("no shard holds %s (image %s, seed %d) of %s: a shard is missing or did not finish; run it and merge again",
+			name, p.image, p.seed, e.x.Name)
+	}
+	if u.Experiment != e.x.Name || u.Mode != e.cfg.Mode.String() || u.Seed != e.cfg.Seed || u.Iters != iters ||
+		u.Image != p.image || u.PairSeed != p.seed {
+		return nil, fmt.Errorf("%s holds %s, %s mode, seed %d, %d iterations, image %s seed %d; this merge expects %s, %s mode, "+
+			"seed %d, %d iterations, image %s seed %d: the shards were run with other settings (mode, --seed, --iters)",
+			path, u.Experiment, u.Mode, u.Seed, u.Iters, u.Image, u.PairSeed, e.x.Name, e.cfg.Mode, e.cfg.Seed, iters, p.image, p.seed)
+	}
+	var rs []tableRun
+	for _, r := range u.Runs {
+		rs = append(rs, tableRun{image: r.Image, method: r.Method, seed: r.Seed, best: val(r.Best), bestIter: r.BestIter,
+			final: val(r.Final), smoothed: val(r.Smoothed), atPaper: val(r.AtPaper), atPaperAvg: val(r.AtAvg)})
+	}
+	return rs, nil
 }
 
 // numUnit is what one unit of a sharded experiment other than the tables
@@ -242,36 +256,29 @@ func (e *env) writeNumUnit(i int, key string, iters int, v unitData) error {
 
 func (e *env) readNumUnit(i int, key string, iters int) (unitData, error) {
 	name := numUnitName(i)
-	for _, d := range e.cfg.MergeFrom {
-		path := filepath.Join(d, e.x.Name, "units", name)
-		b, err := os.ReadFile(path)
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
-			return unitData{}, err
-		}
-		var u numUnit
-		if err := json.Unmarshal(b, &u); err != nil {
-			return unitData{}, fmt.Errorf("%s: %v", path, err)
-		}
-		if u.Experiment != e.x.Name || u.Mode != e.cfg.Mode.String() || u.Seed != e.cfg.Seed || u.Iters != iters || u.Key != key {
-			return unitData{}, fmt.Errorf("%s holds %s, %s mode, seed %d, %d iterations, unit %q; this merge expects %s, %s mode, seed %d, "+
-				"%d iterations, unit %q: the shards were run with other settings (mode, --seed, --iters)",
-				path, u.Experiment, u.Mode, u.Seed, u.Iters, u.Key, e.x.Name, e.cfg.Mode, e.cfg.Seed, iters, key)
-		}
-		v := unitData{Numbers: map[string]float64{}, Series: map[string][]float64{}}
-		for k, p := range u.Numbers {
-			v.Numbers[k] = val(p)
-		}
-		for k, ps := range u.Series {
-			xs := make([]float64, len(ps))
-			for j, p := range ps {
-				xs[j] = val(p)
-			}
-			v.Series[k] = xs
-		}
-		return v, nil
+	var u numUnit
+	path, err := e.readUnitFile(name, &u)
+	if err != nil {
+		return unitData{}, err
 	}
-	return unitData{}, fmt.Errorf("no shard holds %s (unit %q) of %s: a shard is missing or did not finish; run it and merge again", name, key, e.x.Name)
+	if path == "" {
+		return unitData{}, fmt.Errorf("no shard holds %s (unit %q) of %s: a shard is missing or did not finish; run it and merge again", name, key, e.x.Name)
+	}
+	if u.Experiment != e.x.Name || u.Mode != e.cfg.Mode.String() || u.Seed != e.cfg.Seed || u.Iters != iters || u.Key != key {
+		return unitData{}, fmt.Errorf("%s holds %s, %s mode, seed %d, %d iterations, unit %q; this merge expects %s, %s mode, seed %d, "+
+			"%d iterations, unit %q: the shards were run with other settings (mode, --seed, --iters)",
+			path, u.Experiment, u.Mode, u.Seed, u.Iters, u.Key, e.x.Name, e.cfg.Mode, e.cfg.Seed, iters, key)
+	}
+	v := unitData{Numbers: map[string]float64{}, Series: map[string][]float64{}}
+	for k, p := range u.Numbers {
+		v.Numbers[k] = val(p)
+	}
+	for k, ps := range u.Series {
+		xs := make([]float64, len(ps))
+		for j, p := range ps {
+			xs[j] = val(p)
+		}
+		v.Series[k] = xs
+	}
+	return v, nil
 }

@@ -1,11 +1,8 @@
 package experiments
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -65,30 +62,23 @@ func (e *env) rnWriteUnit(i int, u rnUnit) error {
 }
 
 func (e *env) rnReadUnit(i int, p pair, iters int) ([]rnRun, error) {
-	for _, d := range e.cfg.MergeFrom {
-		path := filepath.Join(d, e.x.Name, "units", e.unitName(i))
-		b, err := os.ReadFile(path)
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		var u rnUnit
-		if err := json.Unmarshal(b, &u); err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
-		}
-		want := rnUnit{e.x.Name, e.cfg.Mode.String(), e.cfg.Seed, iters, p.image, p.seed, nil}
-		if u.Experiment != want.Experiment || u.Mode != want.Mode || u.Seed != want.Seed || u.Iters != want.Iters ||
-			u.Image != want.Image || u.PairSeed != want.PairSeed {
-			return nil, fmt.Errorf("%s holds %s, %s mode, seed %d, %d iterations, image %s seed %d; this merge expects %s, %s mode, "+
-				"seed %d, %d iterations, image %s seed %d: the shards were run with other settings (mode, --seed, --iters)",
-				path, u.Experiment, u.Mode, u.Seed, u.Iters, u.Image, u.PairSeed, want.Experiment, want.Mode, want.Seed, iters, p.image, p.seed)
-		}
-		return u.Runs, nil
+	var u rnUnit
+	path, err := e.readUnitFile(e.unitName(i), &u)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("no shard holds %s (image %s, seed %d) of %s: a shard is missing or did not finish; run it and merge again",
-		e.unitName(i), p.image, p.seed, e.x.Name)
+	if path == "" {
+		return nil, fmt.Errorf("no shard holds %s (image %s, seed %d) of %s: a shard is missing or did not finish; run it and merge again",
+			e.unitName(i), p.image, p.seed, e.x.Name)
+	}
+	want := rnUnit{e.x.Name, e.cfg.Mode.String(), e.cfg.Seed, iters, p.image, p.seed, nil}
+	if u.Experiment != want.Experiment || u.Mode != want.Mode || u.Seed != want.Seed || u.Iters != want.Iters ||
+		u.Image != want.Image || u.PairSeed != want.PairSeed {
+		return nil, fmt.Errorf("%s holds %s, %s mode, seed %d, %d iterations, image %s seed %d; this merge expects %s, %s mode, "+
+			"seed %d, %d iterations, image %s seed %d: the shards were run with other settings (mode, --seed, --iters)",
+			path, u.Experiment, u.Mode, u.Seed, u.Iters, u.Image, u.PairSeed, want.Experiment, want.Mode, want.Seed, iters, p.image, p.seed)
+	}
+	return u.Runs, nil
 }
 
 // rnOf returns the runs of one method, in pair order.

@@ -1,11 +1,8 @@
 package experiments
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
@@ -210,37 +207,26 @@ func gpPosterior(K []float64, y []float64, mask []bool, s2 float64) (mean, sd []
 	return mean, sd, nil
 }
 
-func (e *env) sgld1dUnitPath(dir string, c sgld1dCase, seed int) string {
-	return filepath.Join(dir, e.x.Name, "units", fmt.Sprintf("%s_seed%02d.json", c.key(), seed))
-}
-
 func (e *env) writeSGLD1DUnit(c sgld1dCase, seed int, u sgld1dUnit) error {
 	u.Experiment, u.Mode, u.Seed, u.Case, u.RunSeed = e.x.Name, e.cfg.Mode.String(), e.cfg.Seed, c.key(), seed
 	return e.writeUnitFile(fmt.Sprintf("%s_seed%02d.json", c.key(), seed), u)
 }
 
 func (e *env) readSGLD1DUnit(c sgld1dCase, seed int) (sgld1dUnit, error) {
-	for _, d := range e.cfg.MergeFrom {
-		path := e.sgld1dUnitPath(d, c, seed)
-		b, err := os.ReadFile(path)
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
-			return sgld1dUnit{}, err
-		}
-		var u sgld1dUnit
-		if err := json.Unmarshal(b, &u); err != nil {
-			return sgld1dUnit{}, fmt.Errorf("%s: %v", path, err)
-		}
-		if u.Experiment != e.x.Name || u.Mode != e.cfg.Mode.String() || u.Seed != e.cfg.Seed || u.Case != c.key() || u.RunSeed != seed {
-			return sgld1dUnit{}, fmt.Errorf("%s holds %s, %s mode, seed %d, %s run %d; this merge expects %s, %s mode, seed %d, %s run %d: "+
-				"the shards were run with other settings (mode, --seed)", path, u.Experiment, u.Mode, u.Seed, u.Case, u.RunSeed,
-				e.x.Name, e.cfg.Mode, e.cfg.Seed, c.key(), seed)
-		}
-		return u, nil
+	var u sgld1dUnit
+	path, err := e.readUnitFile(fmt.Sprintf("%s_seed%02d.json", c.key(), seed), &u)
+	if err != nil {
+		return sgld1dUnit{}, err
 	}
-	return sgld1dUnit{}, fmt.Errorf("no shard holds %s run %d of %s: a shard is missing or did not finish; run it and merge again", c.key(), seed, e.x.Name)
+	if path == "" {
+		return sgld1dUnit{}, fmt.Errorf("no shard holds %s run %d of %s: a shard is missing or did not finish; run it and merge again", c.key(), seed, e.x.Name)
+	}
+	if u.Experiment != e.x.Name || u.Mode != e.cfg.Mode.String() || u.Seed != e.cfg.Seed || u.Case != c.key() || u.RunSeed != seed {
+		return sgld1dUnit{}, fmt.Errorf("%s holds %s, %s mode, seed %d, %s run %d; this merge expects %s, %s mode, seed %d, %s run %d: "+
+			"the shards were run with other settings (mode, --seed)", path, u.Experiment, u.Mode, u.Seed, u.Case, u.RunSeed,
+			e.x.Name, e.cfg.Mode, e.cfg.Seed, c.key(), seed)
+	}
+	return u, nil
 }
 
 func runChengSGLD1D(e *env) error {
