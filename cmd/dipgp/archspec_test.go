@@ -96,3 +96,21 @@ func TestCheckHelpShowsRunFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainCoordinateInput checks that a network on the pixel coordinates
+// (which has no kernel map) trains, with a note that there is no NTK
+// prediction instead of a refusal.
+func TestTrainCoordinateInput(t *testing.T) {
+	out := t.TempDir()
+	args := []string{"-q", "train", "--arch", "relunet:depth=3,width=8", "--task", "denoise", "--size", "16", "--iters", "3", "--out", out}
+	if code := run(args); code != 0 {
+		t.Fatalf("%v: exit code %d, want 0", args, code)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "no NTK prediction") || !strings.Contains(string(b), "coords") {
+		t.Errorf("summary.json does not say why there is no NTK prediction:\n%s", b)
+	}
+}
