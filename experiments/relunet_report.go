@@ -278,7 +278,7 @@ func (e *env) rnFigures(st rnSetting, runs []rnRun) error {
 			for j, it := range r.Iters {
 				x[j] = float64(it)
 			}
-			ser = append(ser, plotting.Series{Name: fmt.Sprintf("%s s%d", r.Image, r.Seed), X: x, Y: r.PSNR, Color: i})
+			ser = append(ser, plotting.Series{Name: fmt.Sprintf("%s s%d", r.Image, r.Seed), X: x, Y: r.PSNR, Color: i + 1})
 		}
 		p, err := lines(mt.label, "iteration", "PSNR (dB)", ser, plotting.Options{LegendBottom: true})
 		if err != nil {
@@ -288,7 +288,7 @@ func (e *env) rnFigures(st rnSetting, runs []rnRun) error {
 		ser = nil
 		for b := 0; b < dip.FBCBands; b++ {
 			x, y := rnMean(rs, func(r rnRun, i int) float64 { return r.FBC[i][b] })
-			ser = append(ser, plotting.Series{Name: fmt.Sprintf("band %d", b+1), X: x, Y: y, Color: b})
+			ser = append(ser, plotting.Series{Name: fmt.Sprintf("band %d", b+1), X: x, Y: y, Color: b + 1})
 		}
 		if p, err = lines(mt.label, "iteration", "FBC H_b (mean over runs)", ser, plotting.Options{LegendBottom: true}); err != nil {
 			return err
