@@ -100,56 +100,54 @@ func axpy(a float32, x, y []float32) {
 	}
 }
 
-func (l *upsample) gaussForward(p *pass, in []*value, out *value) {
-	x, y := in[0].buf, out.buf
+// gaussPlanes runs f on every plane (batch x channel) of the layer, in
+// parallel, with the plane's input and output lengths and a scratch of one
+// row-filtered plane (2-D) for the separable filter.
+func (l *upsample) gaussPlanes(p *pass, in []*value, f func(pl, pin, pout int, tmp []float32)) {
 	h, w := l.hin, l.win
-	g := l.gaussTaps32()
 	pin, pout := h*w, 2*w
 	if l.dims == 2 {
 		pout = 4 * h * w
 	}
-	planes := p.b * in[0].c
-	parallelFor(planes, pout, func(lo, hi int) {
+	parallelFor(p.b*in[0].c, pout, func(lo, hi int) {
 		var tmp []float32
 		if l.dims == 2 {
 			tmp = make([]float32, h*2*w)
 		}
 		for pl := lo; pl < hi; pl++ {
-			xs, ys := x[pl*pin:(pl+1)*pin], y[pl*pout:(pl+1)*pout]
-			if l.dims == 1 {
-				l.gaussRows(g, xs, ys, 1, w)
-				continue
-			}
-			l.gaussRows(g, xs, tmp, h, w)
-			l.gaussCols(g, tmp, ys, h, 2*w)
+			f(pl, pin, pout, tmp)
 		}
+	})
+}
+
+func (l *upsample) gaussForward(p *pass, in []*value, out *value) {
+	x, y := in[0].buf, out.buf
+	h, w := l.hin, l.win
+	g := l.gaussTaps32()
+	l.gaussPlanes(p, in, func(pl, pin, pout int, tmp []float32) {
+		xs, ys := x[pl*pin:(pl+1)*pin], y[pl*pout:(pl+1)*pout]
+		if l.dims == 1 {
+			l.gaussRows(g, xs, ys, 1, w)
+			return
+		}
+		l.gaussRows(g, xs, tmp, h, w)
+		l.gaussCols(g, tmp, ys, h, 2*w)
 	})
 }
 
 func (l *upsample) gaussBackward(p *pass, in []*value, dy []float32, d []float32, ac bool) {
 	h, w := l.hin, l.win
 	g := l.gaussTaps32()
-	pin, pout := h*w, 2*w
-	if l.dims == 2 {
-		pout = 4 * h * w
-	}
-	planes := p.b * in[0].c
-	parallelFor(planes, pout, func(lo, hi int) {
-		var tmp []float32
-		if l.dims == 2 {
-			tmp = make([]float32, h*2*w)
+	l.gaussPlanes(p, in, func(pl, pin, pout int, tmp []float32) {
+		ds, gs := d[pl*pin:(pl+1)*pin], dy[pl*pout:(pl+1)*pout]
+		if !ac {
+			clear(ds)
 		}
-		for pl := lo; pl < hi; pl++ {
-			ds, gs := d[pl*pin:(pl+1)*pin], dy[pl*pout:(pl+1)*pout]
-			if !ac {
-				clear(ds)
-			}
-			if l.dims == 1 {
-				l.gaussRowsT(g, gs, ds, 1, w)
-				continue
-			}
-			l.gaussColsT(g, gs, tmp, h, 2*w)
-			l.gaussRowsT(g, tmp, ds, h, w)
+		if l.dims == 1 {
+			l.gaussRowsT(g, gs, ds, 1, w)
+			return
 		}
+		l.gaussColsT(g, gs, tmp, h, 2*w)
+		l.gaussRowsT(g, tmp, ds, h, w)
 	})
 }

@@ -279,11 +279,7 @@ func dipWriteSweep(out string, rows []dipCompareRow) error {
 	if err := atomicfile.WriteFile(filepath.Join(out, "widths.csv"), []byte(sb.String()), 0o644); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(rows, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(out, "widths.json"), append(b, '\n'), 0o644); err != nil {
+	if err := writeJSON(filepath.Join(out, "widths.json"), rows, false); err != nil {
 		return err
 	}
 	if len(rows) < 2 || rows[0].Agreement == nil {
@@ -461,11 +457,7 @@ func dipWriteComparison(out string, res dip.Result, cmp dip.Comparison) error {
 	if err := atomicfile.WriteFile(filepath.Join(out, "halffit.csv"), []byte(sb.String()), 0o644); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(ag, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(out, "agreement.json"), append(b, '\n'), 0o644); err != nil {
+	if err := writeJSON(filepath.Join(out, "agreement.json"), ag, false); err != nil {
 		return err
 	}
 	var series []plotting.Series
@@ -525,11 +517,7 @@ func dipIter(v dip.Num) string {
 // FBC band curves and the half-fit iterations per bin, observed against
 // both predictions.
 func dipWriteLinear(out string, res dip.Result, cmp *dip.Comparison, lin dip.Linearized, la dip.LinearAgreement) error {
-	b, err := json.MarshalIndent(la, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(out, "linearized.json"), append(b, '\n'), 0o644); err != nil {
+	if err := writeJSON(filepath.Join(out, "linearized.json"), la, false); err != nil {
 		return err
 	}
 	obs := res.Measurements

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -18,7 +17,6 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/dipgp/dipgp/arch"
-	"github.com/dipgp/dipgp/internal/atomicfile"
 	"github.com/dipgp/dipgp/internal/npy"
 	"github.com/dipgp/dipgp/internal/plotting"
 	"github.com/dipgp/dipgp/kernel"
@@ -158,17 +156,11 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	sum.Files = []string{"nngp.npy", "ntk.npy", "kernel.json", "nngp.png", "nngp.svg", "profile.png", "profile.svg"}
 	sum.PeakBytes, sum.PeakSource = peakBytes()
-	js, err := json.MarshalIndent(sum, "", "  ")
-	if err != nil {
-		return err
-	}
-	js = append(js, '\n')
-	if err := atomicfile.WriteFile(filepath.Join(c.Out, "kernel.json"), js, 0o644); err != nil {
+	if err := writeJSON(filepath.Join(c.Out, "kernel.json"), sum, c.JSON); err != nil {
 		return err
 	}
 	if c.JSON {
-		_, err = os.Stdout.Write(js)
-		return err
+		return nil
 	}
 	if !g.Quiet {
 		printBN(rep)

@@ -483,11 +483,7 @@ func dipWriteOutputs(out string, s *dipSetup, res dip.Result, cmp *dip.Compariso
 			return err
 		}
 	}
-	b, err := json.MarshalIndent(sum, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(out, "summary.json"), append(b, '\n'), 0o644); err != nil {
+	if err := writeJSON(filepath.Join(out, "summary.json"), sum, false); err != nil {
 		return err
 	}
 	var rows []string

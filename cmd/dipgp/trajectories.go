@@ -243,11 +243,7 @@ func (c *trajectoriesCmd) distances(setups [2]*dipSetup, results [2]dip.Result, 
 	if err := atomicfile.WriteFile(filepath.Join(c.Out, "trajectories.csv"), []byte(sb.String()), 0o644); err != nil {
 		return sum, err
 	}
-	b, err := json.MarshalIndent(sum, "", "  ")
-	if err != nil {
-		return sum, err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(c.Out, "summary.json"), append(b, '\n'), 0o644); err != nil {
+	if err := writeJSON(filepath.Join(c.Out, "summary.json"), sum, false); err != nil {
 		return sum, err
 	}
 	var xs, ys []float64
