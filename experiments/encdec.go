@@ -70,33 +70,10 @@ func runChengEncDec(e *env) error {
 		"so every offset can be compared), the output is the last 1x1 conv before their tanh (the Gaussian field of "+
 		"the theory), and the input is smoothed with a normalized Gaussian filter of std sigma as in cheng-kernels-1d.",
 		chengEncDecSpec(3, sigmas[1], width), sigmas, n, samples, width)
-	var curves []mcCurve
-	var panels []*plot.Plot
-	for _, s := range sigmas {
-		var series []plotting.Series
-		for _, sc := range scales {
-			label := fmt.Sprintf("sigma=%g, %d scales", s, sc)
-			key := fmt.Sprintf("sigma%g_scales%d", s, sc)
-			r, err := e.check(chengEncDecSpec(sc, s, width), []int{n}, samples, e.seed(100+len(curves)))
-			if r.Samples >= 2 {
-				curves = append(curves, mcCurve{label, key, r})
-				an, mc := mcSeries(r, maxOff, fmt.Sprintf("%d scales", sc))
-				an.Color, mc.Color = len(series)/2+1, len(series)/2+1 // one colour per scale count
-				series = append(series, an, mc)
-				e.num("nonstationarity_"+key, r.Analytic.NonStationarity())
-			}
-			if err != nil {
-				return err
-			}
-			if err := e.step(label); err != nil {
-				return err
-			}
-		}
-		p, err := lines(fmt.Sprintf("input smoothing sigma = %g", s), "offset d (pixels)", "phase-averaged k(d) / exact k(0)", series, plotting.Options{LegendBottom: true})
-		if err != nil {
-			return err
-		}
-		panels = append(panels, p)
+	curves, panels, _, err := e.encdecCurves(sigmas, scales, func(s float64, sc int) string { return chengEncDecSpec(sc, s, width) },
+		n, samples, maxOff)
+	if err != nil {
+		return err
 	}
 	if err := e.mcReport(curves, maxOff, "encdec_mc"); err != nil {
 		return err
@@ -200,41 +177,10 @@ func runEncDecBN(e *env) error {
 	if len(sigmas) > 0 && maxOff > n/2 {
 		maxOff = n / 2
 	}
-	var curves []mcCurve
-	var panels []*plot.Plot
-	var nsRows [][]string
-	for _, s := range sigmas {
-		var series []plotting.Series
-		nsRow := []string{fmt.Sprintf("sigma=%g", s)}
-		for _, sc := range scales {
-			c := encdecCase{s, sc}
-			label := fmt.Sprintf("sigma=%g, %d scales", s, sc)
-			key := fmt.Sprintf("sigma%g_scales%d", s, sc)
-			r, err := e.check(c.spec(width), []int{n}, samples, e.seed(100+len(curves)))
-			if r.Samples >= 2 {
-				curves = append(curves, mcCurve{label, key, r})
-				an, mc := mcSeries(r, maxOff, fmt.Sprintf("%d scales", sc))
-				an.Color, mc.Color = len(series)/2+1, len(series)/2+1 // one colour per scale count
-				series = append(series, an, mc)
-				nsRow = append(nsRow, fg(r.Analytic.NonStationarity(), 2))
-				e.num("nonstationarity_"+key, r.Analytic.NonStationarity())
-			}
-			if err != nil {
-				if len(curves) > 0 {
-					_ = e.mcReport(curves, maxOff, "encdec_mc")
-				}
-				return err
-			}
-			if err := e.step(label); err != nil {
-				return err
-			}
-		}
-		nsRows = append(nsRows, nsRow)
-		p, err := lines(fmt.Sprintf("input smoothing sigma = %g", s), "offset d (pixels)", "phase-averaged k(d) / exact k(0)", series, plotting.Options{LegendBottom: true})
-		if err != nil {
-			return err
-		}
-		panels = append(panels, p)
+	curves, panels, nsRows, err := e.encdecCurves(sigmas, scales, func(s float64, sc int) string { return encdecCase{s, sc}.spec(width) },
+		n, samples, maxOff)
+	if err != nil {
+		return err
 	}
 	if err := e.mcReport(curves, maxOff, "encdec_mc"); err != nil {
 		return err
@@ -266,3 +212,46 @@ func runEncDecBN(e *env) error {
 }
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// encdecCurves runs the Monte Carlo check of the 1-D encoder-decoder spec(sigma,
+// scales) for every smoothing sigma and scale count, on n-point signals: the
+// curves for mcReport, one panel per sigma (exact and Monte Carlo kernels, one
+// colour per scale count) and per sigma a row of the exact kernels'
+// non-stationarity. On an error it writes the report of the curves so far.
+func (e *env) encdecCurves(sigmas []float64, scales []int, spec func(sigma float64, scales int) string, n, samples, maxOff int) (
+	curves []mcCurve, panels []*plot.Plot, nsRows [][]string, err error) {
+	for _, s := range sigmas {
+		var series []plotting.Series
+		nsRow := []string{fmt.Sprintf("sigma=%g", s)}
+		for _, sc := range scales {
+			label := fmt.Sprintf("sigma=%g, %d scales", s, sc)
+			key := fmt.Sprintf("sigma%g_scales%d", s, sc)
+			r, err := e.check(spec(s, sc), []int{n}, samples, e.seed(100+len(curves)))
+			if r.Samples >= 2 {
+				curves = append(curves, mcCurve{label, key, r})
+				an, mc := mcSeries(r, maxOff, fmt.Sprintf("%d scales", sc))
+				an.Color, mc.Color = len(series)/2+1, len(series)/2+1 // one colour per scale count
+				series = append(series, an, mc)
+				nsRow = append(nsRow, fg(r.Analytic.NonStationarity(), 2))
+				e.num("nonstationarity_"+key, r.Analytic.NonStationarity())
+			}
+			if err != nil {
+				if len(curves) > 0 {
+					_ = e.mcReport(curves, maxOff, "encdec_mc")
+				}
+				return nil, nil, nil, err
+			}
+			if err := e.step(label); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		nsRows = append(nsRows, nsRow)
+		p, err := lines(fmt.Sprintf("input smoothing sigma = %g", s), "offset d (pixels)", "phase-averaged k(d) / exact k(0)", series,
+			plotting.Options{LegendBottom: true})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		panels = append(panels, p)
+	}
+	return curves, panels, nsRows, nil
+}
