@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -110,5 +111,20 @@ func TestReproduceShardMerge(t *testing.T) {
 	}
 	if code, _ := captureReproduce(t, "-q", "reproduce", "cheng-mc-1d", "--tiny", "--shard", "2/2", "--out", t.TempDir()); code == 0 {
 		t.Error("--shard 2/2 accepted")
+	}
+}
+
+// TestShardHelpNamesShardable checks that --shard's help names every
+// experiment that splits into shards, so the help cannot fall behind.
+func TestShardHelpNamesShardable(t *testing.T) {
+	f, ok := reflect.TypeOf(reproduceCmd{}).FieldByName("Shard")
+	if !ok {
+		t.Fatal("reproduceCmd has no Shard field")
+	}
+	help := f.Tag.Get("help")
+	for _, x := range experiments.List() {
+		if x.Shardable && !strings.Contains(help, x.Name) {
+			t.Errorf("--shard's help does not name the shardable experiment %s", x.Name)
+		}
 	}
 }
