@@ -99,6 +99,7 @@ func run(args []string) int {
 		return 2
 	}
 	if err := kctx.Run(); err != nil {
+		removeEmptyOuts()
 		if ctx.Err() != nil {
 			fmt.Fprintln(os.Stderr, "dipgp: interrupted")
 			return 130

@@ -40,7 +40,11 @@ func prepareOut(out string, g *Globals, keep bool, inputs ...string) error {
 	st, err := os.Stat(out)
 	switch {
 	case os.IsNotExist(err):
-		return os.MkdirAll(out, 0o755)
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return err
+		}
+		createdOuts = append(createdOuts, out)
+		return nil
 	case err != nil:
 		return err
 	case !st.IsDir():
@@ -84,4 +88,17 @@ func realPath(p string) (string, error) {
 		rest = filepath.Join(filepath.Base(cur), rest)
 		cur = parent
 	}
+}
+
+// createdOuts are the output folders prepareOut created in this process.
+var createdOuts []string
+
+// removeEmptyOuts removes the output folders this process created that are
+// still empty: a command that fails before writing leaves nothing behind.
+// os.Remove refuses a folder with files in it, so nothing written is lost.
+func removeEmptyOuts() {
+	for _, out := range createdOuts {
+		os.Remove(out)
+	}
+	createdOuts = nil
 }

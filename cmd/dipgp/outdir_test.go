@@ -89,3 +89,26 @@ func TestOutputFolderOfAnotherRun(t *testing.T) {
 		t.Errorf("--force: exit code %d, want 0", code)
 	}
 }
+
+// TestFailedRunLeavesNoEmptyOut checks that a command refused after its
+// output folder was made removes that folder when it is still empty, and
+// keeps a folder that already holds files.
+func TestFailedRunLeavesNoEmptyOut(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "new")
+	if code := run([]string{"-q", "train", "--arch", "dip-skip:scales=2,channels=4,bn=maybe", "--size", "16", "--iters", "2", "--out", out}); code != 1 {
+		t.Fatalf("exit code %d, want 1", code)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the refused run left %s behind (%v)", out, err)
+	}
+	kept := t.TempDir()
+	if err := os.WriteFile(filepath.Join(kept, "old.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := run([]string{"-q", "--force", "train", "--arch", "dip-skip:scales=2,channels=4,bn=maybe", "--size", "16", "--iters", "2", "--out", kept}); code != 1 {
+		t.Fatalf("exit code %d, want 1", code)
+	}
+	if _, err := os.Stat(filepath.Join(kept, "old.txt")); err != nil {
+		t.Errorf("the refused run lost a file of its --out: %v", err)
+	}
+}
