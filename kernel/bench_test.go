@@ -80,3 +80,15 @@ func BenchmarkCompute_DIPSkipMeanField256(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCompute_DIPSkipMeanField512 is the issue 16 goal's size: mean-field
+// batch norm on dip-skip at 512x512, NNGP and NTK (about 5 GB; run it
+// explicitly with -bench MeanField512).
+func BenchmarkCompute_DIPSkipMeanField512(b *testing.B) {
+	a := mustArch(b, "dip-skip")
+	for b.Loop() {
+		if _, _, err := kernel.Compute(context.Background(), a, []int{512, 512}, kernel.Options{NTK: true, BN: kernel.BNMeanField, Workers: 2}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package kernel_test
 
 import (
+	"math"
+	"strings"
 	"testing"
 
 	"github.com/dipgp/dipgp/arch"
@@ -58,4 +60,11 @@ func TestDegenerate(t *testing.T) {
 	if s := kernel.Degenerate(m); s != "" {
 		t.Errorf("informative kernel reported: %s", s)
 	}
+	for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		m.Data[5] = bad
+		if s := kernel.Degenerate(m); !strings.Contains(s, "non-finite") {
+			t.Errorf("entry %v: got %q, want the non-finite report", bad, s)
+		}
+	}
+
 }

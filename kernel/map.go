@@ -3,6 +3,8 @@ package kernel
 import (
 	"fmt"
 	"math"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // Map is a cyclostationary covariance on the periodic grid (docs/theory.md
@@ -163,10 +165,7 @@ func (m Map) Stationary() Map {
 	s, _ := NewMap(1, m.Size)
 	n := m.Points()
 	for p := 0; p < m.Phases(); p++ {
-		row := m.Data[p*n : (p+1)*n]
-		for d, v := range row {
-			s.Data[d] += v
-		}
+		floats.Add(s.Data, m.Data[p*n:(p+1)*n])
 	}
 	inv := 1 / float64(m.Phases())
 	for d := range s.Data {

@@ -35,6 +35,8 @@ func register(name, help string, cmd any) {
 type Globals struct {
 	Quiet bool `help:"No progress bars." short:"q"`
 	Force bool `help:"Write into an output folder that is not empty (files of the same names are replaced, the others stay). Inputs are never overwritten."`
+	// CPUProfile names a file for a pprof CPU profile of the whole command.
+	CPUProfile string `name:"cpu-profile" help:"Write a CPU profile of the whole command to this file (go tool pprof reads it)." type:"path" placeholder:"FILE"`
 }
 
 type cli struct {
@@ -98,7 +100,14 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "dipgp:", err)
 		return 2
 	}
-	if err := kctx.Run(); err != nil {
+	stopProfile, err := startCPUProfile(c.CPUProfile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dipgp:", err)
+		return 1
+	}
+	err = kctx.Run()
+	stopProfile()
+	if err != nil {
 		removeEmptyOuts()
 		if ctx.Err() != nil {
 			fmt.Fprintln(os.Stderr, "dipgp: interrupted")

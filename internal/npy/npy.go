@@ -91,8 +91,10 @@ func WriteFloat64(path string, shape []int, data []float64) error {
 	if err := checkShape(shape, len(data)); err != nil {
 		return err
 	}
-	return writeStream(path, header("<f8", shape), len(data), 8, func(p []byte, i int) {
-		binary.LittleEndian.PutUint64(p, math.Float64bits(data[i]))
+	return writeStream(path, header("<f8", shape), len(data), 8, func(p []byte, from int) {
+		for j, v := range data[from : from+len(p)/8] {
+			binary.LittleEndian.PutUint64(p[8*j:], math.Float64bits(v))
+		}
 	})
 }
 
@@ -101,25 +103,29 @@ func WriteFloat64(path string, shape []int, data []float64) error {
 const writeChunk = 1 << 20
 
 // writeStream atomically writes the header h followed by n elements of sz
-// bytes each, put(p, i) encoding element i into p[:sz].
-func writeStream(path string, h []byte, n, sz int, put func(p []byte, i int)) error {
+// bytes each, put(p, from) encoding elements from, from+1, ... into p
+// (len(p)/sz of them, sz bytes each) a chunk at a time.
+func writeStream(path string, h []byte, n, sz int, put func(p []byte, from int)) error {
 	f, err := atomicfile.Create(path)
 	if err != nil {
 		return err
 	}
-	buf := make([]byte, min(writeChunk, n*sz+len(h)))
-	copy(buf, h)
-	fill := len(h)
-	for i := 0; i < n; i++ {
-		if fill+sz > len(buf) {
+	per := max(writeChunk/sz, 1)
+	buf := make([]byte, len(h)+min(per, n)*sz)
+	fill := copy(buf, h)
+	for i := 0; i < n; {
+		k := min(per, n-i, (len(buf)-fill)/sz)
+		if k == 0 {
 			if _, err := f.Write(buf[:fill]); err != nil {
 				f.Abort()
 				return err
 			}
 			fill = 0
+			continue
 		}
-		put(buf[fill:fill+sz], i)
-		fill += sz
+		put(buf[fill:fill+k*sz], i)
+		fill += k * sz
+		i += k
 	}
 	if _, err := f.Write(buf[:fill]); err != nil {
 		f.Abort()
@@ -135,8 +141,10 @@ func WriteFloat32(path string, shape []int, data []float32) error {
 	if err := checkShape(shape, len(data)); err != nil {
 		return err
 	}
-	return writeStream(path, header("<f4", shape), len(data), 4, func(p []byte, i int) {
-		binary.LittleEndian.PutUint32(p, math.Float32bits(data[i]))
+	return writeStream(path, header("<f4", shape), len(data), 4, func(p []byte, from int) {
+		for j, v := range data[from : from+len(p)/4] {
+			binary.LittleEndian.PutUint32(p[4*j:], math.Float32bits(v))
+		}
 	})
 }
 

@@ -294,6 +294,27 @@ func TestLarge(t *testing.T) {
 	if !reflect.DeepEqual(got, data) {
 		t.Fatal("mismatch")
 	}
+	// float64 over several write chunks, checked byte by byte against
+	// encoding/binary after the header.
+	p64 := filepath.Join(t.TempDir(), "big64.npy")
+	n64 := 3*writeChunk/8 + 5
+	d64 := make([]float64, n64)
+	for i := range d64 {
+		d64[i] = math.Sqrt(float64(i)) - 7
+	}
+	if err := WriteFloat64(p64, []int{n64}, d64); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(p64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	want.Write(header("<f8", []int{n64}))
+	binary.Write(&want, binary.LittleEndian, d64)
+	if !bytes.Equal(raw, want.Bytes()) {
+		t.Fatalf("float64 file of %d bytes differs from the reference encoding (%d bytes)", len(raw), want.Len())
+	}
 }
 
 // TestNumPy loads a written file with NumPy when it is installed.
