@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/sbinet/npyio"
 
@@ -91,7 +92,11 @@ func WriteFloat64(path string, shape []int, data []float64) error {
 	if err := checkShape(shape, len(data)); err != nil {
 		return err
 	}
-	return writeStream(path, header("<f8", shape), len(data), 8, func(p []byte, from int) {
+	h := header("<f8", shape)
+	if littleEndian {
+		return writeRaw(path, h, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(data))), 8*len(data)))
+	}
+	return writeStream(path, h, len(data), 8, func(p []byte, from int) {
 		for j, v := range data[from : from+len(p)/8] {
 			binary.LittleEndian.PutUint64(p[8*j:], math.Float64bits(v))
 		}
@@ -101,6 +106,26 @@ func WriteFloat64(path string, shape []int, data []float64) error {
 // writeChunk is the number of bytes writeStream encodes at a time: the
 // data are streamed, so writing a large array needs no second copy of it.
 const writeChunk = 1 << 20
+
+// littleEndian reports whether this machine stores numbers in .npy's byte
+// order ('<'): then arrays are written from memory as they are, without
+// encoding them. A variable so that tests can take the other path.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// writeRaw atomically writes the header h followed by the bytes p.
+func writeRaw(path string, h, p []byte) error {
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return err
+	}
+	for _, b := range [][]byte{h, p} {
+		if _, err := f.Write(b); err != nil {
+			f.Abort()
+			return err
+		}
+	}
+	return f.Close()
+}
 
 // writeStream atomically writes the header h followed by n elements of sz
 // bytes each, put(p, from) encoding elements from, from+1, ... into p
@@ -141,7 +166,11 @@ func WriteFloat32(path string, shape []int, data []float32) error {
 	if err := checkShape(shape, len(data)); err != nil {
 		return err
 	}
-	return writeStream(path, header("<f4", shape), len(data), 4, func(p []byte, from int) {
+	h := header("<f4", shape)
+	if littleEndian {
+		return writeRaw(path, h, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(data))), 4*len(data)))
+	}
+	return writeStream(path, h, len(data), 4, func(p []byte, from int) {
 		for j, v := range data[from : from+len(p)/4] {
 			binary.LittleEndian.PutUint32(p[4*j:], math.Float32bits(v))
 		}

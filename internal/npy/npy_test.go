@@ -294,26 +294,45 @@ func TestLarge(t *testing.T) {
 	if !reflect.DeepEqual(got, data) {
 		t.Fatal("mismatch")
 	}
-	// float64 over several write chunks, checked byte by byte against
-	// encoding/binary after the header.
-	p64 := filepath.Join(t.TempDir(), "big64.npy")
+	// float64 and float32 over several write chunks, by both paths (from
+	// memory as it is, and encoded a chunk at a time as on a big-endian
+	// machine), checked byte by byte against encoding/binary.
 	n64 := 3*writeChunk/8 + 5
 	d64 := make([]float64, n64)
+	d32 := make([]float32, n64)
 	for i := range d64 {
 		d64[i] = math.Sqrt(float64(i)) - 7
+		d32[i] = float32(d64[i])
 	}
-	if err := WriteFloat64(p64, []int{n64}, d64); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile(p64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want bytes.Buffer
-	want.Write(header("<f8", []int{n64}))
-	binary.Write(&want, binary.LittleEndian, d64)
-	if !bytes.Equal(raw, want.Bytes()) {
-		t.Fatalf("float64 file of %d bytes differs from the reference encoding (%d bytes)", len(raw), want.Len())
+	var want64, want32 bytes.Buffer
+	want64.Write(header("<f8", []int{n64}))
+	binary.Write(&want64, binary.LittleEndian, d64)
+	want32.Write(header("<f4", []int{n64}))
+	binary.Write(&want32, binary.LittleEndian, d32)
+	native := littleEndian
+	defer func() { littleEndian = native }()
+	for _, le := range []bool{native, false} {
+		littleEndian = le
+		p64 := filepath.Join(t.TempDir(), "big64.npy")
+		p32 := filepath.Join(t.TempDir(), "big32.npy")
+		if err := WriteFloat64(p64, []int{n64}, d64); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteFloat32(p32, []int{n64}, d32); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			path string
+			want []byte
+		}{{p64, want64.Bytes()}, {p32, want32.Bytes()}} {
+			raw, err := os.ReadFile(c.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(raw, c.want) {
+				t.Errorf("native path %v: %s of %d bytes differs from the reference encoding (%d bytes)", le, filepath.Base(c.path), len(raw), len(c.want))
+			}
+		}
 	}
 }
 
