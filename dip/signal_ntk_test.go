@@ -1,0 +1,171 @@
+package dip
+
+import (
+	"context"
+	"math"
+	"math/cmplx"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/dipgp/dipgp/kernel"
+)
+
+// denseNTK is the Gram matrix Theta(i, j) of a 1-D architecture on n
+// samples, read entry by entry from kernel.Compute's map (no Fourier
+// diagonalization), and its eigendecomposition by gonum.
+type denseNTK struct {
+	n    int
+	vals []float64
+	vecs *mat.Dense
+}
+
+func newDenseNTK(t *testing.T, spec string, n int) denseNTK {
+	t.Helper()
+	_, ntk, err := kernel.Compute(context.Background(), smallArch(t, spec), []int{n}, kernel.Options{NTK: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := mat.NewSymDense(n, nil)
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			a, b := ntk.Cov(i, j), ntk.Cov(j, i)
+			if math.Abs(a-b) > 1e-9*math.Abs(a) {
+				t.Fatalf("the NTK map is not symmetric: Theta(%d,%d) = %v, Theta(%d,%d) = %v", i, j, a, j, i, b)
+			}
+			th.SetSym(i, j, a)
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(th, true) {
+		t.Fatal("the dense NTK could not be diagonalized")
+	}
+	d := denseNTK{n: n, vals: eig.Values(nil), vecs: &mat.Dense{}}
+	eig.VectorsTo(d.vecs)
+	return d
+}
+
+// apply returns V g(Lambda) V^T r.
+func (d denseNTK) apply(g func(l float64) float64, r []float64) []float64 {
+	var c mat.VecDense
+	c.MulVec(d.vecs.T(), mat.NewVecDense(d.n, append([]float64(nil), r...)))
+	for i, l := range d.vals {
+		c.SetVec(i, g(l)*c.AtVec(i))
+	}
+	var out mat.VecDense
+	out.MulVec(d.vecs, &c)
+	return out.RawVector().Data
+}
+
+// directRatios is the mean per radial bin (|k|/N in [0, 0.5], bins bins)
+// of |DFT(r)(k)| / |DFT(r0)(k)| by direct O(N^2) DFT sums, over the
+// frequencies where |DFT(r0)| exceeds 1e-9 of its largest value.
+func directRatios(r, r0 []float64, bins int) []float64 {
+	n := len(r)
+	dft := func(x []float64) []complex128 {
+		out := make([]complex128, n)
+		for k := range out {
+			for j, v := range x {
+				out[k] += complex(v, 0) * cmplx.Exp(complex(0, -2*math.Pi*float64(j*k)/float64(n)))
+			}
+		}
+		return out
+	}
+	ft, f0 := dft(r), dft(r0)
+	mx := 0.0
+	for _, v := range f0 {
+		mx = math.Max(mx, cmplx.Abs(v))
+	}
+	sum, cnt := make([]float64, bins), make([]int, bins)
+	for k := range ft {
+		kk := k
+		if k > n/2 {
+			kk = n - k
+		}
+		b := min(int(2*float64(kk)/float64(n)*float64(bins)), bins-1)
+		if cmplx.Abs(f0[k]) > 1e-9*mx {
+			sum[b] += cmplx.Abs(ft[k]) / cmplx.Abs(f0[k])
+			cnt[b]++
+		}
+	}
+	for b := range sum {
+		sum[b] /= float64(cnt[b])
+	}
+	return sum
+}
+
+// signalNTKArch is a small cyclostationary 1-D skip net (period 4) in the
+// NTK parameterization without batch norm, whose kernel gp diagonalizes
+// through coupled Fourier blocks.
+const signalNTKArch = "dip-skip:dims=1,scales=2,channels=8,skip=4,in_channels=8,out_channels=1,param=ntk,init=normal,sw=1.4,sb=0.1,bn=false,pad=circular,out_act=identity"
+
+func TestSignalCompareDense(t *testing.T) {
+	// Compare's prediction for a 1-D denoising run (kernel map -> gp's
+	// block diagonalization -> Apply -> Meter) against the same dynamics
+	// computed densely: Theta read entry by entry from the kernel map,
+	// diagonalized by gonum, (1 - eta Theta)^t (gd) or exp(-c t Theta)
+	// (Adam's fitted flow) applied to r_0, projected on the radial bins by
+	// direct DFT sums, FBC and loss from the dense residual.
+	const n = 32
+	ctx := context.Background()
+	a := smallArch(t, signalNTKArch)
+	prob, err := NewSignalProblem(testSignal(n), TaskOptions{Task: Denoise, Sigma: 25, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := NewKernel(ctx, a, []int{n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDenseNTK(t, signalNTKArch, n)
+	if lmax := d.vals[n-1]; math.Abs(k.Prior.MaxEigenvalue()-lmax) > 1e-9*lmax {
+		t.Fatalf("largest NTK eigenvalue: gp %v, dense %v", k.Prior.MaxEigenvalue(), lmax)
+	}
+	y := prob.Target.Pix
+	for _, opt := range []Optimizer{{Kind: GD, LR: 0.9 * k.StableLR(n)}, {Kind: Adam, LR: 0.01}} {
+		cfg := Config{Arch: a, Problem: prob, Opt: opt, Iters: 60, Every: 4, Seed: 1, BurnIn: -1, Bins: 8}
+		res, err := Train(ctx, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmp, err := Compare(ctx, k, cfg, res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r0 := make([]float64, n)
+		for i := range r0 {
+			r0[i] = res.Start.Pix[i] - y[i]
+		}
+		eta, c := EffectiveStep(opt, n), float64(cmp.Agreement.TimeScale)
+		for _, pm := range cmp.Predicted {
+			tt := float64(pm.Iter)
+			g := func(l float64) float64 { return math.Pow(1-eta*l, tt) }
+			if opt.Kind == Adam {
+				g = func(l float64) float64 { return math.Exp(-c * tt * l) }
+			}
+			r := d.apply(g, r0)
+			want := directRatios(r, r0, cfg.Bins)
+			for b := range want {
+				if math.Abs(pm.Ratio[b]-want[b]) > 1e-8 {
+					t.Fatalf("%s iteration %d bin %d: predicted ratio %.12f, dense %.12f", opt.Kind, pm.Iter, b, pm.Ratio[b], want[b])
+				}
+			}
+			f, loss := make([]float64, n), 0.0
+			for i := range f {
+				f[i] = y[i] + r[i]
+				loss += r[i] * r[i] / n
+			}
+			if math.Abs(pm.Loss-loss) > 1e-9*loss {
+				t.Errorf("%s iteration %d: predicted loss %v, dense %v", opt.Kind, pm.Iter, pm.Loss, loss)
+			}
+			for b, v := range directFBC(f, y) {
+				if math.Abs(pm.FBC[b]-v) > 1e-8 {
+					t.Errorf("%s iteration %d band %d: predicted FBC %v, dense %v", opt.Kind, pm.Iter, b+1, pm.FBC[b], v)
+				}
+			}
+		}
+		if last := cmp.Predicted[len(cmp.Predicted)-1].Ratio[0]; !(last < 0.5) {
+			t.Errorf("%s: the lowest bin's predicted ratio is %v at the end; the test needs a prediction that moves", opt.Kind, last)
+		}
+	}
+}
