@@ -8,6 +8,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/kernel"
 )
 
@@ -167,5 +168,96 @@ func TestSignalCompareDense(t *testing.T) {
 		if last := cmp.Predicted[len(cmp.Predicted)-1].Ratio[0]; !(last < 0.5) {
 			t.Errorf("%s: the lowest bin's predicted ratio is %v at the end; the test needs a prediction that moves", opt.Kind, last)
 		}
+	}
+}
+
+// wideSignalArch is a 1-D network with one hidden layer of w ReLU channels
+// in the NTK parameterization on c0 channels of smoothed Gaussian noise:
+// conv(5 taps, w) -> ReLU -> conv(3 taps, 1), biases, circular padding.
+func wideSignalArch(c0, w int) arch.Arch {
+	return arch.Arch{
+		Name:  "wide-1d",
+		Dims:  1,
+		Input: arch.Input{Channels: c0, Dist: arch.Gaussian, Mean: 0, Std: 1, Smooth: 1},
+		Init:  arch.Init{Scheme: arch.Normal, SW: 1.4, SB: 0.1},
+		Param: arch.NTK,
+		Pad:   arch.Circular,
+		Layers: []arch.Layer{
+			arch.Conv{Out: w, K: 5, Stride: 1, Bias: true},
+			arch.Act{Fn: arch.ReLU},
+			arch.Conv{Out: 1, K: 3, Stride: 1, Bias: true},
+		},
+	}
+}
+
+// signalGDRun fits testSignal(32) with gd at eta_eff lambda_max = 0.9
+// for 100 iterations and compares the run with the NTK's prediction.
+func signalGDRun(t *testing.T, c0, w int, seed uint64) Comparison {
+	const n = 32
+	ctx := context.Background()
+	a := wideSignalArch(c0, w)
+	prob, err := NewSignalProblem(testSignal(n), TaskOptions{Task: Fit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := NewKernel(ctx, a, []int{n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Arch: a, Problem: prob, Opt: Optimizer{Kind: GD, LR: 0.9 * k.StableLR(n)}, Iters: 100, Every: 5, Seed: seed, BurnIn: -1, Bins: 8}
+	res, err := Train(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmp, err := Compare(ctx, k, cfg, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cmp
+}
+
+func maxRatioGap(c Comparison) float64 {
+	g := 0.0
+	for i := range c.Observed {
+		for b := range c.Observed[i].Ratio {
+			g = math.Max(g, math.Abs(c.Observed[i].Ratio[b]-c.Predicted[i].Ratio[b]))
+		}
+	}
+	return g
+}
+
+func TestSignalGDFollowsNTK(t *testing.T) {
+	// A real (nonlinear) 1-D network trained by gd follows the NTK's
+	// per-frequency prediction, over 4 seeds. Tolerance: the finite
+	// network's tangent kernel at initialization departs from Theta by
+	// relative fluctuations of order 1/sqrt(c0) (the fixed input's Gram
+	// over its c0 channels) plus 1/sqrt(w) (the hidden layer), about 0.09
+	// at c0 = w = 256. A relative error d in a mode's eigenvalue moves its
+	// ratio exp(-lambda tau) by at most lambda tau exp(-lambda tau) d <=
+	// d/e, about 0.035, but the highest bins hold few modes of small
+	// start residual and the fluctuations couple frequencies, so single
+	// seeds spread: measured RMS gaps 0.017, 0.108, 0.040, 0.022 (seeds
+	// 1-4, mean 0.047) and c/eta_eff 0.93 to 1.10. The test asks: mean RMS
+	// gap over the seeds < 0.08, every seed < 0.15; half-fit order exact
+	// up to one swap (Spearman >= 0.95 over >= 6 bins); the kernel's clock
+	// right within 15% (|c/eta_eff - 1| < 0.15).
+	mean := 0.0
+	for seed := uint64(1); seed <= 4; seed++ {
+		cmp := signalGDRun(t, 256, 256, seed)
+		ag := cmp.Agreement
+		t.Logf("seed %d: ratio RMS %.4f, largest gap %.4f, Spearman %.3f over %d bins, c/eta_eff %.4f", seed, ag.RatioRMS, maxRatioGap(cmp), ag.Spearman, ag.BinsFitted, ag.TimeRatio)
+		mean += float64(ag.RatioRMS) / 4
+		if float64(ag.RatioRMS) > 0.15 {
+			t.Errorf("seed %d: residual-ratio RMS gap %.4f; want < 0.15", seed, ag.RatioRMS)
+		}
+		if ag.BinsFitted < 6 || float64(ag.Spearman) < 0.95 {
+			t.Errorf("seed %d: Spearman %.3f over %d half-fitted bins; want >= 0.95 over >= 6", seed, ag.Spearman, ag.BinsFitted)
+		}
+		if r := float64(ag.TimeRatio); math.Abs(r-1) > 0.15 {
+			t.Errorf("seed %d: c/eta_eff = %.4f; want 1 within 15%%", seed, r)
+		}
+	}
+	if mean > 0.08 {
+		t.Errorf("mean residual-ratio RMS gap over 4 seeds %.4f; want < 0.08", mean)
 	}
 }
