@@ -2,13 +2,16 @@ package dip
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/cmplx"
+	"math/rand/v2"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/dipgp/dipgp/arch"
+	"github.com/dipgp/dipgp/internal/imageio"
 	"github.com/dipgp/dipgp/kernel"
 )
 
@@ -259,5 +262,66 @@ func TestSignalGDFollowsNTK(t *testing.T) {
 	}
 	if mean > 0.08 {
 		t.Errorf("mean residual-ratio RMS gap over 4 seeds %.4f; want < 0.08", mean)
+	}
+}
+
+func TestSignalRatiosDistanceShi(t *testing.T) {
+	// The Meter's 1-D residual ratios against direct DFT sums; the
+	// predicted trajectory distance against the dense (1 - eta Theta)^t;
+	// Shi's rule refuses a signal.
+	const n = 32
+	rng := rand.New(rand.NewPCG(5, 6))
+	y, f0, f := make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range y {
+		y[i], f0[i], f[i] = rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()
+	}
+	img := func(x []float64) imageio.Image { return imageio.Image{W: n, H: 1, C: 1, Pix: x} }
+	m, err := NewMeter(img(y), 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetStart(img(f0)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.Ratios(img(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, r0 := make([]float64, n), make([]float64, n)
+	for i := range r {
+		r[i], r0[i] = f[i]-y[i], f0[i]-y[i]
+	}
+	for b, v := range directRatios(r, r0, 8) {
+		if math.Abs(got[b]-v) > 1e-12 {
+			t.Errorf("bin %d: Meter ratio %v, direct DFT %v", b, got[b], v)
+		}
+	}
+	k, err := NewKernel(context.Background(), smallArch(t, signalNTKArch), []int{n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDenseNTK(t, signalNTKArch, n)
+	o := Optimizer{Kind: GD, LR: 0.5 * k.StableLR(n)}
+	iters := []int{0, 3, 10}
+	dist, err := PredictDistance(k, o, img(r0), iters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eta := EffectiveStep(o, n)
+	for i, it := range iters {
+		v := d.apply(func(l float64) float64 { return math.Pow(1-eta*l, float64(it)) }, r0)
+		want := 0.0
+		for _, x := range v {
+			want += x * x
+		}
+		if math.Abs(dist[i]-want) > 1e-9*want {
+			t.Errorf("iteration %d: predicted distance %v, dense %v", it, dist[i], want)
+		}
+	}
+	if _, err := PredictDistance(k, o, imageio.Image{W: 8, H: 4, C: 1, Pix: make([]float64, 32)}, iters); err == nil {
+		t.Error("PredictDistance took an 8x4 image with a kernel for 32 samples")
+	}
+	if _, err := ShiRatio(img(f)); !errors.Is(err, ErrShiSignal) {
+		t.Errorf("ShiRatio of a signal: %v; want ErrShiSignal", err)
 	}
 }
