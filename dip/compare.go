@@ -44,6 +44,20 @@ func NewKernel(ctx context.Context, a arch.Arch, size []int) (*Kernel, error) {
 	return &Kernel{Prior: p, Arch: a, Size: append([]int(nil), size...), Seconds: time.Since(t0).Seconds()}, nil
 }
 
+// fits checks that the kernel's output grid is the grid of img: {W} for a
+// 1-D signal (height 1), {H, W} for an image.
+func (k *Kernel) fits(img imageio.Image) error {
+	switch {
+	case len(k.Size) == 1 && img.H == 1 && k.Size[0] == img.W:
+		return nil
+	case len(k.Size) == 2 && img.H > 1 && k.Size[0] == img.H && k.Size[1] == img.W:
+		return nil
+	case img.H == 1:
+		return fmt.Errorf("dip: the kernel is for size %v but the target is a 1-D signal of %d samples; compute the kernel of a 1-D architecture (dims=1) for size [%d]", k.Size, img.W, img.W)
+	}
+	return fmt.Errorf("dip: the kernel is for size %v but the image is %dx%d (height x width %v); compute the kernel for the image's size", k.Size, img.W, img.H, []int{img.H, img.W})
+}
+
 // EffectiveStep returns the step eta_eff with which the output's residual
 // follows r_{t+1} = (I - eta_eff Theta M) r_t in the linearized (kernel)
 // regime, for an image of n values: DIP's loss mean((f - y)^2) gives
@@ -144,14 +158,15 @@ type Agreement struct {
 	// measured iterations; PSNRRMS that of the PSNR curves (dB).
 	RatioRMS Num `json:"ratio_rms"`
 	PSNRRMS  Num `json:"psnr_rms"`
-	// Best is the observed best PSNR of the output (clipped to [0, 1]).
+	// Best is the observed best PSNR of the output (clipped to [0, 1] for
+	// images, not for 1-D signals).
 	Best Best `json:"best"`
 	// PredictedBest is the kernel's best stopping iteration for the
 	// expected PSNR over the noise (gp.Predict, docs/theory.md section 5;
 	// gd and sgld on fit and denoise, searched up to 100 times the run;
 	// iteration -1 otherwise). PredictedBestRealized is the best of the
 	// predicted outputs for this very target (unclipped PSNR from
-	// gp.Predict for gd and sgld; otherwise clipped, on the measured
+	// gp.Predict for gd and sgld; otherwise clipped for images, on the measured
 	// iterations and the prediction's dense grid).
 	PredictedBest         Best `json:"predicted_best"`
 	PredictedBestRealized Best `json:"predicted_best_realized"`
@@ -185,8 +200,8 @@ type predictor struct {
 
 func newPredictor(k *Kernel, prob Problem, start imageio.Image, bins int) (*predictor, error) {
 	img := prob.Target
-	if len(k.Size) != 2 || k.Size[0] != img.H || k.Size[1] != img.W {
-		return nil, fmt.Errorf("dip: the kernel is for size %v but the image is %dx%d", k.Size, img.W, img.H)
+	if err := k.fits(img); err != nil {
+		return nil, err
 	}
 	if start.W != img.W || start.H != img.H || start.C != img.C {
 		return nil, errors.New("dip: the start output and the target differ in size")
@@ -223,8 +238,9 @@ func (p *predictor) measure(iter int, r [][]float64) (Measurement, error) {
 		}
 	}
 	m := Measurement{Iter: iter, Loss: loss / float64(len(f.Pix)), PSNRAvg: math.NaN(), PSNRMean: math.NaN(), Seconds: math.NaN()}
-	m.PSNR = clippedPSNR(f.Pix, p.prob.Clean.Pix)
-	m.PSNRTarget = clippedPSNR(f.Pix, y.Pix)
+	clip := p.prob.clips()
+	m.PSNR = imageio.PSNRValues(f.Pix, p.prob.Clean.Pix, clip)
+	m.PSNRTarget = imageio.PSNRValues(f.Pix, y.Pix, clip)
 	var err error
 	if m.FBC, err = p.meter.FBC(f); err != nil {
 		return m, err
@@ -696,8 +712,8 @@ func PredictDistance(k *Kernel, o Optimizer, d0 imageio.Image, iters []int) ([]f
 	if !o.Kind.FixedStep() {
 		return nil, fmt.Errorf("dip: %s has no fixed step; the kernel predicts the trajectory distance only for gd and sgld", o.Kind)
 	}
-	if len(k.Size) != 2 || k.Size[0] != d0.H || k.Size[1] != d0.W {
-		return nil, fmt.Errorf("dip: the kernel is for size %v but the image is %dx%d", k.Size, d0.W, d0.H)
+	if err := k.fits(d0); err != nil {
+		return nil, err
 	}
 	eta := EffectiveStep(o, len(d0.Pix))
 	hw := d0.W * d0.H

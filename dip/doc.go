@@ -77,7 +77,10 @@
 // observed half-fit iterations; for optimizers without a fixed step (Adam,
 // sgld-cheng) the predicted curves use that fitted flow and the Agreement
 // says so. PredictDistance is the kernel's trajectory distance between two
-// runs.
+// runs. For a 1-D signal the kernel is that of the 1-D architecture on N
+// points (NewKernel with size {N}) and everything above holds on its 1-D
+// spectrum; Shi et al.'s stopping rule, defined on 2-D images, refuses a
+// signal (ErrShiSignal).
 //
 // # Checkpoints
 //

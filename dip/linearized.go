@@ -77,7 +77,10 @@ func TrainLinearized(ctx context.Context, cfg Config) (Linearized, error) {
 		return Linearized{}, fmt.Errorf("dip: the linearized network is trained without weight decay (got %g); set it to 0", cfg.Opt.WeightDecay)
 	}
 	img := cfg.Problem.Target
-	size := []int{img.H, img.W}
+	size, err := gridSize(cfg.Arch, img)
+	if err != nil {
+		return Linearized{}, err
+	}
 	n := len(img.Pix)
 	meter, err := NewMeter(img, cfg.Bins)
 	if err != nil {
@@ -147,7 +150,8 @@ func TrainLinearized(ctx context.Context, cfg Config) (Linearized, error) {
 			}
 		}
 		if t%cfg.Every == 0 || t == cfg.Iters {
-			m := Measurement{Iter: t, Loss: loss, PSNR: clippedPSNR(f.Pix, cfg.Problem.Clean.Pix), PSNRTarget: clippedPSNR(f.Pix, target),
+			clip := cfg.Problem.clips()
+			m := Measurement{Iter: t, Loss: loss, PSNR: imageio.PSNRValues(f.Pix, cfg.Problem.Clean.Pix, clip), PSNRTarget: imageio.PSNRValues(f.Pix, target, clip),
 				PSNRAvg: math.NaN(), PSNRMean: math.NaN(), Seconds: stepSec}
 			if m.FBC, err = meter.FBC(f); err != nil {
 				return lin, err

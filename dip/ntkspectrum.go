@@ -81,7 +81,11 @@ func EmpiricalNTKSpectrum(ctx context.Context, a arch.Arch, size []int, seed uin
 		return NTKSpectrum{}, err
 	}
 	s := NTKSpectrum{Eigenvalues: vals, Residuals: res, Steps: m}
-	s.BinCenters, s.BinEnergy, s.MeanFrequency = fourierAlignment(vecs, shape[1], size[0], size[1])
+	h, w := 1, size[0] // a 1-D signal is a grid of height 1
+	if len(size) == 2 {
+		h, w = size[0], size[1]
+	}
+	s.BinCenters, s.BinEnergy, s.MeanFrequency = fourierAlignment(vecs, shape[1], h, w)
 	return s, nil
 }
 

@@ -28,6 +28,12 @@ const (
 // returns it with the results up to the stopping iteration.
 var ErrShiStop = errors.New("dip: Shi et al.'s blur/sharpness rule stopped training")
 
+// ErrShiSignal is returned by ShiBlur, ShiSharpness, ShiRatio and ShiStop's
+// observer for a 1-D signal (height 1): Crete-Roffet's blur metric and the
+// MLV sharpness measure Shi et al. combine are defined on 2-D images, and
+// the paper gives no 1-D version, so none is made up here.
+var ErrShiSignal = errors.New("dip: Shi et al.'s stopping rule watches the blur (Crete-Roffet) and sharpness (MLV) of a 2-D image, which a 1-D signal does not have; train the signal without the rule (--stop none)")
+
 // gray returns the image in grey as rgb2gray does (0.2989 R + 0.5870 G +
 // 0.1140 B, clipped to [0, 1]); a grey image is clipped only.
 func gray(img imageio.Image) []float64 {
@@ -52,6 +58,9 @@ func gray(img imageio.Image) []float64 {
 // the larger of the two axes. It needs at least 12 x 12 pixels.
 func ShiBlur(img imageio.Image) (float64, error) {
 	const f = 9
+	if img.H == 1 {
+		return 0, ErrShiSignal
+	}
 	if img.W < 12 || img.H < 12 {
 		return 0, fmt.Errorf("dip: the blur metric needs an image of at least 12x12 pixels, got %dx%d", img.W, img.H)
 	}
@@ -109,6 +118,9 @@ func ShiBlur(img imageio.Image) (float64, error) {
 // sorted in decreasing order, weighted by exp(-0.01 k) at rank k, and the
 // root mean square of ranks 2 .. 1000.
 func ShiSharpness(img imageio.Image) (float64, error) {
+	if img.H == 1 {
+		return 0, ErrShiSignal
+	}
 	if img.W < 8 || img.H < 8 {
 		return 0, fmt.Errorf("dip: the sharpness measure needs an image of at least 8x8 pixels, got %dx%d", img.W, img.H)
 	}

@@ -85,7 +85,7 @@ func (c *compareCmd) Run(ctx context.Context, g *Globals) error {
 	if _, _, err := c.predictions(); err != nil {
 		return err
 	}
-	if err := prepareOut(c.Out, g, c.Resume, c.Image, c.Mask, c.Arch); err != nil {
+	if err := prepareOut(c.Out, g, c.Resume, c.Image, c.Signal, c.Mask, c.Arch); err != nil {
 		return err
 	}
 	if c.Widths == "" {
@@ -401,7 +401,7 @@ func (c *compareCmd) one(ctx context.Context, g *Globals, f dipRunFlags, out str
 	}
 	if c.NTKEigs > 0 && runErr == nil {
 		img := s.cfg.Problem.Target
-		sp, err := dip.EmpiricalNTKSpectrum(ctx, s.cfg.Arch, []int{img.H, img.W}, s.cfg.Seed, c.NTKEigs, 3*c.NTKEigs)
+		sp, err := dip.EmpiricalNTKSpectrum(ctx, s.cfg.Arch, gridOf(img), s.cfg.Seed, c.NTKEigs, 3*c.NTKEigs)
 		if err != nil {
 			return nil, fmt.Errorf("empirical NTK spectrum: %w", err)
 		}

@@ -42,7 +42,7 @@ func (c *compareCmd) chooseStep(ctx context.Context, f dipRunFlags, s *dipSetup)
 	}
 	img := s.cfg.Problem.Target
 	n := len(img.Pix)
-	sp, err := dip.EmpiricalNTKSpectrum(ctx, s.cfg.Arch, []int{img.H, img.W}, s.cfg.Seed, 1, dipLanczosSteps)
+	sp, err := dip.EmpiricalNTKSpectrum(ctx, s.cfg.Arch, gridOf(img), s.cfg.Seed, 1, dipLanczosSteps)
 	if err != nil {
 		return nil, fmt.Errorf("the empirical NTK's largest eigenvalue: %w", err)
 	}

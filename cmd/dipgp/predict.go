@@ -10,25 +10,27 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
+	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/gp"
 	"github.com/dipgp/dipgp/internal/imageio"
 	"github.com/dipgp/dipgp/internal/plotting"
 )
 
 func init() {
-	register("predict", "Training dynamics that gradient descent on the NTK predicts for denoising an image: per-frequency residuals, FBC bands, PSNR curve and best stopping iteration.", &predictCmd{})
+	register("predict", "Training dynamics that gradient descent on the NTK predicts for denoising an image or a 1-D signal: per-frequency residuals, FBC bands, PSNR curve and best stopping iteration.", &predictCmd{})
 }
 
 type predictCmd struct {
 	kernelFlags
 	imageFlags
-	Sigma float64 `help:"Noise standard deviation on the 0..255 scale." default:"25"`
-	Seed  uint64  `help:"Seed of the noise." default:"1"`
-	LR    float64 `help:"Gradient-descent step eta (0 = 1/lambda_max, half the divergence limit 2/lambda_max)." name:"lr"`
-	Iters int     `help:"Number of iterations." default:"5000"`
-	F0    float64 `help:"Constant initial output f_0 (0.5 mimics a sigmoid output at initialization)." name:"f0"`
-	Out   string  `help:"Output folder." default:"out/predict"`
-	JSON  bool    `help:"Print the summary as JSON on stdout." name:"json"`
+	Signal string  `help:"Clean 1-D signal for a 1-D architecture (dims=1): a .npy of N values, or a .csv/.txt of N numbers in one column or one row; default: a synthetic signal of --size samples."`
+	Sigma  float64 `help:"Noise standard deviation on the 0..255 scale." default:"25"`
+	Seed   uint64  `help:"Seed of the noise." default:"1"`
+	LR     float64 `help:"Gradient-descent step eta (0 = 1/lambda_max, half the divergence limit 2/lambda_max)." name:"lr"`
+	Iters  int     `help:"Number of iterations." default:"5000"`
+	F0     float64 `help:"Constant initial output f_0 (0.5 mimics a sigmoid output at initialization)." name:"f0"`
+	Out    string  `help:"Output folder." default:"out/predict"`
+	JSON   bool    `help:"Print the summary as JSON on stdout." name:"json"`
 }
 
 func (c *predictCmd) Help() string {
@@ -74,19 +76,18 @@ func (c *predictCmd) Run(ctx context.Context, g *Globals) error {
 	if c.LR < 0 {
 		return fmt.Errorf("--lr %g must be positive (0 = 1/lambda_max)", c.LR)
 	}
-	a, err := parseArch(c.Arch, 2)
+	a, err := parseArch(c.Arch, 0)
 	if err != nil {
 		return err
 	}
-	c.imageFlags.maxMem = c.MaxMem
-	clean, name, err := c.imageFlags.load(a, true)
+	clean, name, err := c.load(a)
 	if err != nil {
 		return err
 	}
-	if err := prepareOut(c.Out, g, false, c.Image, c.Arch); err != nil {
+	if err := prepareOut(c.Out, g, false, c.Image, c.Signal, c.Arch); err != nil {
 		return err
 	}
-	size := []int{clean.H, clean.W}
+	size := gridOf(clean)
 	_, ntk, err := computeKernels(ctx, g, a, size, true, c.kernelFlags)
 	if err != nil {
 		return err
@@ -117,6 +118,9 @@ func (c *predictCmd) Run(ctx context.Context, g *Globals) error {
 		BestIterRealized: pr.BestIterRealized, BestPSNRRealized: jsonFloat(pr.BestPSNRRealized),
 		FinalPSNR: jsonFloat(pr.PSNRExpected[len(pr.PSNRExpected)-1]), Note: p.Note()}
 	sum.NoisyPSNR = psnr(noisy, clean)
+	if clean.H == 1 { // a signal's values are not clipped to [0, 1]
+		sum.NoisyPSNR = jsonFloat(imageio.PSNRValues(noisy.Pix, clean.Pix, false))
+	}
 	sum.BestAtHorizon = pr.BestIter >= c.Iters
 	if sum.BestAtHorizon {
 		sum.Note += fmt.Sprintf("; the expected PSNR still rises at the last iteration %d: the optimum lies beyond --iters", c.Iters)
@@ -140,6 +144,25 @@ func (c *predictCmd) Run(ctx context.Context, g *Globals) error {
 		fmt.Printf("written to %s\n", c.Out)
 	}
 	return nil
+}
+
+// load returns the clean image (2-D architecture) or signal (1-D).
+func (c *predictCmd) load(a arch.Arch) (imageio.Image, string, error) {
+	switch a.Dims {
+	case 2:
+		if c.Signal != "" {
+			return imageio.Image{}, "", fmt.Errorf("--signal %s is for 1-D architectures; %s is 2-D: give a 1-D one (e.g. dip-skip:dims=1,scales=3) or an image with --image", c.Signal, a)
+		}
+		c.imageFlags.maxMem = c.MaxMem
+		return c.imageFlags.load(a, true)
+	case 1:
+		if c.Image != "" {
+			return imageio.Image{}, "", fmt.Errorf("--image %s is for 2-D architectures; %s is 1-D (dims=1): give the signal with --signal (.npy or .csv of N values)", c.Image, a)
+		}
+		x, name, err := loadSignal(a, c.Signal, c.Size)
+		return imageio.Image{W: len(x), H: 1, C: 1, Pix: x}, name, err
+	}
+	return imageio.Image{}, "", fmt.Errorf("--arch %s is %d-D; predict needs images (dims=2) or 1-D signals (dims=1)", a, a.Dims)
 }
 
 func (c *predictCmd) write(pr *gp.Prediction) error {

@@ -39,14 +39,15 @@ type dipRunFlags struct {
 	Arch      string `help:"Architecture: preset (PRESET:key=value,...) or YAML/JSON file. For a grey image a preset's out_channels is set to 1." default:"dip-skip:scales=3,channels=32"`
 	Width     *int   `help:"Set the width: a preset's channel keys (--width-keys), or in a file every conv with the file's widest channel count."`
 	WidthKeys string `help:"Preset keys that --width and --widths set, comma-separated (e.g. channels,skip,in_channels to scale every channel count)." default:"channels"`
-	Image     string `help:"Clean image (PNG or JPEG); default: a synthetic RGB test image of --size."`
-	Size      string `help:"Size of the synthetic image (S or HxW)." default:"64"`
+	Image     string `help:"Clean image (PNG or JPEG) for a 2-D architecture; default: a synthetic RGB test image of --size."`
+	Signal    string `help:"Clean 1-D signal for a 1-D architecture (dims=1): a .npy of N values, or a .csv/.txt of N numbers in one column or one row (a non-numeric first line is a header); default: a synthetic signal of --size samples."`
+	Size      string `help:"Size of the synthetic image (S or HxW), or length N of the synthetic signal for a 1-D architecture." default:"64"`
 	Gray      bool   `help:"Convert the image to grey."`
 	Crop      bool   `help:"Crop the image to the largest centred size the architecture accepts, instead of failing."`
 
 	Task     string  `help:"fit (the clean image), denoise (clean + Gaussian noise) or inpaint (observed pixels only)." default:"denoise" enum:"fit,denoise,inpaint"`
 	Sigma    float64 `help:"Noise standard deviation on the 0..255 scale (denoise)." default:"25"`
-	Mask     string  `help:"Inpainting mask image (white = observed); default: a random mask keeping --keep of the pixels."`
+	Mask     string  `help:"Inpainting mask image (white = observed), or for a signal a .npy/.csv of N values (> 0.5 = observed); default: a random mask keeping --keep of the pixels."`
 	Keep     float64 `help:"Fraction of observed pixels of the random inpainting mask." default:"0.5"`
 	DataSeed uint64  `help:"Seed of the noise and of the random mask." default:"1"`
 
@@ -93,12 +94,15 @@ func (c *trainCmd) Run(ctx context.Context, g *Globals) error {
 	if c.NoKernel && c.LR == 0 && (c.Opt == "gd" || c.Opt == "sgld") {
 		return fmt.Errorf("--no-kernel: the default %s learning rate comes from the NTK; give --lr", c.Opt)
 	}
-	if err := prepareOut(c.Out, g, c.Resume, c.Image, c.Mask, c.Arch); err != nil {
+	if err := prepareOut(c.Out, g, c.Resume, c.Image, c.Signal, c.Mask, c.Arch); err != nil {
 		return err
 	}
 	s, err := c.setup(ctx, c.Out, !c.NoKernel)
 	if err != nil {
 		return err
+	}
+	if c.Stop == "shi" && s.cfg.Problem.IsSignal() {
+		return fmt.Errorf("--stop shi: %w", dip.ErrShiSignal)
 	}
 	var extra []dip.Observer
 	stopAt := -1
@@ -160,49 +164,12 @@ func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*
 			return nil, err
 		}
 	}
-	a := ca.Arch
-	if a.Dims != 2 {
-		return nil, fmt.Errorf("--arch %s is %d-D; training needs images (dims=2)", a, a.Dims)
-	}
-	// Validate against the image after setting the output channels.
-	probe := a
-	img, name, err := f.loadImage(probe)
+	a, prob, name, err := f.problem(ca)
 	if err != nil {
 		return nil, err
-	}
-	if oc := a.OutChannels(); oc != img.C {
-		b, err := ca.withOutChannels(img.C)
-		if err != nil {
-			return nil, fmt.Errorf("the network has %d output channels but the image has %d: %v (use --gray or an architecture with %d outputs)", oc, img.C, err, img.C)
-		}
-		a = b.Arch
 	}
 	s.imageName, s.dataSeed = name, f.DataSeed
-	task, err := dip.ParseTask(f.Task)
-	if err != nil {
-		return nil, err
-	}
-	if f.Mask != "" && task != dip.Inpaint {
-		return nil, fmt.Errorf("--mask is for --task inpaint; --task %s would ignore it", f.Task)
-	}
-	if task == dip.Inpaint && f.Mask == "" && (f.Keep <= 0 || f.Keep > 1) {
-		return nil, fmt.Errorf("--keep %g must be in (0, 1]: the fraction of pixels observed", f.Keep)
-	}
-	to := dip.TaskOptions{Task: task, Sigma: f.Sigma, Keep: f.Keep, Seed: f.DataSeed}
-	if task == dip.Inpaint && f.Mask != "" {
-		m, w, h, err := imageio.LoadMask(f.Mask)
-		if err != nil {
-			return nil, err
-		}
-		if w != img.W || h != img.H {
-			return nil, fmt.Errorf("mask %s is %dx%d but the image is %dx%d; give a mask of the image's size", f.Mask, w, h, img.W, img.H)
-		}
-		to.Mask = m
-	}
-	prob, err := dip.NewProblem(img, to)
-	if err != nil {
-		return nil, err
-	}
+	task, img := prob.Task, prob.Target
 	kind, err := dip.ParseOpt(f.Opt)
 	if err != nil {
 		return nil, err
@@ -222,7 +189,7 @@ func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*
 	n := len(img.Pix)
 	needKernel := wantKernel || (o.LR == 0 && kind.FixedStep())
 	if needKernel {
-		k, err := dip.NewKernel(ctx, a, []int{img.H, img.W})
+		k, err := dip.NewKernel(ctx, a, gridOf(img))
 		if err != nil {
 			if o.LR == 0 && kind.FixedStep() {
 				return nil, fmt.Errorf("the default %s learning rate comes from the NTK, which failed (%v); give --lr", kind, err)
@@ -268,6 +235,65 @@ func (f *dipRunFlags) setup(ctx context.Context, out string, wantKernel bool) (*
 	return s, nil
 }
 
+// problem loads the clean image (2-D architecture) or signal (1-D), sets
+// the network's output channels to the image's and degrades it as the
+// task flags say.
+func (f *dipRunFlags) problem(ca cliArch) (arch.Arch, dip.Problem, string, error) {
+	a := ca.Arch
+	task, err := dip.ParseTask(f.Task)
+	if err != nil {
+		return a, dip.Problem{}, "", err
+	}
+	if f.Mask != "" && task != dip.Inpaint {
+		return a, dip.Problem{}, "", fmt.Errorf("--mask is for --task inpaint; --task %s would ignore it", f.Task)
+	}
+	if task == dip.Inpaint && f.Mask == "" && (f.Keep <= 0 || f.Keep > 1) {
+		return a, dip.Problem{}, "", fmt.Errorf("--keep %g must be in (0, 1]: the fraction of pixels observed", f.Keep)
+	}
+	to := dip.TaskOptions{Task: task, Sigma: f.Sigma, Keep: f.Keep, Seed: f.DataSeed}
+	switch a.Dims {
+	case 1:
+		if oc := a.OutChannels(); oc != 1 {
+			b, err := ca.withOutChannels(1)
+			if err != nil {
+				return a, dip.Problem{}, "", fmt.Errorf("the network has %d output channels but a signal has 1: %v (use an architecture with out_channels=1)", oc, err)
+			}
+			a = b.Arch
+		}
+		prob, name, err := f.signalProblem(a, to)
+		return a, prob, name, err
+	case 2:
+	default:
+		return a, dip.Problem{}, "", fmt.Errorf("--arch %s is %d-D; training needs images (dims=2) or 1-D signals (dims=1)", a, a.Dims)
+	}
+	if f.Signal != "" {
+		return a, dip.Problem{}, "", fmt.Errorf("--signal %s is for 1-D architectures; %s is 2-D: give a 1-D one (e.g. dip-skip:dims=1,scales=3) or an image with --image", f.Signal, a)
+	}
+	img, name, err := f.loadImage(a)
+	if err != nil {
+		return a, dip.Problem{}, "", err
+	}
+	if oc := a.OutChannels(); oc != img.C {
+		b, err := ca.withOutChannels(img.C)
+		if err != nil {
+			return a, dip.Problem{}, "", fmt.Errorf("the network has %d output channels but the image has %d: %v (use --gray or an architecture with %d outputs)", oc, img.C, err, img.C)
+		}
+		a = b.Arch
+	}
+	if task == dip.Inpaint && f.Mask != "" {
+		m, w, h, err := imageio.LoadMask(f.Mask)
+		if err != nil {
+			return a, dip.Problem{}, "", err
+		}
+		if w != img.W || h != img.H {
+			return a, dip.Problem{}, "", fmt.Errorf("mask %s is %dx%d but the image is %dx%d; give a mask of the image's size", f.Mask, w, h, img.W, img.H)
+		}
+		to.Mask = m
+	}
+	prob, err := dip.NewProblem(img, to)
+	return a, prob, name, err
+}
+
 // dipMetricsWriter writes metrics.csv as training goes and the snapshots.
 type dipMetricsWriter struct {
 	f         *os.File
@@ -303,7 +329,7 @@ func (m *dipMetricsWriter) event(e dip.Event) error {
 	if err := m.w.Error(); err != nil {
 		return err
 	}
-	if e.Restored {
+	if e.Restored || e.Output.H == 1 { // a signal's outputs go to signal.csv
 		return nil
 	}
 	it := e.Measurement.Iter
@@ -394,7 +420,7 @@ type dipSummary struct {
 func dipSummarize(s *dipSetup, res dip.Result, cmp *dip.Comparison) dipSummary {
 	cfg := s.cfg
 	p := cfg.Problem
-	sum := dipSummary{Arch: cfg.Arch.String(), Image: s.imageName, Size: []int{p.Target.H, p.Target.W}, Channels: p.Target.C,
+	sum := dipSummary{Arch: cfg.Arch.String(), Image: s.imageName, Size: gridOf(p.Target), Channels: p.Target.C,
 		Task: string(p.Task), Sigma255: p.Sigma, Observed: p.Observed(), Optimizer: cfg.Opt, Iters: cfg.Iters, Every: cfg.Every,
 		Seed: cfg.Seed, DataSeed: s.dataSeed, RegNoise: cfg.RegNoise, ExpAvg: cfg.ExpAvg, BurnIn: cfg.BurnIn, SampleEvery: cfg.SampleEvery,
 		Complete: res.Complete, LastIter: res.Iter, Samples: res.Samples, Best: res.Best, BestAverage: res.BestAverage,
@@ -403,7 +429,7 @@ func dipSummarize(s *dipSetup, res dip.Result, cmp *dip.Comparison) dipSummary {
 	if res.Net != nil {
 		sum.Params = res.Net.NumParams()
 	}
-	tp, _ := imageio.ClippedPSNR(p.Target, p.Clean)
+	tp := imageio.PSNRValues(p.Target.Pix, p.Clean.Pix, !p.IsSignal()) // signals: not clipped
 	sum.TargetPSNR = dip.Num(tp)
 	sum.FinalPSNR, sum.FinalAvgPSNR, sum.FinalMeanPSNR = dip.Num(math.NaN()), dip.Num(math.NaN()), dip.Num(math.NaN())
 	if ms := res.Measurements; len(ms) > 0 {
@@ -467,21 +493,12 @@ func dipPrintSummary(s dipSummary, asJSON bool) {
 // dipWriteOutputs writes images, summary.json and figures (with the
 // kernel's curves when cmp is not nil).
 func dipWriteOutputs(out string, s *dipSetup, res dip.Result, cmp *dip.Comparison, sum dipSummary) error {
-	p := s.cfg.Problem
-	imgs := map[string]imageio.Image{"clean": p.Clean, "target": p.Target, "output": res.Output, "start": res.Start,
-		"average": res.Average, "mean": res.Mean, "best": res.BestOutput}
-	for name, img := range imgs {
-		if img.Pix == nil {
-			continue
-		}
-		if err := imageio.Save(filepath.Join(out, name+".png"), img); err != nil {
+	if s.cfg.Problem.IsSignal() {
+		if err := dipWriteSignal(out, s, res); err != nil {
 			return err
 		}
-	}
-	if p.Mask != nil {
-		if err := imageio.SaveMask(filepath.Join(out, "mask.png"), p.Mask, p.Target.W, p.Target.H); err != nil {
-			return err
-		}
+	} else if err := dipWriteImages(out, s.cfg.Problem, res); err != nil {
+		return err
 	}
 	if err := writeJSON(filepath.Join(out, "summary.json"), sum, false); err != nil {
 		return err
@@ -495,6 +512,24 @@ func dipWriteOutputs(out string, s *dipSetup, res dip.Result, cmp *dip.Compariso
 		return err
 	}
 	return dipFigures(out, res, cmp)
+}
+
+// dipWriteImages writes an image run's images as PNG.
+func dipWriteImages(out string, p dip.Problem, res dip.Result) error {
+	imgs := map[string]imageio.Image{"clean": p.Clean, "target": p.Target, "output": res.Output, "start": res.Start,
+		"average": res.Average, "mean": res.Mean, "best": res.BestOutput}
+	for name, img := range imgs {
+		if img.Pix == nil {
+			continue
+		}
+		if err := imageio.Save(filepath.Join(out, name+".png"), img); err != nil {
+			return err
+		}
+	}
+	if p.Mask != nil {
+		return imageio.SaveMask(filepath.Join(out, "mask.png"), p.Mask, p.Target.W, p.Target.H)
+	}
+	return nil
 }
 
 // dipFigures draws psnr, fbc and residual (heat map) figures.
