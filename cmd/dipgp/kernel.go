@@ -132,27 +132,28 @@ func (c *kernelCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	secs := time.Since(start).Seconds()
 	warnDegenerate(a, nngp)
-	// The pool's spare buffers are garbage now; return them before the
-	// .npy writer allocates its byte buffer.
+	// The pool's spare buffers are garbage now; return them to the system,
+	// so that what stays resident while the outputs are written is the maps.
 	runtime.GC()
 	debug.FreeOSMemory()
 
 	sum := kernelSummary{
 		Arch: a.String(), PreActivation: c.PreActivation, Dims: a.Dims, Size: size, Period: nngp.Period,
-		Parameterization: "ntk", NNGP: summarize(nngp), NTK: summarize(ntk), Seconds: secs, EstimatedBytes: need,
+		Parameterization: "ntk", Seconds: secs, EstimatedBytes: need,
 		BN: string(o.BN), BNSamples: o.Samples, BNSeed: o.Seed, BNSegments: rep.BN,
 		Layout: "nngp.npy and ntk.npy: float64, shape (P, P, H, W) in 2-D or (P, N) in 1-D; [py][px][dy][dx] = K(x, x + d) for x = p (mod P), offsets d wrapped on the grid (d = 0 at index 0)",
 	}
-	if err := writeKernelFigures(c.Out, a, nngp, ntk); err != nil {
+	// The summaries, the figures and the two .npy files only read the maps:
+	// on many cores they overlap (each .npy is written from memory as it is).
+	err = concurrently(c.Workers,
+		func() error { sum.NNGP = summarize(nngp); return nil },
+		func() error { sum.NTK = summarize(ntk); return nil },
+		func() error { return writeKernelFigures(c.Out, a, nngp, ntk) },
+		func() error { return npy.WriteFloat64(filepath.Join(c.Out, "nngp.npy"), nngp.Shape(), nngp.Data) },
+		func() error { return npy.WriteFloat64(filepath.Join(c.Out, "ntk.npy"), ntk.Shape(), ntk.Data) },
+	)
+	if err != nil {
 		return err
-	}
-	for _, f := range []struct {
-		name string
-		m    kernel.Map
-	}{{"nngp.npy", nngp}, {"ntk.npy", ntk}} {
-		if err := npy.WriteFloat64(filepath.Join(c.Out, f.name), f.m.Shape(), f.m.Data); err != nil {
-			return err
-		}
 	}
 	sum.Files = []string{"nngp.npy", "ntk.npy", "kernel.json", "nngp.png", "nngp.svg", "profile.png", "profile.svg"}
 	sum.PeakBytes, sum.PeakSource = peakBytes()
