@@ -85,6 +85,14 @@ func NewField(period int, size []int, margin int) (*Field, error) {
 			}
 		}
 		e.masks[p] = m
+		if margin == 0 {
+			// Every point of phase p pairs with every other.
+			e.count[p] = make([]float64, n)
+			for d := range e.count[p] {
+				e.count[p][d] = float64(n / shape.Phases())
+			}
+			continue
+		}
 		// #pairs(d) = sum_x m(x) region(x+d): a correlation.
 		e.count[p] = e.correlate(m, e.region)
 		for d, c := range e.count[p] {
