@@ -3,6 +3,7 @@ package netinit
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/dipgp/dipgp/kernel"
@@ -218,6 +219,19 @@ func TestEstimateDirect(t *testing.T) {
 		got := make([]float64, f.Len())
 		if err := f.Clone().Estimate(got, x, channels); err != nil {
 			t.Fatal(err)
+		}
+		// The pairs' cross spectra in blocks of at most 3 vectors give the
+		// same estimate.
+		small := make([]float64, f.Len())
+		saved := pairBlock
+		pairBlock = 3 * m.Points() / m.Phases()
+		err = f.Clone().Estimate(small, x, channels)
+		pairBlock = saved
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(small, got) {
+			t.Fatalf("size %v period %d margin %d: blocks of 3 pairs change the estimate", tc.size, tc.period, tc.margin)
 		}
 		in := func(i int) bool { return tc.margin == 0 || f.interior(i) }
 		sum := make([]float64, len(got))

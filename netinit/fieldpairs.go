@@ -74,39 +74,52 @@ func (e *Field) estimatePairs(dst []float64, f []float32, channels int) {
 		}
 	}
 	grid2(e.tx, e.ty, e.gRe, e.gIm, vg, hs, ws, false)
-	// Cross spectra of the pairs, two to a complex vector: X_a + i X_b.
+	// Cross spectra of the pairs, two to a complex vector: X_a + i X_b,
+	// a block of vectors at a time (bounded memory on large grids).
 	np := len(e.pairs)
 	u := (np + 1) / 2
-	e.zRe, e.zIm = grow(e.zRe, m*u), grow(e.zIm, m*u)
-	for k := 0; k < m; k++ {
-		gr, gi := e.gRe[k*vg:(k+1)*vg], e.gIm[k*vg:(k+1)*vg]
-		zr, zi := e.zRe[k*u:(k+1)*u], e.zIm[k*u:(k+1)*u]
-		for j := range zr {
-			ar, ai := cross(gr, gi, e.pairs[2*j], channels, phases)
-			var br, bi float64
-			if 2*j+1 < np {
-				br, bi = cross(gr, gi, e.pairs[2*j+1], channels, phases)
-			}
-			zr[j], zi[j] = ar-bi, ai+br
-		}
-	}
-	grid2(e.tx, e.ty, e.zRe, e.zIm, u, hs, ws, true)
-	inv := 1 / float64(m)
+	block := max(1, min(u, pairBlock/m))
+	e.zRe, e.zIm = grow(e.zRe, m*block), grow(e.zIm, m*block)
 	val := make([]float64, m)
-	for i, pr := range e.pairs {
-		src := e.zRe
-		if i%2 == 1 {
-			src = e.zIm
+	for u0 := 0; u0 < u; u0 += block {
+		nb := min(block, u-u0)
+		zRe, zIm := e.zRe[:m*nb], e.zIm[:m*nb]
+		for k := 0; k < m; k++ {
+			gr, gi := e.gRe[k*vg:(k+1)*vg], e.gIm[k*vg:(k+1)*vg]
+			zr, zi := zRe[k*nb:(k+1)*nb], zIm[k*nb:(k+1)*nb]
+			for j := range zr {
+				ar, ai := cross(gr, gi, e.pairs[2*(u0+j)], channels, phases)
+				var br, bi float64
+				if 2*(u0+j)+1 < np {
+					br, bi = cross(gr, gi, e.pairs[2*(u0+j)+1], channels, phases)
+				}
+				zr[j], zi[j] = ar-bi, ai+br
+			}
 		}
-		for t := range val {
-			val[t] = src[t*u+i/2] * inv
-		}
-		e.scatter(dst, pr[0], pr[1], val, false)
-		if pr[0] != pr[1] {
-			e.scatter(dst, pr[1], pr[0], val, true)
+		grid2(e.tx, e.ty, zRe, zIm, nb, hs, ws, true)
+		inv := 1 / float64(m)
+		for i := 2 * u0; i < min(np, 2*(u0+nb)); i++ {
+			src := zRe
+			if i%2 == 1 {
+				src = zIm
+			}
+			j := i/2 - u0
+			for t := range val {
+				val[t] = src[t*nb+j] * inv
+			}
+			pr := e.pairs[i]
+			e.scatter(dst, pr[0], pr[1], val, false)
+			if pr[0] != pr[1] {
+				e.scatter(dst, pr[1], pr[0], val, true)
+			}
 		}
 	}
 }
+
+// pairBlock bounds the numbers held per part (real, imaginary) of the
+// cross spectra at once: sub-lattice points times vectors (a variable
+// so that tests can make the blocks small).
+var pairBlock = 1 << 17
 
 // cross returns sum_c conj(G_cq(k)) G_cs(k) for the pair (q, s), from the
 // spectra gr + i gi at one frequency k.
