@@ -164,3 +164,32 @@ func TestAccumulatorSnapshotLevels(t *testing.T) {
 		t.Fatalf("%s differs from the serial sums of 3 samples", d)
 	}
 }
+
+// Cancelled during sampling, Sample returns the statistics of the first
+// networks, complete: the same as a run of that many networks.
+func TestSampleCancelledIsPrefix(t *testing.T) {
+	a := mustArch(t, "dip-skip:scales=2,channels=8,skip=2,bn=true,pad=circular,init=normal,sw=1.4,sb=0.1")
+	size := []int{16, 16}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o := Options{Samples: 40, Seed: 11, Period: 4, Workers: 3}
+	o.Progress = func(done, total int, s *Stats) {
+		if done >= 3 {
+			cancel()
+		}
+	}
+	got, err := Sample(ctx, a, size, o)
+	if err != context.Canceled || got == nil {
+		t.Fatalf("err %v, stats %v; want the statistics so far and context.Canceled", err, got != nil)
+	}
+	if got.N < 3 || got.N >= 40 {
+		t.Fatalf("%d networks after cancelling at 3 of 40", got.N)
+	}
+	ref, err := Sample(context.Background(), a, size, Options{Samples: got.N, Seed: 11, Period: 4, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := equalStats(got, ref); d != "" {
+		t.Errorf("cancelled after %d networks: %s differs from a run of %d", got.N, d, got.N)
+	}
+}
