@@ -88,11 +88,12 @@ func TestAccumulatorMatchesSerialAdd(t *testing.T) {
 }
 
 // Progress snapshots taken while many workers sample hold exactly the
-// statistics of the first n networks, as a run of n networks gives them.
+// statistics of the first n networks, as a run of n networks gives them
+// (8 workers on 10 networks: stripes of different workers interleave).
 func TestSampleProgressSnapshots(t *testing.T) {
 	a := mustArch(t, "dip-skip:scales=2,channels=8,skip=2,bn=true,pad=circular,init=normal,sw=1.4,sb=0.1")
 	size := []int{16, 16}
-	o := Options{Samples: 10, Seed: 7, Period: 4, Workers: 4}
+	o := Options{Samples: 10, Seed: 7, Period: 4, Workers: 8}
 	snaps := map[int]*Stats{}
 	last := 0
 	o.Progress = func(done, total int, s *Stats) {
