@@ -136,14 +136,13 @@ func (r CheckResult) sample(ctx context.Context, cfg CheckConfig, o Options, sam
 		if every <= 0 {
 			every = 2 * time.Second
 		}
-		last := time.Now()
+		o.ProgressEvery = every
 		o.Progress = func(done, total int, s *Stats) {
-			if done < total && (time.Since(last) < every || s.N < 2) {
+			if s.N < 2 {
 				return
 			}
-			last = time.Now()
 			p := r
-			if p.finish(s.Clone()) == nil {
+			if p.finish(s) == nil {
 				p.SampleSeconds = time.Since(t1).Seconds()
 				p.NetsPerSecond = float64(s.N) / p.SampleSeconds
 				cfg.Partial(done, total, p)

@@ -43,6 +43,12 @@ type Field struct {
 	bufB   []complex128
 	bufC   []complex128
 	realA  []float64
+
+	// The estimate by pairs of phases (fieldpairs.go).
+	tx, ty   *vfft
+	pairs    [][2]int
+	gRe, gIm []float64
+	zRe, zIm []float64
 }
 
 // NewField prepares the estimator for fields of the given period, grid size
@@ -79,6 +85,14 @@ func NewField(period int, size []int, margin int) (*Field, error) {
 			}
 		}
 		e.masks[p] = m
+		if margin == 0 {
+			// Every point of phase p pairs with every other.
+			e.count[p] = make([]float64, n)
+			for d := range e.count[p] {
+				e.count[p][d] = float64(n / shape.Phases())
+			}
+			continue
+		}
 		// #pairs(d) = sum_x m(x) region(x+d): a correlation.
 		e.count[p] = e.correlate(m, e.region)
 		for d, c := range e.count[p] {
@@ -86,6 +100,7 @@ func NewField(period int, size []int, margin int) (*Field, error) {
 		}
 	}
 	e.twiddles()
+	e.preparePairs()
 	e.alloc()
 	return e, nil
 }
@@ -168,6 +183,7 @@ func (e *Field) Clone() *Field {
 	c.plan = e.plan.Clone()
 	c.sub = e.sub.Clone()
 	c.specB, c.subG = nil, nil
+	c.gRe, c.gIm, c.zRe, c.zIm = nil, nil, nil, nil
 	c.alloc()
 	return &c
 }
@@ -238,6 +254,29 @@ func (e *Field) Estimate(dst []float64, f []float32, channels int) error {
 	if len(dst) != e.Len() {
 		return fmt.Errorf("netinit: estimate buffer has %d values, want %d", len(dst), e.Len())
 	}
+	if e.pairsOK() {
+		e.estimatePairs(dst, f, channels)
+	} else {
+		e.estimateFull(dst, f, channels)
+	}
+	inv := 1 / float64(channels)
+	for p, cnt := range e.count {
+		row := dst[p*n : (p+1)*n]
+		for d := range row {
+			if cnt[d] > 0 {
+				row[d] *= inv / cnt[d]
+			} else {
+				row[d] = 0
+			}
+		}
+	}
+	return nil
+}
+
+// estimateFull writes into dst the sums of Estimate (not yet divided by
+// the counts) by one inverse transform of the whole grid per phase.
+func (e *Field) estimateFull(dst []float64, f []float32, channels int) {
+	n := len(e.region)
 	e.spectra(f, channels)
 	h, w, py, hs, ws := e.grid()
 	wh := w/2 + 1
@@ -270,16 +309,4 @@ func (e *Field) Estimate(dst []float64, f []float32, channels int) error {
 		e.plan.RealInverse(e.realA, acc)
 		copy(dst[p*n:(p+1)*n], e.realA)
 	}
-	inv := 1 / float64(channels)
-	for p, cnt := range e.count {
-		row := dst[p*n : (p+1)*n]
-		for d := range row {
-			if cnt[d] > 0 {
-				row[d] *= inv / cnt[d]
-			} else {
-				row[d] = 0
-			}
-		}
-	}
-	return nil
 }

@@ -3,6 +3,7 @@ package netinit
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/dipgp/dipgp/kernel"
@@ -191,13 +192,17 @@ func TestStatsMergeOrderIndependent(t *testing.T) {
 }
 
 // Estimate against the direct sum over pairs, on grids with a margin,
-// several channels and periods whose sub-lattices are not powers of 2.
+// several channels and periods whose sub-lattices are or are not powers
+// of 2 (the two ways Estimate computes).
 func TestEstimateDirect(t *testing.T) {
 	for _, tc := range []struct {
 		size           []int
 		period, margin int
 	}{
 		{[]int{12, 16}, 4, 2}, {[]int{12, 18}, 3, 0}, {[]int{24}, 3, 0}, {[]int{20}, 4, 3}, {[]int{8, 8}, 1, 1},
+		// Sub-lattices with sides powers of 2: the estimate by pairs of
+		// phases (fieldpairs.go), down to single points.
+		{[]int{16, 16}, 4, 2}, {[]int{16, 32}, 4, 0}, {[]int{32}, 4, 3}, {[]int{8, 16}, 8, 0}, {[]int{8, 8}, 8, 1}, {[]int{16}, 2, 0},
 	} {
 		f, err := NewField(tc.period, tc.size, tc.margin)
 		if err != nil {
@@ -214,6 +219,19 @@ func TestEstimateDirect(t *testing.T) {
 		got := make([]float64, f.Len())
 		if err := f.Clone().Estimate(got, x, channels); err != nil {
 			t.Fatal(err)
+		}
+		// The pairs' cross spectra in blocks of at most 3 vectors give the
+		// same estimate.
+		small := make([]float64, f.Len())
+		saved := pairBlock
+		pairBlock = 3 * m.Points() / m.Phases()
+		err = f.Clone().Estimate(small, x, channels)
+		pairBlock = saved
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(small, got) {
+			t.Fatalf("size %v period %d margin %d: blocks of 3 pairs change the estimate", tc.size, tc.period, tc.margin)
 		}
 		in := func(i int) bool { return tc.margin == 0 || f.interior(i) }
 		sum := make([]float64, len(got))
@@ -239,5 +257,56 @@ func TestEstimateDirect(t *testing.T) {
 				t.Fatalf("size %v period %d margin %d: entry %d is %.15g, direct sum %.15g", tc.size, tc.period, tc.margin, k, got[k], want)
 			}
 		}
+	}
+}
+
+// The estimate by pairs of phases is as accurate as the one by whole-grid
+// transforms, against a direct double-double sum over all pairs of points,
+// at the check's setting (64 x 64, period 8, 3 channels).
+func TestEstimatePairsAccuracy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("direct sum over 50 million products")
+	}
+	size := []int{64, 64}
+	f, err := NewField(8, size, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.pairsOK() {
+		t.Fatal("64 x 64 with period 8 should go by pairs")
+	}
+	m, _ := kernel.NewMap(8, size)
+	n := m.Points()
+	const channels = 3
+	rng := rand.New(rand.NewPCG(9, 10))
+	x := make([]float32, channels*n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	pairs := make([]float64, f.Len())
+	f.Clone().estimatePairs(pairs, x, channels)
+	full := make([]float64, f.Len())
+	f.Clone().estimateFull(full, x, channels)
+	hi := make([]float64, f.Len())
+	lo := make([]float64, f.Len())
+	for i := 0; i < n; i++ {
+		row := m.Phase(i) * n
+		for j := 0; j < n; j++ {
+			k := row + m.Offset(i, j)
+			for c := 0; c < channels; c++ {
+				ddAdd(&hi[k], &lo[k], float64(x[c*n+i])*float64(x[c*n+j]))
+			}
+		}
+	}
+	var errPairs, errFull, scale float64
+	for k := range hi {
+		want := hi[k] + lo[k]
+		errPairs = max(errPairs, math.Abs(pairs[k]-want))
+		errFull = max(errFull, math.Abs(full[k]-want))
+		scale = max(scale, math.Abs(want))
+	}
+	t.Logf("largest error / largest sum: pairs %.3g, whole grid %.3g", errPairs/scale, errFull/scale)
+	if errPairs > 1e-13*scale || errPairs > 2*errFull {
+		t.Errorf("pairs: largest error %.3g of %.3g (whole grid: %.3g)", errPairs, scale, errFull)
 	}
 }

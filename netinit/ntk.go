@@ -179,6 +179,7 @@ func SampleNTK(ctx context.Context, a arch.Arch, size []int, ref []int, o Option
 		done  int
 		first error
 		wg    sync.WaitGroup
+		last  = time.Now()
 	)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -219,8 +220,9 @@ func SampleNTK(ctx context.Context, a arch.Arch, size []int, ref []int, o Option
 					first = fmt.Errorf("netinit: network %d: %w", i, err)
 				}
 				done++
-				if o.Progress != nil && err == nil {
-					o.Progress(done, len(todo), stats)
+				if o.Progress != nil && err == nil && (done == len(todo) || time.Since(last) >= o.ProgressEvery) {
+					last = time.Now()
+					o.Progress(done, len(todo), stats.Clone())
 				}
 				mu.Unlock()
 			}

@@ -160,14 +160,20 @@ func NewFeatures(b *Basis) *Features {
 // Add adds one sample's map estimate.
 func (f *Features) Add(est []float64) {
 	f.Basis.Project(f.x, est)
-	k := len(f.x)
-	for i, v := range f.x {
+	f.addFeatures(f.x)
+	f.N++
+}
+
+// addFeatures adds one sample's feature vector x (from Basis.Project) to
+// the sums; it leaves N alone.
+func (f *Features) addFeatures(x []float64) {
+	k := len(x)
+	for i, v := range x {
 		ddAdd(&f.SumHi[i], &f.SumLo[i], v)
 		for j := 0; j < k; j++ {
-			ddAdd(&f.CrossHi[i*k+j], &f.CrossLo[i*k+j], v*f.x[j])
+			ddAdd(&f.CrossHi[i*k+j], &f.CrossLo[i*k+j], v*x[j])
 		}
 	}
-	f.N++
 }
 
 // Merge adds the sums of o (same basis).

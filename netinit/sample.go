@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/nn"
@@ -32,10 +33,16 @@ type Options struct {
 	// Shard and Shards split the run: this run draws the networks i with
 	// i mod Shards == Shard. Shards 0 means 1.
 	Shard, Shards int
-	// Progress, if set, is called after every network with the number
-	// done, the number to do in this run and the statistics so far
-	// (read-only; do not keep it).
+	// Progress, if set, is called with the number of networks done, the
+	// number to do in this run and a copy of the statistics of the
+	// networks done (the callee may keep it): while sampling, at most
+	// every ProgressEvery (0: after every network, which costs a copy of
+	// the statistics each time), and once at the end. Calls do not
+	// overlap, and done grows from one to the next.
 	Progress func(done, total int, s *Stats)
+	// ProgressEvery is the least time between two calls of Progress
+	// while sampling.
+	ProgressEvery time.Duration
 }
 
 // splitmix64 mixes a seed and a stream index into a new seed.
@@ -114,46 +121,13 @@ func Sample(ctx context.Context, a arch.Arch, size []int, o Options) (*Stats, er
 		defer nn.SetThreads(nn.SetThreads(1))
 	}
 	channels := a.OutChannels()
+	acc := newAccumulator(stats, len(todo), 8*workers)
 	var (
 		mu    sync.Mutex
 		next  int
-		done  int
 		first error
-		// Estimates are added to stats in the order of todo, whatever
-		// order the workers finish them in: pending holds the finished
-		// ones that wait for an earlier network, free the spare buffers.
-		pending = map[int][]float64{}
-		free    [][]float64
+		last  = time.Now()
 	)
-	// add adds the estimates of todo[done], todo[done+1], ... that are
-	// ready; mu must be held.
-	add := func() {
-		for first == nil {
-			est, ok := pending[done]
-			if !ok {
-				return
-			}
-			delete(pending, done)
-			if err := stats.Add(est); err != nil {
-				first = fmt.Errorf("netinit: network %d: %w", todo[done], err)
-			}
-			free = append(free, est)
-			done++
-			if o.Progress != nil {
-				o.Progress(done, len(todo), stats)
-			}
-		}
-	}
-	buffer := func() []float64 {
-		mu.Lock()
-		defer mu.Unlock()
-		if n := len(free); n > 0 {
-			b := free[n-1]
-			free = free[:n-1]
-			return b
-		}
-		return make([]float64, field.Len())
-	}
 	take := func() (int, int, bool) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -169,6 +143,26 @@ func Sample(ctx context.Context, a arch.Arch, size []int, o Options) (*Stats, er
 			first = err
 		}
 		mu.Unlock()
+	}
+	progress := func(final bool) {
+		if o.Progress == nil {
+			return
+		}
+		mu.Lock()
+		due := first == nil && (final || time.Since(last) >= o.ProgressEvery)
+		mu.Unlock()
+		if !due {
+			return
+		}
+		acc.Snapshot(func(n int, s *Stats) {
+			if n == 0 && !final {
+				return
+			}
+			mu.Lock()
+			last = time.Now()
+			mu.Unlock()
+			o.Progress(n, len(todo), s)
+		})
 	}
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -204,15 +198,17 @@ func Sample(ctx context.Context, a arch.Arch, size []int, o Options) (*Stats, er
 					fail(err)
 					return
 				}
-				est := buffer()
-				if err := f.Estimate(est, y.Data().([]float32), channels); err != nil {
+				it := acc.item(slot)
+				if err := f.Estimate(it.est, y.Data().([]float32), channels); err != nil {
 					fail(err)
 					return
 				}
-				mu.Lock()
-				pending[slot] = est
-				add()
-				mu.Unlock()
+				if err := acc.prepare(it); err != nil {
+					fail(fmt.Errorf("netinit: network %d: %w", i, err))
+					return
+				}
+				acc.submit(it)
+				progress(false)
 			}
 		}()
 	}
@@ -220,6 +216,11 @@ func Sample(ctx context.Context, a arch.Arch, size []int, o Options) (*Stats, er
 	if first != nil {
 		return nil, first
 	}
+	// Every network taken was submitted, and its submitter added it to
+	// every stripe: the stripes are level.
+	stats.N = acc.Done()
+	stats.Feat.N = stats.N
+	progress(true)
 	if err := ctx.Err(); err != nil {
 		return stats, err
 	}

@@ -34,8 +34,6 @@ type Stats struct {
 	// Feat holds the per-sample features of the reduced basis and their
 	// cross products: what the calibrated agreement test (Agree) needs.
 	Feat *Features
-
-	row []float64 // scratch for Add
 }
 
 // NewStats returns empty statistics for a map of the given period and grid.
@@ -83,32 +81,72 @@ func ddAdd(hi, lo *float64, x float64) {
 
 // Add adds one sample's estimate (one value per phase and offset).
 func (s *Stats) Add(est []float64) error {
+	if err := s.validate(est); err != nil {
+		return err
+	}
+	means := s.rowMeans(nil, est)
+	s.addRange(est, means, 0, len(est))
+	s.Feat.Add(est)
+	s.N++
+	return nil
+}
+
+// validate checks the length of a sample's estimate and that its valid
+// entries are finite.
+func (s *Stats) validate(est []float64) error {
 	if len(est) != len(s.SumHi) {
 		return fmt.Errorf("netinit: sample estimate has %d values, want %d", len(est), len(s.SumHi))
 	}
 	for i, v := range est {
-		if !s.Valid[i] {
-			continue
-		}
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+		if s.Valid[i] && (math.IsNaN(v) || math.IsInf(v, 0)) {
 			return fmt.Errorf("netinit: a sample's estimate is %v at entry %d: the network output overflowed; lower the weight scale", v, i)
 		}
-		ddAdd(&s.SumHi[i], &s.SumLo[i], v)
-		ddAdd(&s.SqHi[i], &s.SqLo[i], v*v)
 	}
-	if s.row == nil {
-		s.row = make([]float64, len(est))
-	}
-	CenterRows(s.row, est, s.Valid, s.rowLen())
-	for i, v := range s.row {
-		if s.Valid[i] {
-			ddAdd(&s.CSumHi[i], &s.CSumLo[i], v)
-			ddAdd(&s.CSqHi[i], &s.CSqLo[i], v*v)
-		}
-	}
-	s.Feat.Add(est)
-	s.N++
 	return nil
+}
+
+// rowMeans writes into dst (reallocated when too short) the mean over
+// the valid entries of every row (phase) of est, as CenterRows takes it.
+func (s *Stats) rowMeans(dst, est []float64) []float64 {
+	n := s.rowLen()
+	rows := len(est) / n
+	if cap(dst) < rows {
+		dst = make([]float64, rows)
+	}
+	dst = dst[:rows]
+	for p := range dst {
+		dst[p] = rowMean(est[p*n:(p+1)*n], s.Valid[p*n:(p+1)*n])
+	}
+	return dst
+}
+
+// addRange adds the entries lo <= i < hi of a sample's estimate, and of
+// its row-centered form (est minus the row means), to the four sums.
+// Entries are independent: adding a sample's entries in ranges, in any
+// order of the ranges, gives the same sums as adding them at once.
+func (s *Stats) addRange(est, means []float64, lo, hi int) {
+	n := s.rowLen()
+	for i := lo; i < hi; {
+		p := i / n
+		end := min(hi, (p+1)*n)
+		m := means[p]
+		valid := s.Valid[i:end]
+		sumHi, sumLo := s.SumHi[i:end], s.SumLo[i:end]
+		sqHi, sqLo := s.SqHi[i:end], s.SqLo[i:end]
+		cSumHi, cSumLo := s.CSumHi[i:end], s.CSumLo[i:end]
+		cSqHi, cSqLo := s.CSqHi[i:end], s.CSqLo[i:end]
+		for j, v := range est[i:end] {
+			if !valid[j] {
+				continue
+			}
+			ddAdd(&sumHi[j], &sumLo[j], v)
+			ddAdd(&sqHi[j], &sqLo[j], v*v)
+			c := v - m
+			ddAdd(&cSumHi[j], &cSumLo[j], c)
+			ddAdd(&cSqHi[j], &cSqLo[j], c*c)
+		}
+		i = end
+	}
 }
 
 func (s *Stats) rowLen() int {
@@ -127,18 +165,7 @@ func (s *Stats) rowLen() int {
 // kernel's shape with far smaller error bars.
 func CenterRows(dst, src []float64, valid []bool, n int) {
 	for p := 0; p*n < len(src); p++ {
-		var sum float64
-		var cnt int
-		for d := p * n; d < (p+1)*n; d++ {
-			if valid[d] {
-				sum += src[d]
-				cnt++
-			}
-		}
-		mean := 0.0
-		if cnt > 0 {
-			mean = sum / float64(cnt)
-		}
+		mean := rowMean(src[p*n:(p+1)*n], valid[p*n:(p+1)*n])
 		for d := p * n; d < (p+1)*n; d++ {
 			if valid[d] {
 				dst[d] = src[d] - mean
@@ -147,6 +174,22 @@ func CenterRows(dst, src []float64, valid []bool, n int) {
 			}
 		}
 	}
+}
+
+// rowMean returns the mean of the valid entries of row (0 if none).
+func rowMean(row []float64, valid []bool) float64 {
+	var sum float64
+	var cnt int
+	for d, v := range row {
+		if valid[d] {
+			sum += v
+			cnt++
+		}
+	}
+	if cnt == 0 {
+		return 0
+	}
+	return sum / float64(cnt)
 }
 
 // Merge adds the statistics of o (same period, grid and valid mask).
@@ -179,7 +222,6 @@ func (s *Stats) Clone() *Stats {
 	c.SqHi, c.SqLo = slices.Clone(s.SqHi), slices.Clone(s.SqLo)
 	c.CSumHi, c.CSumLo = slices.Clone(s.CSumHi), slices.Clone(s.CSumLo)
 	c.CSqHi, c.CSqLo = slices.Clone(s.CSqHi), slices.Clone(s.CSqLo)
-	c.row = nil
 	c.Valid = slices.Clone(s.Valid)
 	c.Feat = s.Feat.Clone()
 	return &c
