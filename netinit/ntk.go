@@ -173,19 +173,21 @@ func SampleNTK(ctx context.Context, a arch.Arch, size []int, ref []int, o Option
 		defer nn.SetThreads(nn.SetThreads(1))
 	}
 	channels := a.OutChannels()
+	// Rows are added in network order (a row that arrives early waits in
+	// pending), so that the sums do not depend on the worker count.
 	var (
-		mu    sync.Mutex
-		next  int
-		done  int
-		first error
-		wg    sync.WaitGroup
-		last  = time.Now()
+		mu      sync.Mutex
+		next    int
+		added   int
+		pending = map[int][]float64{}
+		first   error
+		wg      sync.WaitGroup
+		last    = time.Now()
 	)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			row := make([]float64, n)
 			fplus := make([]float32, channels*n)
 			var net *nn.Net
 			for {
@@ -194,9 +196,11 @@ func SampleNTK(ctx context.Context, a arch.Arch, size []int, ref []int, o Option
 					mu.Unlock()
 					return
 				}
-				i := todo[next]
+				pos := next
+				i := todo[pos]
 				next++
 				mu.Unlock()
+				row := make([]float64, n)
 				ws, is := SampleSeeds(o.Seed, i, o.FixedInput)
 				var err error
 				if net == nil {
@@ -214,15 +218,19 @@ func SampleNTK(ctx context.Context, a arch.Arch, size []int, ref []int, o Option
 				}
 				mu.Lock()
 				if err == nil {
-					err = stats.Add(row)
+					pending[pos] = row
+				}
+				for err == nil && pending[added] != nil {
+					err = stats.Add(pending[added])
+					delete(pending, added)
+					added++
 				}
 				if err != nil && first == nil {
 					first = fmt.Errorf("netinit: network %d: %w", i, err)
 				}
-				done++
-				if o.Progress != nil && err == nil && (done == len(todo) || time.Since(last) >= o.ProgressEvery) {
+				if o.Progress != nil && first == nil && (added == len(todo) || time.Since(last) >= o.ProgressEvery) {
 					last = time.Now()
-					o.Progress(done, len(todo), stats.Clone())
+					o.Progress(added, len(todo), stats.Clone())
 				}
 				mu.Unlock()
 			}

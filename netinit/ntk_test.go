@@ -2,6 +2,7 @@ package netinit
 
 import (
 	"context"
+	"reflect"
 	"testing"
 )
 
@@ -27,5 +28,22 @@ func TestNTKApproachesAnalytic(t *testing.T) {
 	t.Logf("width 1: %s", narrow.Verdict)
 	if narrow.Comparison.Consistent && narrow.Shape.Consistent {
 		t.Errorf("width 1 agrees with the infinite-width NTK: the check cannot fail")
+	}
+}
+
+// TestSampleNTKWorkerCountInvariant: the NTK statistics are the same bits
+// for 1 and 4 workers (rows are added in network order, not as they finish).
+func TestSampleNTKWorkerCountInvariant(t *testing.T) {
+	a := mustArch(t, "conv-stack:dims=1,depth=2,k=3,param=ntk,bias=true,sb=0.5,channels=8")
+	var got []*Stats
+	for _, w := range []int{1, 4} {
+		s, err := SampleNTK(context.Background(), a, []int{32}, nil, Options{Samples: 64, Seed: 3, Margin: -1, Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, s)
+	}
+	if !reflect.DeepEqual(got[0], got[1]) {
+		t.Error("statistics of 4 workers differ from 1 worker's")
 	}
 }
