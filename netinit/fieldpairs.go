@@ -1,6 +1,6 @@
 package netinit
 
-// The estimate by pairs of phases (docs/theory.md section 6). Write a
+// The estimate by pairs of phases (docs/theory.md section 9). Write a
 // grid point as x = q + P y, q its phase and y its point on the
 // sub-lattice of phase q (hs x ws points), and an offset as d = r + P d'.
 // Then x + d = s + P (y + d' + e), s = q + r - P e the phase of x + d and
