@@ -135,3 +135,42 @@ func TestLoadTestImage(t *testing.T) {
 		t.Errorf("a file missing from the folder: err %v, where %q", err, where)
 	}
 }
+
+// TestImagesFolderRefused checks that a Config.Images folder that does not
+// exist, or holds none of an experiment's images, or lacks one it reads,
+// is an error naming the folder in every mode, while a file missing from
+// the embedded set (the default location) still falls back to the
+// synthetic image in Tiny and Quick.
+func TestImagesFolderRefused(t *testing.T) {
+	x, err := Lookup("denoise-sgld")
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := t.TempDir()
+	for _, dir := range []string{filepath.Join(empty, "missing"), empty} {
+		for _, m := range []Mode{Tiny, Full} {
+			_, err := x.Run(context.Background(), Config{Out: t.TempDir(), Mode: m, Seed: 1, Images: dir})
+			if err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "leave --images out") {
+				t.Errorf("%s, Images %s: error %v, want one naming the folder and the fix", m, dir, err)
+			}
+		}
+	}
+
+	// A folder with some but not all of the images the run reads.
+	for _, m := range []Mode{Tiny, Quick} {
+		e := newEnv(context.Background(), Config{Out: empty, Mode: m, Images: empty}, x, empty)
+		if _, _, err := e.testImage("house256rgb.png", 32, 3); err == nil || !strings.Contains(err.Error(), empty) {
+			t.Errorf("%s: an image missing from the named folder: error %v", m, err)
+		}
+		// The default location keeps the fall-back.
+		e = newEnv(context.Background(), Config{Out: empty, Mode: m}, x, empty)
+		img, src, err := e.testImage("no-such-image.png", 32, 3)
+		if err != nil || img.W != 32 || !strings.Contains(src, "synthetic") {
+			t.Errorf("%s: an image missing from the embedded set: %v, %q, want the synthetic fall-back", m, err, src)
+		}
+	}
+	e := newEnv(context.Background(), Config{Out: empty, Mode: Full}, x, empty)
+	if _, _, err := e.testImage("no-such-image.png", 32, 3); err == nil {
+		t.Error("Full: an image missing from the embedded set did not fail")
+	}
+}
