@@ -131,10 +131,13 @@ type Experiment struct {
 	// Images lists the test images the experiment reads from
 	// Config.Images.
 	Images []string
-	// Shardable says that the experiment's cost is in Monte Carlo checks
-	// or in a training table over (image, seed) pairs, which Config.Shard
-	// splits (by network, by pair) and Config.MergeFrom merges.
+	// Shardable says that the experiment's cost is in independent units
+	// (random networks of Monte Carlo checks, training runs, (image, seed)
+	// pairs, ...), which Config.Shard splits and Config.MergeFrom merges.
 	Shardable bool
+	// ShardUnits names, in the plural, the units a shard runs, e.g.
+	// "(image, seed) pairs"; empty when the experiment is not Shardable.
+	ShardUnits string
 
 	run func(e *env) error
 }

@@ -14,9 +14,10 @@ func init() {
 		Summary: "Shi et al.'s spectral-bias controls (Lipschitz-controlled convs with lambda, Gaussian up-sampling with sigma, " +
 			"mean-only batch norm): the kernel's predicted spectrum (half-power frequency, slope) for each lambda and sigma " +
 			"against FBC band speeds and PSNR curves measured by training. Their stopping rule is shi-stopping.",
-		Paper:     "Shi et al. (IJCV 2022), the lambda and sigma sweeps and the late PSNR decline",
-		Images:    shiImages,
-		Shardable: true,
+		Paper:      "Shi et al. (IJCV 2022), the lambda and sigma sweeps and the late PSNR decline",
+		Images:     shiImages,
+		Shardable:  true,
+		ShardUnits: "(setting, image, seed) runs",
 		TinyCost: "about 1 s (measured): 16x16, shi-decoder with 2 scales of 8 channels, 3 settings, 60 iterations per run, " +
 			"1 image and 1 seed",
 		QuickCost: "about 20 CPU-min (measured: 0.36 CPU-min per run, 54 runs; about 10 min on 2 free cores, or shard it): " +

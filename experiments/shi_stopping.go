@@ -13,10 +13,11 @@ func init() {
 		Summary: "Shi et al.'s blur/sharpness stopping rule against the kernel's stopping iteration and the oracle best " +
 			"iteration on the 9-image set: PSNR lost against the oracle per image, mean ± sd, paired difference with SE, " +
 			"with Adam (the kernel's clock fitted to the run) and gradient descent at the kernel's stable LR (a priori).",
-		Paper:     "Shi et al. (IJCV 2022), the automatic stopping rule (code/denoising.py, ratio_iter and ratio_epsilon)",
-		Images:    shiImages,
-		Shardable: true,
-		TinyCost:  "about 1 s (measured): 16x16, shi-decoder with 2 scales of 8 channels, 60 iterations, 2 images, 1 seed",
+		Paper:      "Shi et al. (IJCV 2022), the automatic stopping rule (code/denoising.py, ratio_iter and ratio_epsilon)",
+		Images:     shiImages,
+		Shardable:  true,
+		ShardUnits: "images (each trained with every optimizer)",
+		TinyCost:   "about 1 s (measured): 16x16, shi-decoder with 2 scales of 8 channels, 60 iterations, 2 images, 1 seed",
 		QuickCost: "about 14 CPU-min (measured: 0.78 CPU-min per run with its kernel comparison, 18 runs; 11 to 14 min wall " +
 			"in 2 shards on a 2-core machine at load 9): 48x48 centre crops, shi-decoder with 3 scales of 24 channels, 3000 " +
 			"iterations measured every 3, Adam LR 0.01 and gd at 0.9 x the kernel's stable LR, the 9 images, 1 seed (run --seed 2 for a second replicate)",
