@@ -41,21 +41,28 @@ type shiSetting struct {
 	sigma      string // "" for bilinear up-sampling
 }
 
-// shiMode is the size of a mode.
-type shiMode struct {
-	side, scales, channels, iters, every           int
-	sweepImages, sweepSeeds, stopImages, stopSeeds int
-	lr                                             float64
+// shiNet is the network and training run of a mode, common to
+// shi-controls and shi-stopping.
+type shiNet struct {
+	side, scales, channels, iters, every int
+	lr                                   float64
 }
 
-// shiMode returns the mode's size. Full is Shi et al.'s code/denoising.py
-// (Adam, LR 0.001, 10000 iterations, lambda 1.4, input depth 32) with
-// denoising/models/decoder.py's 5 scales of 128 channels.
-func (e *env) shiMode() shiMode {
+// shiControlsSize is the size of a mode of shi-controls: the run and its
+// sweep's images and seeds.
+type shiControlsSize struct {
+	shiNet
+	sweepImages, sweepSeeds int
+}
+
+// shiControlsSize returns the mode's size. Full is Shi et al.'s
+// code/denoising.py (Adam, LR 0.001, 10000 iterations, lambda 1.4, input
+// depth 32) with denoising/models/decoder.py's 5 scales of 128 channels.
+func (e *env) shiControlsSize() shiControlsSize {
 	m := pick(e.cfg.Mode,
-		shiMode{16, 2, 8, 60, 1, 1, 1, 0, 0, 0.01},
-		shiMode{48, 3, 24, 600, 3, 3, 2, 0, 0, 0.01},
-		shiMode{256, 5, 128, 10000, 1, 9, 2, 0, 0, 0.001})
+		shiControlsSize{shiNet{16, 2, 8, 60, 1, 0.01}, 1, 1},
+		shiControlsSize{shiNet{48, 3, 24, 600, 3, 0.01}, 3, 2},
+		shiControlsSize{shiNet{256, 5, 128, 10000, 1, 0.001}, 9, 2})
 	if e.cfg.Iters > 0 {
 		m.iters = e.cfg.Iters
 	}
@@ -75,7 +82,7 @@ func shiSettings() []shiSetting {
 	return s
 }
 
-func (m shiMode) spec(s shiSetting, out int) string {
+func (m shiNet) spec(s shiSetting, out int) string {
 	spec := fmt.Sprintf("shi-decoder:scales=%d,channels=%d,in_channels=%d,out_channels=%d,lipschitz=%g",
 		m.scales, m.channels, min(32, m.channels), out, s.lambda)
 	if s.sigma != "" {
@@ -85,7 +92,7 @@ func (m shiMode) spec(s shiSetting, out int) string {
 }
 
 func runShiControls(e *env) error {
-	m := e.shiMode()
+	m := e.shiControlsSize()
 	sets := shiSettings()
 	if e.cfg.Mode == Tiny {
 		sets = []shiSetting{sets[0], sets[3], sets[7]}
@@ -116,7 +123,7 @@ type shiTrainRun struct {
 	res dip.Result
 }
 
-func (e *env) shiProblem(m shiMode, file string) (dip.Problem, error) {
+func (e *env) shiProblem(m shiNet, file string) (dip.Problem, error) {
 	clean, _, err := e.testImage(file, m.side, 3)
 	if err != nil {
 		return dip.Problem{}, err
@@ -124,7 +131,7 @@ func (e *env) shiProblem(m shiMode, file string) (dip.Problem, error) {
 	return dip.NewProblem(clean, dip.TaskOptions{Task: dip.Denoise, Sigma: 25, Seed: e.seed(1)})
 }
 
-func (e *env) shiTrain(m shiMode, a arch.Arch, spec, file string, opt dip.Optimizer, seed uint64,
+func (e *env) shiTrain(m shiNet, a arch.Arch, spec, file string, opt dip.Optimizer, seed uint64,
 	obs dip.Observer) (*shiTrainRun, error) {
 	p, err := e.shiProblem(m, file)
 	if err != nil {
