@@ -64,10 +64,14 @@ func kernelNeed(e kernel.Estimate) memoryNeed {
 	}
 }
 
-// networkBytes estimates the float32 activations of one finite network of
-// the architecture at an output size: every conv's output channels over
-// the larger of the input and output grids, twice (a layer's input and
-// output are alive together).
+// networkBytes estimates the memory of one finite network of the
+// architecture at an output size: the float32 activations (every conv's
+// output channels over the larger of the input and output grids, and every
+// dense layer's output values, twice: a layer's input and output are
+// alive together), the parameters (networkParams) with their gradients,
+// and one more copy of the largest weight (nn packs a layer's weight for
+// the matrix product into a buffer of the network). A dense layer's
+// weight, (C*H*W) x (Out*H'*W') floats, is usually the largest term.
 func networkBytes(a arch.Arch, size []int) int64 {
 	chans := int64(0)
 	var walk func(ls []arch.Layer)
@@ -86,7 +90,59 @@ func networkBytes(a arch.Arch, size []int) int64 {
 	if in, err := a.InputSize(size); err == nil {
 		pts = max(pts, points(in))
 	}
-	return 2 * 4 * chans * pts
+	acts := chans * pts
+	var params, packed int64
+	if p, err := a.Plan(size); err == nil {
+		for _, nd := range p.Nodes {
+			if _, ok := nd.Layer.(arch.Dense); ok {
+				acts += int64(nd.Out.Channels) * points(nd.Out.Size)
+			}
+		}
+		params, packed = networkParams(p)
+	}
+	// nn holds every parameter's value and gradient (float32 each).
+	return 2*4*acts + 2*4*params + 4*packed
+}
+
+// networkParams counts the parameters and running statistics of the
+// network of a plan laid out at a size, as nn allocates them: a conv's
+// Out x C x K^dims weight, a dense layer's (Out*H'*W') x (C*H*W) weight,
+// their biases, a batch norm's affine parameters and running mean and
+// variance (a mean-only one's shift). It also returns the size of the
+// largest weight.
+func networkParams(p *arch.Plan) (n, largest int64) {
+	for _, nd := range p.Nodes {
+		var w, b int64
+		switch l := nd.Layer.(type) {
+		case arch.Conv:
+			w = int64(l.Out) * int64(nd.In[0].Channels)
+			for range p.Arch.Dims {
+				w *= int64(l.K)
+			}
+			if l.Bias {
+				b = int64(l.Out)
+			}
+		case arch.Dense:
+			out := int64(nd.Out.Channels) * points(nd.Out.Size)
+			w = out * int64(nd.In[0].Channels) * points(nd.In[0].Size)
+			if l.Bias {
+				b = out
+			}
+		case arch.BatchNorm:
+			c := int64(nd.Out.Channels)
+			switch {
+			case l.MeanOnly && l.Affine:
+				b = c
+			case !l.MeanOnly && l.Affine:
+				b = 4 * c
+			case !l.MeanOnly:
+				b = 2 * c
+			}
+		}
+		n += w + b
+		largest = max(largest, w)
+	}
+	return n, largest
 }
 
 // checkNeed returns the estimate of a Monte Carlo check: the analytic
