@@ -174,3 +174,45 @@ func TestImagesFolderRefused(t *testing.T) {
 		t.Error("Full: an image missing from the embedded set did not fail")
 	}
 }
+
+// TestNumbersJSON checks numbers.json: every number reads back exactly
+// with encoding/json (small, large and negative values, keys that need
+// escaping), and a non-finite number is an error, not a file that no JSON
+// reader accepts.
+func TestNumbersJSON(t *testing.T) {
+	x, err := Lookup("cheng-kernels-1d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"a": 1e-7, "b": 1234567, "c": -0.25, "d": 1e300, "e\"<quote>": 3, "f": 0}
+	dir := t.TempDir()
+	e := newEnv(context.Background(), Config{Out: dir, Mode: Tiny}, x, dir)
+	for k, v := range want {
+		e.num(k, v)
+	}
+	if err := e.finish(nil); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "numbers.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]float64
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("numbers.json does not read back: %v\n%s", err, b)
+	}
+	if len(got) != len(want) {
+		t.Errorf("numbers.json has %d numbers, want %d:\n%s", len(got), len(want), b)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: read back %v, want %v", k, got[k], v)
+		}
+	}
+	e = newEnv(context.Background(), Config{Out: dir, Mode: Tiny}, x, dir)
+	e.res.Numbers["bad"] = math.NaN()
+	if err := e.finish(nil); err == nil {
+		b, _ := os.ReadFile(filepath.Join(dir, "numbers.json"))
+		t.Errorf("a NaN number: no error; numbers.json:\n%s", b)
+	}
+}
