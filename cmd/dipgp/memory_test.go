@@ -36,11 +36,11 @@ func TestNetworkParamsMatchNN(t *testing.T) {
 		for _, b := range n.Buffers() {
 			want += int64(len(b.Data))
 		}
-		p, err := a.Plan(c.size)
+		in, err := a.InputSize(c.size)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := networkParams(p); got != want {
+		if got, _, _ := newNetLayout(a).params(in); got != want {
 			t.Errorf("%s at %v: the estimate counts %d parameters, nn allocates %d", c.spec, c.size, got, want)
 		}
 	}
