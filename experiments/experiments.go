@@ -77,9 +77,12 @@ type Config struct {
 	Seed uint64
 	// Images is the folder with the papers' test images (cameraman256.png,
 	// house256rgb.png, triangle-0.2.png, ...); empty means the images
-	// embedded in package data (data/images). When an image is missing,
-	// Tiny and Quick fall back to imageio.Synthetic and say so in the
-	// report; Full fails with an error naming the file.
+	// embedded in package data (data/images). A folder given here must
+	// exist and hold the images: one that does not, or that lacks an image
+	// the experiment reads, is an error naming the folder and the file.
+	// Only when an image is missing from the embedded set do Tiny and
+	// Quick fall back to imageio.Synthetic (and say so in the report);
+	// Full fails with an error naming the file.
 	Images string
 	// Archs are the architectures of arch-sweep (preset strings or
 	// YAML/JSON files); nil selects the four presets.
@@ -128,10 +131,13 @@ type Experiment struct {
 	// Images lists the test images the experiment reads from
 	// Config.Images.
 	Images []string
-	// Shardable says that the experiment's cost is in Monte Carlo checks
-	// or in a training table over (image, seed) pairs, which Config.Shard
-	// splits (by network, by pair) and Config.MergeFrom merges.
+	// Shardable says that the experiment's cost is in independent units
+	// (random networks of Monte Carlo checks, training runs, (image, seed)
+	// pairs, ...), which Config.Shard splits and Config.MergeFrom merges.
 	Shardable bool
+	// ShardUnits names, in the plural, the units a shard runs, e.g.
+	// "(image, seed) pairs"; empty when the experiment is not Shardable.
+	ShardUnits string
 
 	run func(e *env) error
 }
@@ -221,6 +227,9 @@ func (x Experiment) Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if cfg.Shards > 1 && (cfg.Shard < 0 || cfg.Shard >= cfg.Shards) {
 		return nil, fmt.Errorf("experiments: shard %d of %d does not exist; give --shard i/n with 0 <= i < n", cfg.Shard, cfg.Shards)
+	}
+	if err := checkImageDir(cfg.Images, x.Name, x.Images); err != nil {
+		return nil, err
 	}
 	dir := filepath.Join(cfg.Out, x.Name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {

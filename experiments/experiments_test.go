@@ -135,3 +135,84 @@ func TestLoadTestImage(t *testing.T) {
 		t.Errorf("a file missing from the folder: err %v, where %q", err, where)
 	}
 }
+
+// TestImagesFolderRefused checks that a Config.Images folder that does not
+// exist, or holds none of an experiment's images, or lacks one it reads,
+// is an error naming the folder in every mode, while a file missing from
+// the embedded set (the default location) still falls back to the
+// synthetic image in Tiny and Quick.
+func TestImagesFolderRefused(t *testing.T) {
+	x, err := Lookup("denoise-sgld")
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := t.TempDir()
+	for _, dir := range []string{filepath.Join(empty, "missing"), empty} {
+		for _, m := range []Mode{Tiny, Full} {
+			_, err := x.Run(context.Background(), Config{Out: t.TempDir(), Mode: m, Seed: 1, Images: dir})
+			if err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "leave --images out") {
+				t.Errorf("%s, Images %s: error %v, want one naming the folder and the fix", m, dir, err)
+			}
+		}
+	}
+
+	// A folder with some but not all of the images the run reads.
+	for _, m := range []Mode{Tiny, Quick} {
+		e := newEnv(context.Background(), Config{Out: empty, Mode: m, Images: empty}, x, empty)
+		if _, _, err := e.testImage("house256rgb.png", 32, 3); err == nil || !strings.Contains(err.Error(), empty) {
+			t.Errorf("%s: an image missing from the named folder: error %v", m, err)
+		}
+		// The default location keeps the fall-back.
+		e = newEnv(context.Background(), Config{Out: empty, Mode: m}, x, empty)
+		img, src, err := e.testImage("no-such-image.png", 32, 3)
+		if err != nil || img.W != 32 || !strings.Contains(src, "synthetic") {
+			t.Errorf("%s: an image missing from the embedded set: %v, %q, want the synthetic fall-back", m, err, src)
+		}
+	}
+	e := newEnv(context.Background(), Config{Out: empty, Mode: Full}, x, empty)
+	if _, _, err := e.testImage("no-such-image.png", 32, 3); err == nil {
+		t.Error("Full: an image missing from the embedded set did not fail")
+	}
+}
+
+// TestNumbersJSON checks numbers.json: every number reads back exactly
+// with encoding/json (small, large and negative values, keys that need
+// escaping), and a non-finite number is an error, not a file that no JSON
+// reader accepts.
+func TestNumbersJSON(t *testing.T) {
+	x, err := Lookup("cheng-kernels-1d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"a": 1e-7, "b": 1234567, "c": -0.25, "d": 1e300, "e\"<quote>": 3, "f": 0}
+	dir := t.TempDir()
+	e := newEnv(context.Background(), Config{Out: dir, Mode: Tiny}, x, dir)
+	for k, v := range want {
+		e.num(k, v)
+	}
+	if err := e.finish(nil); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "numbers.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]float64
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("numbers.json does not read back: %v\n%s", err, b)
+	}
+	if len(got) != len(want) {
+		t.Errorf("numbers.json has %d numbers, want %d:\n%s", len(got), len(want), b)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: read back %v, want %v", k, got[k], v)
+		}
+	}
+	e = newEnv(context.Background(), Config{Out: dir, Mode: Tiny}, x, dir)
+	e.res.Numbers["bad"] = math.NaN()
+	if err := e.finish(nil); err == nil {
+		b, _ := os.ReadFile(filepath.Join(dir, "numbers.json"))
+		t.Errorf("a NaN number: no error; numbers.json:\n%s", b)
+	}
+}

@@ -24,8 +24,9 @@ func init() {
 		FullCost: "about 4 days of 2-core time (estimated; run it sharded: --shard i/n): 3 images at 64x64 x 5 seeds, their widths " +
 			"(skip nets of 256 channels, 1000 iterations; ReLUNet 10 layers of 256, 30,000 steps of 2048 random pixels; DIP-linear " +
 			"128 and 2048, 1000 iterations)",
-		Shardable: true,
-		run:       runReLUNetVsDIP,
+		Shardable:  true,
+		ShardUnits: "(image, seed) pairs",
+		run:        runReLUNetVsDIP,
 	})
 }
 

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -245,23 +244,13 @@ func (e *env) samples(tiny, quick, full int) int {
 
 // finish writes numbers.json and report.md.
 func (e *env) finish(runErr error) error {
-	keys := make([]string, 0, len(e.res.Numbers))
-	for k := range e.res.Numbers {
-		keys = append(keys, k)
+	// encoding/json sorts the keys; a non-finite number (which num keeps
+	// out) is an error rather than a file no JSON reader accepts.
+	nb, err := json.MarshalIndent(e.res.Numbers, "", "  ")
+	if err != nil {
+		return fmt.Errorf("numbers.json: %w", err)
 	}
-	sort.Strings(keys)
-	var nb bytes.Buffer
-	nb.WriteString("{\n")
-	for i, k := range keys {
-		kb, _ := json.Marshal(k)
-		fmt.Fprintf(&nb, "  %s: %s", kb, strconv.FormatFloat(e.res.Numbers[k], 'g', -1, 64))
-		if i+1 < len(keys) {
-			nb.WriteString(",")
-		}
-		nb.WriteString("\n")
-	}
-	nb.WriteString("}\n")
-	if err := atomicfile.WriteFile(filepath.Join(e.dir, "numbers.json"), nb.Bytes(), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(e.dir, "numbers.json"), append(nb, '\n'), 0o644); err != nil {
 		return err
 	}
 	e.addFile("numbers.json")

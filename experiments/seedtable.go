@@ -21,8 +21,9 @@ func init() {
 		QuickCost: "about 3 min: 3 images x 3 seeds, 32x32 centre crops, skip net of 32 channels, 600 iterations per run",
 		FullCost: "about 1 year of 2-core time (estimated; run it sharded: --shard i/n): 9 images x 10 seeds, 256x256 crops, " +
 			"DIP's skip net, 20,000 iterations per run (the notebook's), 3 runs per pair",
-		Shardable: true,
-		run:       runDenoiseTable,
+		Shardable:  true,
+		ShardUnits: "(image, seed) pairs",
+		run:        runDenoiseTable,
 	})
 	register(Experiment{
 		Name: "inpaint-sgld-table",
@@ -35,8 +36,9 @@ func init() {
 		QuickCost: "about 4 min: 3 images x 3 seeds, 32x32 centre crops with their masks, skip net of 32 channels, 600 iterations per run",
 		FullCost: "about 1 year of 2-core time (estimated; run it sharded: --shard i/n): 11 images x 10 seeds, 256x256 crops, " +
 			"DIP's skip net, 20,000 iterations per run, 3 runs per pair",
-		Shardable: true,
-		run:       runInpaintTable,
+		Shardable:  true,
+		ShardUnits: "(image, seed) pairs",
+		run:        runInpaintTable,
 	})
 }
 
@@ -250,15 +252,15 @@ func (e *env) tableSettingMD(what string, st trainSetting, methods []tableMethod
 		methods[2].every, dip.DefaultExpAvg)
 }
 
-// shardNote ends a shard's run: its pairs are in units/, the table is made
-// by the merge.
+// shardNote ends a shard's run: its units (Experiment.ShardUnits) are in
+// units/, the report is made by the merge.
 func (e *env) shardNote(err error, n int) error {
 	if err != nil {
 		return err
 	}
-	e.md("## Shard %d of %d\n\nThis run trained the pairs i with i mod %d == %d of the %d (image, seed) pairs and wrote "+
-		"them under units/; `dipgp reproduce merge` of every shard's --out folder writes the table.",
-		e.cfg.Shard, e.cfg.Shards, e.cfg.Shards, e.cfg.Shard, n)
+	e.md("## Shard %d of %d\n\nThis run trained the units i with i mod %d == %d of the %d %s and wrote "+
+		"them under units/; `dipgp reproduce merge` of every shard's --out folder writes the report.",
+		e.cfg.Shard, e.cfg.Shards, e.cfg.Shards, e.cfg.Shard, n, e.x.ShardUnits)
 	e.num("pairs_total", float64(n))
 	return nil
 }

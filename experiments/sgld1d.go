@@ -23,9 +23,10 @@ func init() {
 		TinyCost: "about 1 s: N = 32, width 4, 8 input channels, 80 iterations, 3 seeds of each of the 2 cases",
 		QuickCost: "a few minutes: N = 128, width 32, 128 input channels, Cheng's 8000 iterations (149 samples after " +
 			"burn-in 5000), 3 seeds of each of the 2 cases",
-		FullCost:  "about 3 times quick: the same runs over 10 seeds",
-		Shardable: true,
-		run:       runChengSGLD1D,
+		FullCost:   "about 3 times quick: the same runs over 10 seeds",
+		Shardable:  true,
+		ShardUnits: "(case, seed) runs",
+		run:        runChengSGLD1D,
 	})
 }
 

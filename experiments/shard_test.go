@@ -222,3 +222,49 @@ func TestChengSchedule(t *testing.T) {
 		}
 	}
 }
+
+// shardUnits are, per shardable experiment, the units its shards split,
+// read from the experiments' run functions (what runUnits, runPairs or
+// netinit's shards iterate over).
+var shardUnits = map[string]string{
+	"cheng-mc-1d":        "random networks",
+	"cheng-encdec-1d":    "random networks",
+	"encdec-bn-1d":       "random networks",
+	"cheng-sgld-1d":      "(case, seed) runs",
+	"denoise-sgld-table": "(image, seed) pairs",
+	"inpaint-sgld-table": "(image, seed) pairs",
+	"relunet-vs-dip":     "(image, seed) pairs",
+	"spectral-lowpass":   "(image, seed) pairs",
+	"denoise-sgld":       "training runs",
+	"fbc":                "training runs",
+	"spectral-order":     "(image, seed) pairs of runs",
+	"shi-controls":       "(setting, image, seed) runs",
+	"shi-stopping":       "images",
+}
+
+// TestShardNoteUnits checks, for every shardable experiment of the
+// registry, that a shard's report names the experiment's own units, and
+// that no other experiment claims to shard.
+func TestShardNoteUnits(t *testing.T) {
+	for _, x := range List() {
+		want, ok := shardUnits[x.Name]
+		if x.Shardable != ok {
+			t.Errorf("%s: Shardable %v, but the test's table says %v", x.Name, x.Shardable, ok)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		e := newEnv(context.Background(), Config{Out: t.TempDir(), Shard: 1, Shards: 3}, x, t.TempDir())
+		if err := e.shardNote(nil, 7); err != nil {
+			t.Fatal(err)
+		}
+		note := e.body.String()
+		if !strings.Contains(note, "of the 7 "+want) || !strings.Contains(note, "i mod 3 == 1") {
+			t.Errorf("%s: the shard note does not name its units %q:\n%s", x.Name, want, note)
+		}
+		if want != "(image, seed) pairs" && strings.Contains(note, "(image, seed) pairs and") {
+			t.Errorf("%s: the shard note speaks of (image, seed) pairs:\n%s", x.Name, note)
+		}
+	}
+}

@@ -14,9 +14,10 @@ func init() {
 		Summary: "Shi et al.'s spectral-bias controls (Lipschitz-controlled convs with lambda, Gaussian up-sampling with sigma, " +
 			"mean-only batch norm): the kernel's predicted spectrum (half-power frequency, slope) for each lambda and sigma " +
 			"against FBC band speeds and PSNR curves measured by training. Their stopping rule is shi-stopping.",
-		Paper:     "Shi et al. (IJCV 2022), the lambda and sigma sweeps and the late PSNR decline",
-		Images:    shiImages,
-		Shardable: true,
+		Paper:      "Shi et al. (IJCV 2022), the lambda and sigma sweeps and the late PSNR decline",
+		Images:     shiImages,
+		Shardable:  true,
+		ShardUnits: "(setting, image, seed) runs",
 		TinyCost: "about 1 s (measured): 16x16, shi-decoder with 2 scales of 8 channels, 3 settings, 60 iterations per run, " +
 			"1 image and 1 seed",
 		QuickCost: "about 20 CPU-min (measured: 0.36 CPU-min per run, 54 runs; about 10 min on 2 free cores, or shard it): " +
@@ -40,21 +41,28 @@ type shiSetting struct {
 	sigma      string // "" for bilinear up-sampling
 }
 
-// shiMode is the size of a mode.
-type shiMode struct {
-	side, scales, channels, iters, every           int
-	sweepImages, sweepSeeds, stopImages, stopSeeds int
-	lr                                             float64
+// shiNet is the network and training run of a mode, common to
+// shi-controls and shi-stopping.
+type shiNet struct {
+	side, scales, channels, iters, every int
+	lr                                   float64
 }
 
-// shiMode returns the mode's size. Full is Shi et al.'s code/denoising.py
-// (Adam, LR 0.001, 10000 iterations, lambda 1.4, input depth 32) with
-// denoising/models/decoder.py's 5 scales of 128 channels.
-func (e *env) shiMode() shiMode {
+// shiControlsSize is the size of a mode of shi-controls: the run and its
+// sweep's images and seeds.
+type shiControlsSize struct {
+	shiNet
+	sweepImages, sweepSeeds int
+}
+
+// shiControlsSize returns the mode's size. Full is Shi et al.'s
+// code/denoising.py (Adam, LR 0.001, 10000 iterations, lambda 1.4, input
+// depth 32) with denoising/models/decoder.py's 5 scales of 128 channels.
+func (e *env) shiControlsSize() shiControlsSize {
 	m := pick(e.cfg.Mode,
-		shiMode{16, 2, 8, 60, 1, 1, 1, 0, 0, 0.01},
-		shiMode{48, 3, 24, 600, 3, 3, 2, 0, 0, 0.01},
-		shiMode{256, 5, 128, 10000, 1, 9, 2, 0, 0, 0.001})
+		shiControlsSize{shiNet{16, 2, 8, 60, 1, 0.01}, 1, 1},
+		shiControlsSize{shiNet{48, 3, 24, 600, 3, 0.01}, 3, 2},
+		shiControlsSize{shiNet{256, 5, 128, 10000, 1, 0.001}, 9, 2})
 	if e.cfg.Iters > 0 {
 		m.iters = e.cfg.Iters
 	}
@@ -74,7 +82,7 @@ func shiSettings() []shiSetting {
 	return s
 }
 
-func (m shiMode) spec(s shiSetting, out int) string {
+func (m shiNet) spec(s shiSetting, out int) string {
 	spec := fmt.Sprintf("shi-decoder:scales=%d,channels=%d,in_channels=%d,out_channels=%d,lipschitz=%g",
 		m.scales, m.channels, min(32, m.channels), out, s.lambda)
 	if s.sigma != "" {
@@ -84,7 +92,7 @@ func (m shiMode) spec(s shiSetting, out int) string {
 }
 
 func runShiControls(e *env) error {
-	m := e.shiMode()
+	m := e.shiControlsSize()
 	sets := shiSettings()
 	if e.cfg.Mode == Tiny {
 		sets = []shiSetting{sets[0], sets[3], sets[7]}
@@ -115,7 +123,7 @@ type shiTrainRun struct {
 	res dip.Result
 }
 
-func (e *env) shiProblem(m shiMode, file string) (dip.Problem, error) {
+func (e *env) shiProblem(m shiNet, file string) (dip.Problem, error) {
 	clean, _, err := e.testImage(file, m.side, 3)
 	if err != nil {
 		return dip.Problem{}, err
@@ -123,7 +131,7 @@ func (e *env) shiProblem(m shiMode, file string) (dip.Problem, error) {
 	return dip.NewProblem(clean, dip.TaskOptions{Task: dip.Denoise, Sigma: 25, Seed: e.seed(1)})
 }
 
-func (e *env) shiTrain(m shiMode, a arch.Arch, spec, file string, opt dip.Optimizer, seed uint64,
+func (e *env) shiTrain(m shiNet, a arch.Arch, spec, file string, opt dip.Optimizer, seed uint64,
 	obs dip.Observer) (*shiTrainRun, error) {
 	p, err := e.shiProblem(m, file)
 	if err != nil {

@@ -36,7 +36,7 @@ func shiPairRho(sw *shiSweep, pred []float64, get func(shiRunRow) float64) []flo
 
 // shiSweepReport writes the sweep's table, correlations and figures from
 // the runs finished so far.
-func (e *env) shiSweepReport(m shiMode, sets []shiSetting, sw *shiSweep) error {
+func (e *env) shiSweepReport(m shiControlsSize, sets []shiSetting, sw *shiSweep) error {
 	if len(sw.kernels) == 0 {
 		return nil
 	}
@@ -62,7 +62,7 @@ func (e *env) shiSweepReport(m shiMode, sets []shiSetting, sw *shiSweep) error {
 		for _, r := range sw.runs {
 			if r.setting == i {
 				speed = append(speed, r.speed)
-				top = append(top, topSpeed(r, m))
+				top = append(top, topSpeed(r, m.shiNet))
 				best = append(best, r.best)
 				decline = append(decline, r.decline)
 			}
@@ -84,14 +84,14 @@ func (e *env) shiSweepReport(m shiMode, sets []shiSetting, sw *shiSweep) error {
 
 // topSpeed is minus the log of the top band's half-fit iteration
 // (censored as in bandSpeed).
-func topSpeed(r shiRunRow, m shiMode) float64 {
+func topSpeed(r shiRunRow, m shiNet) float64 {
 	return bandSpeed(r.halfBand[dip.FBCBands-1:], 2*float64(m.iters))
 }
 
-func (e *env) shiCorrelations(m shiMode, sets []shiSetting, hp, hpT, meanSpeed, meanTop []float64, sw *shiSweep) {
+func (e *env) shiCorrelations(m shiControlsSize, sets []shiSetting, hp, hpT, meanSpeed, meanTop []float64, sw *shiSweep) {
 	rho := shiPairRho(sw, hp, func(r shiRunRow) float64 { return r.speed })
 	rhoT := shiPairRho(sw, hpT, func(r shiRunRow) float64 { return r.speed })
-	rhoTop := shiPairRho(sw, hp, func(r shiRunRow) float64 { return topSpeed(r, m) })
+	rhoTop := shiPairRho(sw, hp, func(r shiRunRow) float64 { return topSpeed(r, m.shiNet) })
 	all := spearmanFinite(hp, meanSpeed)
 	e.num("spearman_halfpower_vs_band_speed_mean", mean(rho))
 	e.num("spearman_halfpower_vs_band_speed_sd", stdev(rho))

@@ -20,11 +20,11 @@ type shiStopResult struct {
 // shiStopRun trains once to the end, running Shi et al.'s rule on the
 // measured outputs without stopping, and reads the kernel's best
 // iteration from dip.Compare.
-func (e *env) shiStopRun(m shiMode, k *dip.Kernel, spec, file string, opt dip.Optimizer, seed uint64) (shiStopResult, error) {
+func (e *env) shiStopRun(m shiStopSize, k *dip.Kernel, spec, file string, opt dip.Optimizer, seed uint64) (shiStopResult, error) {
 	var st dip.ShiStop
 	stopAt := -1
 	obs := st.Observer(nil, &stopAt)
-	run, err := e.shiTrain(m, k.Arch, spec, file, opt, seed, func(ev dip.Event) error {
+	run, err := e.shiTrain(m.shiNet, k.Arch, spec, file, opt, seed, func(ev dip.Event) error {
 		if stopAt >= 0 {
 			return nil // keep training to the end for the oracle
 		}
@@ -67,7 +67,7 @@ func (e *env) shiStopRun(m shiMode, k *dip.Kernel, spec, file string, opt dip.Op
 // gd at 0.9 times the kernel's stable LR (the kernel's clock fixed by the
 // LR: a prediction from f_0, the target and the clean image only). Its
 // units are the images.
-func (e *env) shiStopping(m shiMode) error {
+func (e *env) shiStopping(m shiStopSize) error {
 	spec := m.spec(shiSetting{key: "shi", lambda: 1.4}, 3)
 	size := []int{m.side, m.side}
 	a, err := parseArch(spec, size)

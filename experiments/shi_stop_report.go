@@ -16,7 +16,7 @@ type shiStopRow struct {
 
 // shiStopRows collects the runs of one optimizer from the units, in unit
 // order.
-func shiStopRows(m shiMode, opt dip.Optimizer, keys []string, units []unitData) []shiStopRow {
+func shiStopRows(m shiStopSize, opt dip.Optimizer, keys []string, units []unitData) []shiStopRow {
 	var rows []shiStopRow
 	for i, u := range units {
 		for sd := 0; sd < m.stopSeeds; sd++ {
@@ -34,7 +34,7 @@ func shiStopRows(m shiMode, opt dip.Optimizer, keys []string, units []unitData) 
 var shiStopHeader = append([]string{"image", "seed", "optimizer"}, shiStopKeys...)
 
 // shiStopCSVRows are the rows of stopping.csv of one unit (image).
-func shiStopCSVRows(m shiMode, opts []dip.Optimizer, key string, u unitData) [][]string {
+func shiStopCSVRows(m shiStopSize, opts []dip.Optimizer, key string, u unitData) [][]string {
 	var rows [][]string
 	for sd := 0; sd < m.stopSeeds; sd++ {
 		for _, opt := range opts {
@@ -55,7 +55,7 @@ func shiStopCSVRows(m shiMode, opts []dip.Optimizer, key string, u unitData) [][
 // shiStopReport writes per optimizer the per-image table, the
 // PSNR lost by each rule (mean ± sd), their paired difference (mean ± SE)
 // and how often each rule stopped before the end.
-func (e *env) shiStopReport(m shiMode, opts []dip.Optimizer, keys []string, units []unitData) error {
+func (e *env) shiStopReport(m shiStopSize, opts []dip.Optimizer, keys []string, units []unitData) error {
 	for _, opt := range opts {
 		rs := shiStopRows(m, opt, keys, units)
 		if len(rs) == 0 {

@@ -13,10 +13,11 @@ func init() {
 		Summary: "Shi et al.'s blur/sharpness stopping rule against the kernel's stopping iteration and the oracle best " +
 			"iteration on the 9-image set: PSNR lost against the oracle per image, mean ± sd, paired difference with SE, " +
 			"with Adam (the kernel's clock fitted to the run) and gradient descent at the kernel's stable LR (a priori).",
-		Paper:     "Shi et al. (IJCV 2022), the automatic stopping rule (code/denoising.py, ratio_iter and ratio_epsilon)",
-		Images:    shiImages,
-		Shardable: true,
-		TinyCost:  "about 1 s (measured): 16x16, shi-decoder with 2 scales of 8 channels, 60 iterations, 2 images, 1 seed",
+		Paper:      "Shi et al. (IJCV 2022), the automatic stopping rule (code/denoising.py, ratio_iter and ratio_epsilon)",
+		Images:     shiImages,
+		Shardable:  true,
+		ShardUnits: "images (each trained with every optimizer)",
+		TinyCost:   "about 1 s (measured): 16x16, shi-decoder with 2 scales of 8 channels, 60 iterations, 2 images, 1 seed",
 		QuickCost: "about 14 CPU-min (measured: 0.78 CPU-min per run with its kernel comparison, 18 runs; 11 to 14 min wall " +
 			"in 2 shards on a 2-core machine at load 9): 48x48 centre crops, shi-decoder with 3 scales of 24 channels, 3000 " +
 			"iterations measured every 3, Adam LR 0.01 and gd at 0.9 x the kernel's stable LR, the 9 images, 1 seed (run --seed 2 for a second replicate)",
@@ -26,14 +27,21 @@ func init() {
 	})
 }
 
-// shiStopMode returns the stopping comparison's size: quick is long enough
+// shiStopSize is the size of a mode of shi-stopping: the run and the
+// images and seeds it compares the stopping rules on.
+type shiStopSize struct {
+	shiNet
+	stopImages, stopSeeds int
+}
+
+// shiStopSize returns the stopping comparison's size: quick is long enough
 // for Shi et al.'s rule (n = 100) and the kernel's best iteration to fall
 // inside the run.
-func (e *env) shiStopMode() shiMode {
+func (e *env) shiStopSize() shiStopSize {
 	m := pick(e.cfg.Mode,
-		shiMode{16, 2, 8, 60, 1, 1, 1, 2, 1, 0.01},
-		shiMode{48, 3, 24, 3000, 3, 0, 0, 9, 1, 0.01},
-		shiMode{256, 5, 128, 10000, 1, 0, 0, 9, 2, 0.001})
+		shiStopSize{shiNet{16, 2, 8, 60, 1, 0.01}, 2, 1},
+		shiStopSize{shiNet{48, 3, 24, 3000, 3, 0.01}, 9, 1},
+		shiStopSize{shiNet{256, 5, 128, 10000, 1, 0.001}, 9, 2})
 	if e.cfg.Iters > 0 {
 		m.iters = e.cfg.Iters
 	}
@@ -41,7 +49,7 @@ func (e *env) shiStopMode() shiMode {
 }
 
 func runShiStopping(e *env) error {
-	m := e.shiStopMode()
+	m := e.shiStopSize()
 	e.md("## Setting\n\nShi et al.'s decoder (`shi-decoder`, denoising/models/decoder.py and code/models/common.py of "+
 		"shizenglin/Measure-and-Control-Spectral-Bias) at %d scales of %d channels on %dx%d centre crops with Gaussian noise "+
 		"of std 25/255 (code/denoising.py), no input noise, no averaging, %d iterations measured every %d, %d image(s) x "+
@@ -51,7 +59,7 @@ func runShiStopping(e *env) error {
 
 // shiStopOpts are the stopping comparison's optimizers: Adam at the mode's
 // LR and gd at 0.9 times the kernel's stable LR.
-func shiStopOpts(m shiMode, k *dip.Kernel) []dip.Optimizer {
+func shiStopOpts(m shiStopSize, k *dip.Kernel) []dip.Optimizer {
 	return []dip.Optimizer{{Kind: dip.Adam, LR: m.lr}, {Kind: dip.GD, LR: 0.9 * k.StableLR(3*m.side*m.side)}}
 }
 
@@ -62,7 +70,7 @@ var shiStopKeys = []string{"oracle_iter", "oracle_psnr", "shi_iter", "shi_fired"
 func shiStopPrefix(opt dip.Optimizer, seed int) string { return fmt.Sprintf("%s_s%d_", opt.Kind, seed) }
 
 // shiStopUnit trains image im with every optimizer and seed.
-func (e *env) shiStopUnit(m shiMode, k *dip.Kernel, spec string, im int) (unitData, error) {
+func (e *env) shiStopUnit(m shiStopSize, k *dip.Kernel, spec string, im int) (unitData, error) {
 	u := unitData{Numbers: map[string]float64{}}
 	file := shiImages[im]
 	for sd := 0; sd < m.stopSeeds; sd++ {

@@ -83,7 +83,7 @@ var shiRunHeader = []string{"setting", "lambda", "sigma", "image", "seed", "half
 
 // shiKernels computes every setting's kernel prediction and writes
 // kernel.csv.
-func (e *env) shiKernels(m shiMode, sets []shiSetting, sw *shiSweep) error {
+func (e *env) shiKernels(m shiControlsSize, sets []shiSetting, sw *shiSweep) error {
 	size := []int{m.side, m.side}
 	log := &csvLog{e: e, name: "kernel", header: []string{"setting", "lambda", "sigma", "half_power_nngp", "slope_nngp", "half_power_ntk"}}
 	for _, s := range sets {
@@ -124,7 +124,7 @@ func (e *env) shiKernels(m shiMode, sets []shiSetting, sw *shiSweep) error {
 // shiUnit is one training run of the sweep: a unit of a sharded run.
 type shiUnit struct{ setting, image, seed int }
 
-func shiUnits(m shiMode, sets []shiSetting) ([]shiUnit, []string) {
+func shiUnits(m shiControlsSize, sets []shiSetting) ([]shiUnit, []string) {
 	var us []shiUnit
 	var keys []string
 	for si, s := range sets {
@@ -143,7 +143,7 @@ func shiUnits(m shiMode, sets []shiSetting) ([]shiUnit, []string) {
 // (setting, image, seed); sharded, it trains its share and reports done =
 // false; merging, it reads every run from the shards. It returns what it
 // measured, also when interrupted.
-func (e *env) shiSweep(m shiMode, sets []shiSetting) (sw *shiSweep, done bool, err error) {
+func (e *env) shiSweep(m shiControlsSize, sets []shiSetting) (sw *shiSweep, done bool, err error) {
 	sw = &shiSweep{}
 	if err := e.shiKernels(m, sets, sw); err != nil {
 		return sw, false, err
@@ -161,12 +161,12 @@ func (e *env) shiSweep(m shiMode, sets []shiSetting) (sw *shiSweep, done bool, e
 		if err != nil {
 			return unitData{}, err
 		}
-		run, err := e.shiTrain(m, a, spec, shiImages[u.image], dip.Optimizer{Kind: dip.Adam, LR: m.lr},
+		run, err := e.shiTrain(m.shiNet, a, spec, shiImages[u.image], dip.Optimizer{Kind: dip.Adam, LR: m.lr},
 			e.seed(10+1000*u.seed+100*u.setting+u.image), nil)
 		if err != nil {
 			return unitData{}, err
 		}
-		r := shiRowOf(run.res, m, u.setting, u.image, u.seed)
+		r := shiRowOf(run.res, m.shiNet, u.setting, u.image, u.seed)
 		if u.image == 0 && u.seed == 0 && shiPlotted(s) {
 			e.shiPredictFBC(a, size, run, &r)
 		}
@@ -184,7 +184,7 @@ func (e *env) shiSweep(m shiMode, sets []shiSetting) (sw *shiSweep, done bool, e
 		}
 		r, ok := trained[i]
 		if !ok {
-			r = shiRunOf(ud, m, u.setting, u.image, u.seed)
+			r = shiRunOf(ud, m.shiNet, u.setting, u.image, u.seed)
 		}
 		if merging {
 			if err := e.shiLogRun(runs, curves, sets[u.setting], sw.kernels[u.setting], r); err != nil {
@@ -213,7 +213,7 @@ func (e *env) shiLogRun(runs, curves *csvLog, s shiSetting, k shiKernelRow, r sh
 }
 
 // shiRowOf summarizes a run.
-func shiRowOf(res dip.Result, m shiMode, si, im, sd int) shiRunRow {
+func shiRowOf(res dip.Result, m shiNet, si, im, sd int) shiRunRow {
 	ms := res.Measurements
 	last := ms[len(ms)-1]
 	r := shiRunRow{setting: si, image: im, seed: sd, bestIter: res.Best.Iter, best: res.Best.PSNR, final: last.PSNR,

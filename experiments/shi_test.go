@@ -206,7 +206,7 @@ func TestShiRunUnitRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := shiRunOf(u, shiMode{iters: 60}, 1, 2, 1)
+	got := shiRunOf(u, shiNet{iters: 60}, 1, 2, 1)
 	if !reflect.DeepEqual(got, r) {
 		t.Errorf("read back\n%+v\nwant\n%+v", got, r)
 	}

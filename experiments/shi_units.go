@@ -33,7 +33,7 @@ func shiRunUnit(r shiRunRow) unitData {
 }
 
 // shiRunOf reads a sweep run back from its unit.
-func shiRunOf(u unitData, m shiMode, si, im, sd int) shiRunRow {
+func shiRunOf(u unitData, m shiNet, si, im, sd int) shiRunRow {
 	n := u.Numbers
 	r := shiRunRow{setting: si, image: im, seed: sd, bestIter: int(n["best_iter"]), best: n["best_psnr"], final: n["final_psnr"],
 		decline: n["decline_db"], speed: n["band_speed"], psnrX: u.Series["psnr_iter"], psnrY: u.Series["psnr"]}

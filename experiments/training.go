@@ -18,26 +18,28 @@ func init() {
 		Summary: "Denoising PSNR over iterations for DIP's optimizer (Adam) without and with input noise, with DIP's exponential " +
 			"output averaging, plain gradient descent, and SGLD in both forms (Cheng et al.'s Adam + parameter noise, and textbook " +
 			"Langevin dynamics) with their posterior means.",
-		Paper:     "Cheng et al. (CVPR 2019), the denoising curves (PSNR against iterations for the SGD variants and SGLD)",
-		Images:    []string{"house256rgb.png"},
-		TinyCost:  "about 3 s: 16x16, a 2-scale skip net of 8 channels, 40 iterations per run",
-		QuickCost: "about 3 min: 64x64 centre crop, 5-scale skip net of 64 channels, 1000 iterations per run (5 runs; the table over images and seeds is denoise-sgld-table)",
-		FullCost:  "about 4 days of 2-core time (estimated; run it sharded over its 5 runs: --shard i/5): 256x256, DIP's skip net (128 channels, Cheng et al.'s), 20,000 iterations per run (Cheng et al.'s)",
-		Shardable: true,
-		run:       runDenoiseSGLD,
+		Paper:      "Cheng et al. (CVPR 2019), the denoising curves (PSNR against iterations for the SGD variants and SGLD)",
+		Images:     []string{"house256rgb.png"},
+		TinyCost:   "about 3 s: 16x16, a 2-scale skip net of 8 channels, 40 iterations per run",
+		QuickCost:  "about 3 min: 64x64 centre crop, 5-scale skip net of 64 channels, 1000 iterations per run (5 runs; the table over images and seeds is denoise-sgld-table)",
+		FullCost:   "about 4 days of 2-core time (estimated; run it sharded over its 5 runs: --shard i/5): 256x256, DIP's skip net (128 channels, Cheng et al.'s), 20,000 iterations per run (Cheng et al.'s)",
+		Shardable:  true,
+		ShardUnits: "training runs",
+		run:        runDenoiseSGLD,
 	})
 	register(Experiment{
 		Name: "spectral-order",
 		Summary: "DIP fitting the triangle images of the spectral-bias paper (triangle-0.2, triangle-0.9): the trajectory " +
 			"distance between two runs from independent initializations, per-band (FBC) fitting curves, and the order in " +
 			"which frequencies are fitted, observed and predicted by the NTK.",
-		Paper:     "Chakrabarty and Maji (2019), the triangle experiments (trajectory distance, low frequencies first)",
-		Images:    []string{"triangle-0.2.png", "triangle-0.9.png"},
-		TinyCost:  "about 3 s: 16x16, 30 iterations per run (2 images x 2 pairs of runs)",
-		QuickCost: "about 8 min: 64x64 centre crops, skip net of 64 channels, 1000 iterations per run (2 images x 3 pairs of runs)",
-		FullCost:  "about 25 h of 2-core time (estimated; run it sharded over its 10 pairs of runs: --shard i/10): 256x256, the authors' skip net (256 channels), 1000 iterations per run (2 images x 5 pairs of runs)",
-		Shardable: true,
-		run:       runSpectralOrder,
+		Paper:      "Chakrabarty and Maji (2019), the triangle experiments (trajectory distance, low frequencies first)",
+		Images:     []string{"triangle-0.2.png", "triangle-0.9.png"},
+		TinyCost:   "about 3 s: 16x16, 30 iterations per run (2 images x 2 pairs of runs)",
+		QuickCost:  "about 8 min: 64x64 centre crops, skip net of 64 channels, 1000 iterations per run (2 images x 3 pairs of runs)",
+		FullCost:   "about 25 h of 2-core time (estimated; run it sharded over its 10 pairs of runs: --shard i/10): 256x256, the authors' skip net (256 channels), 1000 iterations per run (2 images x 5 pairs of runs)",
+		Shardable:  true,
+		ShardUnits: "(image, seed) pairs of runs",
+		run:        runSpectralOrder,
 	})
 	register(Experiment{
 		Name: "spectral-lowpass",
@@ -51,20 +53,22 @@ func init() {
 		QuickCost: "about 15 min: 2 images (cameraman, house) x 3 seeds, 64x64 centre crops, skip net of 64 channels (NTK parameterization for gd), 800 iterations per run (2 runs per pair)",
 		FullCost: "about 3 days of 2-core time (estimated; run it sharded: --shard i/n): 10 images (cameraman and the 9 of denoising9, grey) x 3 seeds, " +
 			"256x256, DIP's skip net, 3000 iterations per run (2 runs per pair)",
-		Shardable: true,
-		run:       runSpectralLowpass,
+		Shardable:  true,
+		ShardUnits: "(image, seed) pairs",
+		run:        runSpectralLowpass,
 	})
 	register(Experiment{
 		Name: "fbc",
 		Summary: "Frequency-band correspondence (FBC) curves of Shi et al. for denoising with DIP's skip net, observed " +
 			"during training and predicted by the NTK, for Adam (fitted time scale) and gradient descent (no fitted parameter).",
-		Paper:     "Shi et al. (IJCV 2022), the FBC curves of DIP denoising (5 bands)",
-		Images:    []string{"house256rgb.png"},
-		TinyCost:  "about 2 s: 16x16, 40 iterations per run",
-		QuickCost: "about 4 min: 64x64 centre crop, skip net of 64 channels, 1000 iterations per run (2 runs, and 3 seeds of Adam for the FBC at the PSNR peak)",
-		FullCost:  "about 10 h of 2-core time (estimated; run it sharded over its 5 runs: --shard i/5): 256x256, DIP's skip net, 3000 iterations per run (2 runs, and 3 seeds of Adam)",
-		Shardable: true,
-		run:       runFBC,
+		Paper:      "Shi et al. (IJCV 2022), the FBC curves of DIP denoising (5 bands)",
+		Images:     []string{"house256rgb.png"},
+		TinyCost:   "about 2 s: 16x16, 40 iterations per run",
+		QuickCost:  "about 4 min: 64x64 centre crop, skip net of 64 channels, 1000 iterations per run (2 runs, and 3 seeds of Adam for the FBC at the PSNR peak)",
+		FullCost:   "about 10 h of 2-core time (estimated; run it sharded over its 5 runs: --shard i/5): 256x256, DIP's skip net, 3000 iterations per run (2 runs, and 3 seeds of Adam)",
+		Shardable:  true,
+		ShardUnits: "training runs (the two curves and the seeds at the PSNR peak)",
+		run:        runFBC,
 	})
 }
 

@@ -42,7 +42,7 @@
 //   - Dense: PyTorch's Flatten then nn.Linear, a 1x1 conv from the C*H*W
 //     flattened values (channel-major, PyTorch's order) to Out*H'*W'
 //     values; its weight is [Out*H'*W', C*H*W] and its bias [Out*H'*W'].
-//     scripts/torch_net.py does not build it.
+//     scripts/torch_net.py builds it as F.linear on the flattened input.
 //
 // # Parameterizations
 //

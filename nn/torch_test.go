@@ -97,6 +97,8 @@ func TestTorch(t *testing.T) {
 		{"shi-decoder:scales=2,channels=8,in_channels=4,up_sigma=0.1/0.5,lipschitz=0.8", []int{16, 16}},
 		{"dip-skip:scales=2,channels=8,pad=circular,up_sigma=0.5,lipschitz=1.2,mean_bn=true", []int{16, 16}},
 		{"encdec:dims=1,scales=2,channels=8,pad=zero,up_sigma=0.3,mean_bn=true,lipschitz=0.5,param=ntk", []int{32}},
+		{"dip-fc:scales=1,channels=6,in_channels=2,out_channels=3", []int{8, 8}},
+		{"dip-fc:scales=2,channels=5,in_channels=2,out_channels=2,param=ntk,init=normal,sw=1.3,sb=0.2,act=tanh,dims=1", []int{12}},
 	}
 	for ci, c := range cases {
 		t.Run(strings.SplitN(c.spec, ":", 2)[0], func(t *testing.T) {
@@ -326,18 +328,28 @@ func biasBeforeBN(n *Net) map[string]bool {
 
 // TestTorchToNN saves a network initialized by PyTorch (torch_net.py save),
 // loads it with Load and compares the forward pass with PyTorch's.
+// A dense network (dip-fc) needs the grid: torch_net.py save --size.
 func TestTorchToNN(t *testing.T) {
 	needTorch(t)
+	torchToNN(t, "dip-skip:scales=2,channels=8,pad=circular", []int{16, 16})
+	torchToNN(t, "dip-fc:scales=1,channels=6,in_channels=2,out_channels=3", []int{6, 4})
+}
+
+func torchToNN(t *testing.T, spec string, size []int) {
+	t.Helper()
 	script := torchScript(t)
-	a, err := arch.ParsePreset("dip-skip:scales=2,channels=8,pad=circular")
+	a, err := arch.ParsePreset(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	size := []int{16, 16}
 	dir := t.TempDir()
 	archPath := writeArch(t, a, dir)
 	params := filepath.Join(dir, "params")
-	cmd := exec.Command(python, script, "save", archPath, params, "5")
+	in, err := a.InputSize(size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(python, script, "save", archPath, params, "5", "--size", arch.SizeString(in))
 	cmd.Env = append(os.Environ(), "OMP_NUM_THREADS=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("torch_net.py save: %v\n%s", err, out)

@@ -20,9 +20,20 @@ sqrt(sw2 / fan_in) and biases by sqrt(sb2), with (sw2, sb2) from the
 architecture's init (pytorch: 1/3 and 1/(3 fan_in)), as nn does. Batch norm
 runs in training mode.
 
+A dense layer is Flatten (channel, then row, then column) followed by
+nn.Linear(C*H*W, Out*H'*W'): layers.{i}.weight is [Out*H'*W', C*H*W] and
+layers.{i}.bias [Out*H'*W'], initialized and scaled in the NTK
+parameterization as a conv with fan_in C*H*W (nn/dense.go). Without image
+its output is a vector, held as Out channels on a one-point grid; with
+image it is reshaped to (Out, H', W'), the grid at the layer's scale (the
+input grid times 2^e, e counting the up-samplings minus the pools and
+stride-2 convs before it). The weight's shape depends on the input grid:
+check reads it from INPUT, names and save need --size.
+
 Usage:
-    torch_net.py names ARCH.json
-        print the state_dict names and shapes as JSON
+    torch_net.py names ARCH.json [--size H,W]
+        print the state_dict names and shapes as JSON (--size: the network
+        input's grid, H,W or N in 1-D; needed only with dense layers)
     torch_net.py check ARCH.json PARAMS_DIR INPUT.npy DY.npy OUT_DIR [--adam LR]
         load PARAMS_DIR (one <name>.npy per state_dict entry, as nn.Net.Save
         writes), run forward on INPUT (training mode), backward with the
@@ -30,7 +41,7 @@ Usage:
         OUT_DIR/grad/<name>.npy (parameter gradients) and OUT_DIR/state/<name>.npy
         (state_dict after the pass: running statistics). With --adam, then take
         one torch.optim.Adam(lr=LR) step and write OUT_DIR/adam/<name>.npy.
-    torch_net.py save ARCH.json OUT_DIR [SEED]
+    torch_net.py save ARCH.json OUT_DIR [SEED] [--size H,W]
         build the module with PyTorch's own initialization and save its
         state_dict as nn.Load reads it.
 """
@@ -88,6 +99,34 @@ class Conv(nn.Module):
             b = b * self.bmult
         f = F.conv2d if self.dims == 2 else F.conv1d
         return f(x, w, b, stride=self.stride)
+
+
+class Dense(nn.Module):
+    """Flatten then nn.Linear, as nn/dense.go: out_grid is the output's grid
+    ((1,) * dims for a vector)."""
+
+    def __init__(self, fan_in, spec, out_grid, ntk, init):
+        super().__init__()
+        self.out_shape = (spec["out"],) + tuple(out_grid)
+        n_out = spec["out"] * math.prod(out_grid)
+        self.weight = nn.Parameter(torch.empty(n_out, fan_in))
+        self.bias = nn.Parameter(torch.empty(n_out)) if spec.get("bias") else None
+        bound = 1 / math.sqrt(fan_in)
+        nn.init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            nn.init.uniform_(self.bias, -bound, bound)
+        self.wmult, self.bmult = 1.0, 1.0
+        if ntk:
+            sw2, sb2 = variances(init, fan_in)
+            self.wmult, self.bmult = math.sqrt(sw2 / fan_in), math.sqrt(sb2)
+
+    def forward(self, x):
+        w = self.weight if self.wmult == 1.0 else self.weight * self.wmult
+        b = self.bias
+        if b is not None and self.bmult != 1.0:
+            b = b * self.bmult
+        y = F.linear(x.reshape(x.shape[0], -1), w, b)
+        return y.reshape((x.shape[0],) + self.out_shape)
 
 
 class Act(nn.Module):
@@ -199,26 +238,49 @@ class Concat(nn.Module):
 class Net(nn.Module):
     """The network of a dipgp architecture (a dict parsed from its JSON)."""
 
-    def __init__(self, a):
+    def __init__(self, a, size=None):
+        """size is the grid of the network's input ([H, W], or [N] in 1-D);
+        only dense layers need it."""
         super().__init__()
         self.a = a
         self.dims = a["dims"]
-        self.layers, _ = self._build(a["layers"], a["input"]["channels"], {})
+        self.size = list(size) if size is not None else None
+        self.layers, _ = self._build(a["layers"], (a["input"]["channels"], 0, False), {})
 
-    def _build(self, specs, c, saved):
+    def _grid(self, scale, flat):
+        """The grid at a scale: the input's times 2^scale per axis."""
+        if flat:
+            return (1,) * self.dims
+        if self.size is None:
+            raise ValueError("the architecture has dense layers, whose weights depend on the grid: give --size "
+                             "(the network input's grid, H,W or N)")
+        return tuple(n << scale if scale >= 0 else n >> -scale for n in self.size)
+
+    def _build(self, specs, t, saved):
+        """Builds the layers from the tensor t = (channels, scale, flat)."""
         mods = nn.ModuleList()
         a = self.a
+        c, scale, flat = t
         for s in specs:
             (kind, spec), = s.items()
             if kind == "conv":
                 m = Conv(self.dims, c, spec, a["pad"], a["param"] == "ntk", a["init"])
                 c = spec["out"]
+                if spec["stride"] == 2:
+                    scale -= 1
+            elif kind == "dense":
+                fan_in = c * math.prod(self._grid(scale, flat))
+                flat = not spec.get("image", False)
+                m = Dense(fan_in, spec, self._grid(scale, flat), a["param"] == "ntk", a["init"])
+                c = spec["out"]
             elif kind == "act":
                 m = Act(spec)
             elif kind == "pool":
                 m = Pool(self.dims, spec)
+                scale -= 1
             elif kind == "upsample":
                 m = Upsample(self.dims, spec, a["pad"])
+                scale += 1
             elif kind == "batchnorm" and spec.get("mean_only"):
                 m = MeanOnly(c, spec["affine"])
             elif kind == "batchnorm":
@@ -226,15 +288,15 @@ class Net(nn.Module):
                 m = bn(c, eps=spec["eps"], affine=spec["affine"], momentum=0.1)
             elif kind == "save":
                 m = Save(spec["name"])
-                saved[spec["name"]] = c
+                saved[spec["name"]] = (c, scale, flat)
             elif kind == "concat":
-                br, cb = self._build(spec.get("branch") or [], saved[spec["from"]], saved)
+                br, (cb, _, _) = self._build(spec.get("branch") or [], saved[spec["from"]], saved)
                 m = Concat(spec["from"], br)
                 c = cb + c
             else:
                 raise ValueError("unknown layer kind %r" % kind)
             mods.append(m)
-        return mods, c
+        return mods, (c, scale, flat)
 
     def _run(self, mods, x, saved):
         for m in mods:
@@ -269,7 +331,21 @@ def save_state(net, d, tensors=None):
         np.save(os.path.join(d, k + ".npy"), arr)
 
 
+def size_flag(argv):
+    """Removes --size H,W (or N) from argv and returns it as a list, or None."""
+    if "--size" not in argv:
+        return None
+    i = argv.index("--size")
+    if i + 1 >= len(argv):
+        sys.exit("--size needs a value: the network input's grid, H,W or N")
+    size = [int(v) for v in argv[i + 1].replace("x", ",").split(",")]
+    del argv[i:i + 2]
+    return size
+
+
 def main(argv):
+    argv = list(argv)
+    size = size_flag(argv)
     if len(argv) < 3:
         sys.exit(__doc__)
     cmd = argv[1]
@@ -277,17 +353,17 @@ def main(argv):
         a = json.load(f)
     torch.set_num_threads(max(1, int(os.environ.get("OMP_NUM_THREADS", "1"))))
     if cmd == "names":
-        net = Net(a)
+        net = Net(a, size)
         print(json.dumps([[k, list(v.shape)] for k, v in net.state_dict().items()]))
     elif cmd == "save":
         torch.manual_seed(int(argv[4]) if len(argv) > 4 else 0)
-        save_state(Net(a), argv[3])
+        save_state(Net(a, size), argv[3])
     elif cmd == "check":
         params, xin, dyin, out = argv[3:7]
-        net = Net(a)
+        x = torch.from_numpy(np.load(xin).astype(np.float32)).requires_grad_(True)
+        net = Net(a, x.shape[2:])
         load_state(net, params)
         net.train()
-        x = torch.from_numpy(np.load(xin).astype(np.float32)).requires_grad_(True)
         dy = torch.from_numpy(np.load(dyin).astype(np.float32))
         y = net(x)
         y.backward(dy)

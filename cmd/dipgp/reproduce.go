@@ -28,7 +28,7 @@ type reproduceCmd struct {
 	Tiny    bool     `help:"Toy sizes: seconds per experiment, to check that everything runs (the numbers mean nothing)."`
 	Out     string   `help:"Output folder: each experiment writes OUT/NAME/report.md, CSV data and PNG + SVG figures." default:"out/reproduce"`
 	Seed    uint64   `help:"Seed of every random draw." default:"1"`
-	Images  string   `help:"Folder with the papers' test images (cameraman256.png, house256rgb.png, triangle-0.2.png, ...) to use instead of the set embedded in dipgp (data/images of the repository). Quick and tiny runs fall back to a synthetic image when one is missing; full runs stop with an error." placeholder:"DIR"`
+	Images  string   `help:"Folder with the papers' test images (cameraman256.png, house256rgb.png, triangle-0.2.png, ...) to use instead of the set embedded in dipgp (data/images of the repository). The folder must exist and hold the images the experiments read: a missing folder or image is an error (only without --images do quick and tiny runs fall back to a synthetic image for an image the embedded set lacks)." placeholder:"DIR"`
 	Arch    []string `help:"Architecture for arch-sweep (preset PRESET:key=value,... or YAML/JSON file); repeat the flag for several. Default: the four presets." sep:"none"`
 	Samples int      `help:"Random networks per curve for cheng-mc-1d and cheng-encdec-1d, replacing the mode's (an intermediate setting)."`
 	Iters   int      `help:"Iterations per training run for denoise-sgld, spectral-order, spectral-lowpass and fbc, replacing the mode's."`
@@ -59,6 +59,9 @@ func (c *reproduceCmd) Run(ctx context.Context, g *Globals) error {
 		mode = experiments.Quick
 	case c.Tiny:
 		mode = experiments.Tiny
+	}
+	if err := checkImagesFlag(c.Images); err != nil {
+		return err
 	}
 	var xs []experiments.Experiment
 	for _, n := range c.Names {
@@ -166,6 +169,22 @@ func (c *reproduceCmd) list() error {
 		} else {
 			fmt.Fprintf(reproduceOut, "  shards: no (runs whole; --shard is refused)\n")
 		}
+	}
+	return nil
+}
+
+// checkImagesFlag returns an error unless dir, the --images folder, is
+// empty (the embedded set) or an existing folder.
+func checkImagesFlag(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("reproduce: --images %s: %v; give the folder that holds the papers' test images, or leave --images out to use the set embedded in dipgp", dir, err)
+	case !st.IsDir():
+		return fmt.Errorf("reproduce: --images %s is a file, not a folder; give the folder that holds the papers' test images, or leave --images out to use the set embedded in dipgp", dir)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -37,9 +38,7 @@ func TestReproduceList(t *testing.T) {
 
 func TestReproduceRuns(t *testing.T) {
 	out := t.TempDir()
-	// An image folder that does not exist: tiny mode falls back to the
-	// synthetic image and says so.
-	code, printed := captureReproduce(t, "-q", "reproduce", "gp-inpaint", "cheng-kernels-1d", "--tiny", "--out", out, "--images", filepath.Join(out, "no-images"), "--seed", "3")
+	code, printed := captureReproduce(t, "-q", "reproduce", "gp-inpaint", "cheng-kernels-1d", "--tiny", "--out", out, "--seed", "3")
 	if code != 0 {
 		t.Fatalf("exit code %d; printed:\n%s", code, printed)
 	}
@@ -60,10 +59,6 @@ func TestReproduceRuns(t *testing.T) {
 			t.Errorf("%s numbers.json: %v, %d numbers", name, err, len(nums))
 		}
 	}
-	rep, _ := os.ReadFile(filepath.Join(out, "gp-inpaint", "report.md"))
-	if !strings.Contains(string(rep), "synthetic") {
-		t.Error("gp-inpaint report does not say it used a synthetic image")
-	}
 	// arch-sweep with architectures from the command line (commas inside
 	// a spec must survive).
 	code, printed = captureReproduce(t, "-q", "reproduce", "arch-sweep", "--tiny", "--out", out,
@@ -71,7 +66,7 @@ func TestReproduceRuns(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("arch-sweep exit code %d; printed:\n%s", code, printed)
 	}
-	rep, _ = os.ReadFile(filepath.Join(out, "arch-sweep", "report.md"))
+	rep, _ := os.ReadFile(filepath.Join(out, "arch-sweep", "report.md"))
 	if !strings.Contains(string(rep), "conv-stack:depth=2,sigma=1") || !strings.Contains(string(rep), "conv-stack:dims=1,depth=3") {
 		t.Errorf("arch-sweep report does not name the given architectures:\n%s", rep)
 	}
@@ -90,6 +85,33 @@ func TestReproduceErrors(t *testing.T) {
 		if code, _ := captureReproduce(t, args...); code == 0 {
 			t.Errorf("%v: exit code 0, want an error", args)
 		}
+	}
+}
+
+// TestReproduceImagesMissing checks that an --images folder that does not
+// exist, or is a file, is refused in every mode with an error naming the
+// folder and the fix, before any experiment runs (no synthetic fall-back
+// for a folder the user named).
+func TestReproduceImagesMissing(t *testing.T) {
+	out := t.TempDir()
+	file := filepath.Join(out, "a-file.png")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{filepath.Join(out, "no-images"), file} {
+		for _, mode := range []string{"--tiny", "--quick"} {
+			c := &reproduceCmd{Names: []string{"gp-inpaint"}, Tiny: mode == "--tiny", Quick: mode == "--quick", Out: filepath.Join(out, "run"), Seed: 1, Images: dir}
+			err := c.Run(context.Background(), &Globals{Quiet: true})
+			if err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "leave --images out") {
+				t.Errorf("%s --images %s: error %v, want one naming the folder and the fix", mode, dir, err)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "run", "gp-inpaint")); err == nil {
+		t.Error("the experiment ran with a missing --images folder")
+	}
+	if code, _ := captureReproduce(t, "-q", "reproduce", "gp-inpaint", "--tiny", "--out", out, "--images", filepath.Join(out, "no-images")); code == 0 {
+		t.Error("exit code 0 with a missing --images folder")
 	}
 }
 
