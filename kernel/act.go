@@ -640,9 +640,16 @@ func (r *run) actRows(g geom, m, t []float64, pre rowPre, full bool, kernel func
 	hh := H/2 + 1
 	blk := min(W, (actBlock+g.px-1)/g.px*g.px)
 	nb := (W + blk - 1) / blk
-	return r.parallel(g.py*hh*nb, func(lo, hi int) {
-		qs := make([]int, g.px*blk)
-		buf := make([]float64, 3*blk)
+	// Each worker's phase indices and scratch, made once per call (not
+	// per chunk: chunks are 16 per worker, and their garbage would add to
+	// the peak).
+	qsW := make([][]int, r.workers)
+	bufW := make([][]float64, r.workers)
+	return r.parallelW(g.py*hh*nb, func(w, lo, hi int) {
+		if qsW[w] == nil {
+			qsW[w], bufW[w] = make([]int, g.px*blk), make([]float64, 3*blk)
+		}
+		qs, buf := qsW[w], bufW[w]
 		for i := lo; i < hi; i++ {
 			if r.ctx.Err() != nil {
 				return // a block of bivariate quadrature can take a while: stop on cancel
@@ -785,23 +792,32 @@ func (r *run) seriesKernel(l arch.Act, v []float64) (func(ph int, qs []int, mr, 
 	deg := len(hs[0].c) - 1
 	J := (deg + 1) / 2 // odd coefficients 1, 3, ..., deg
 	dphi0 := f.deriv(0)
-	// Per phase pair (p, q): c0 products, 1/sqrt(ab), and the odd
-	// coefficient products A_j = c_{2j+1}(a) c_{2j+1}(b) and
-	// B_j = (2j+1) A_j / sqrt(ab). Built lazily by each worker for a phase
-	// p and the phases q in [qlo, qhi) that a row needs (one phase row),
-	// indexed by q - qlo; a worker keeps the tables of the last phases it
-	// saw (the rows of one (py, dy) group of actRows).
+	// odd[p] holds phase p's odd coefficients c_1, c_3, ..., c_deg; the
+	// products c_k(a) c_k(b) of the series are formed as they are used
+	// (rounded to float64 as a table of them would hold them), so that no
+	// table grows with the degree.
+	odd := make([][]float64, nph)
+	for p, h := range hs {
+		odd[p] = make([]float64, J)
+		for j := range odd[p] {
+			odd[p][j] = h.c[2*j+1]
+		}
+	}
+	// Per phase pair (p, q): the c0 product, 1/sqrt(ab), and Qdot where a
+	// variance is 0. Built lazily by each worker for a phase p and the
+	// phases q in [qlo, qhi) that a row needs (one phase row), indexed by
+	// q - qlo; a worker keeps the tables of the last phases it saw (the
+	// rows of one (py, dy) group of actRows).
 	type tab struct {
 		ph, qlo, qhi int
 		c0, inv      []float64
 		qd0          []float64 // Qdot where a variance is 0 (else NaN)
-		A, B         []float64
 	}
 	build := func(tb *tab, ph, qlo, qhi int) {
 		tb.ph, tb.qlo, tb.qhi = ph, qlo, qhi
 		nq := qhi - qlo
 		if cap(tb.c0) < nq {
-			*tb = tab{ph: ph, qlo: qlo, qhi: qhi, c0: make([]float64, nq), inv: make([]float64, nq), qd0: make([]float64, nq), A: make([]float64, nq*J), B: make([]float64, nq*J)}
+			*tb = tab{ph: ph, qlo: qlo, qhi: qhi, c0: make([]float64, nq), inv: make([]float64, nq), qd0: make([]float64, nq)}
 		}
 		a := hs[ph]
 		for i := range nq {
@@ -819,12 +835,6 @@ func (r *run) seriesKernel(l arch.Act, v []float64) (func(ph int, qs []int, mr, 
 				tb.qd0[i] = a.d0 * dphi0
 			default:
 				tb.inv[i] = 1 / s
-			}
-			for j := 0; j < J; j++ {
-				k := 2*j + 1
-				x := a.c[k] * b.c[k]
-				tb.A[i*J+j] = x
-				tb.B[i*J+j] = float64(k) * x * tb.inv[i]
 			}
 		}
 	}
@@ -846,23 +856,25 @@ func (r *run) seriesKernel(l arch.Act, v []float64) (func(ph int, qs []int, mr, 
 		if tb.ph != ph || tb.qlo != qlo || tb.qhi != qhi {
 			build(tb, ph, qlo, qhi)
 		}
+		ca := odd[ph][:J]
 		for dx, c := range mr {
 			q := qs[dx] - qlo
-			rho := min(max(c*tb.inv[q], -1), 1)
+			cb := odd[qs[dx]][:J]
+			inv := tb.inv[q]
+			rho := min(max(c*inv, -1), 1)
 			x := rho * rho
-			A := tb.A[q*J:][:J]
-			h := A[J-1]
+			h := float64(ca[J-1] * cb[J-1])
 			for j := J - 2; j >= 0; j-- {
-				h = h*x + A[j]
+				h = h*x + float64(ca[j]*cb[j])
 			}
 			mr[dx] = tb.c0[q] + rho*h
 			if tr != nil {
 				qd := tb.qd0[q]
 				if qd != qd { // not a zero-variance pair
-					B := tb.B[q*J:][:J]
-					qd = B[J-1]
+					// B_j = (2j+1) c_k(a) c_k(b) / sqrt(ab), in that order.
+					qd = float64(float64(2*J-1)*float64(ca[J-1]*cb[J-1])) * inv
 					for j := J - 2; j >= 0; j-- {
-						qd = qd*x + B[j]
+						qd = qd*x + float64(float64(float64(2*j+1)*float64(ca[j]*cb[j]))*inv)
 					}
 				}
 				tr[dx] *= qd
