@@ -1,7 +1,9 @@
 package kernel_test
 
 import (
+	"context"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -67,4 +69,36 @@ func TestDegenerate(t *testing.T) {
 		}
 	}
 
+}
+
+// TestMemoryBoundsAllocation: everything Compute allocates, garbage
+// included (runtime.MemStats.TotalAlloc), stays within Memory's estimate
+// for 2 and 16 workers, so the peak cannot exceed it whatever the garbage
+// collector's timing. Per-chunk allocations that grow with the worker count
+// (16 chunks per worker) broke this at 16 workers.
+func TestMemoryBoundsAllocation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("computes dip-skip at 128x128 four times (about 10 s)")
+	}
+	a := mustArch(t, "dip-skip")
+	size := []int{128, 128}
+	for _, w := range []int{2, 16} {
+		o := kernel.Options{NTK: true, BN: kernel.BNMeanField, Workers: w}
+		need, err := kernel.Memory(a, size, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		if _, _, err := kernel.Compute(context.Background(), a, size, o); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&m1)
+		got := int64(m1.TotalAlloc - m0.TotalAlloc)
+		t.Logf("workers %d: allocated %d MB, estimate %d MB", w, got>>20, need>>20)
+		if got > need {
+			t.Errorf("workers %d: Compute allocated %d bytes, above the estimate %d", w, got, need)
+		}
+	}
 }
