@@ -52,6 +52,7 @@ func main() {
 	nets := flag.Int("nets", 0, "networks per width for the NNGP mean (0: no NNGP)")
 	fixed := flag.Bool("fixed-input", false, "every network reads the input of seed 1")
 	threads := flag.Int("threads", 1, "nn threads")
+	verbose = flag.Bool("v", false, "print the per-seed errors and the mean's error per analytic eigenvector")
 	linear := flag.Bool("linear-out", false, "append a 1x1 conv to one channel (for presets that end in an activation)")
 	flag.Parse()
 	nn.SetThreads(*threads)
@@ -61,7 +62,7 @@ func main() {
 	}
 	var widths, ntkErr, specErr, meanErr, nngpErr []float64
 	var fx, fy []float64 // 1/width, squared per-network NTK error
-	fmt.Printf("%6s %5s %18s %18s %9s %9s %9s\n", "width", "seeds", "ntk mean±sd", "spec mean±sd", "ntk-mean", "nngp", "nngp-mc")
+	fmt.Printf("%6s %5s %18s %18s %9s %9s %9s %9s\n", "width", "seeds", "ntk mean±sd", "spec mean±sd", "ntk-mean", "spec-mean", "nngp", "nngp-mc")
 	for _, ws := range strings.Split(*widthsF, ",") {
 		w, err := strconv.Atoi(ws)
 		if err != nil {
@@ -78,8 +79,8 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("%6d %5d %9.4f ± %6.4f %9.4f ± %6.4f %9.4f %9.4f %9.4f\n", w, *seeds,
-			mean(r.ntk), sd(r.ntk), mean(r.spec), sd(r.spec), r.ntkMean, r.nngp, r.nngpMC)
+		fmt.Printf("%6d %5d %9.4f ± %6.4f %9.4f ± %6.4f %9.4f %9.4f %9.4f %9.4f\n", w, *seeds,
+			mean(r.ntk), sd(r.ntk), mean(r.spec), sd(r.spec), r.ntkMean, r.specMean, r.nngp, r.nngpMC)
 		widths = append(widths, float64(w))
 		ntkErr = append(ntkErr, mean(r.ntk))
 		for _, e := range r.ntk {
@@ -119,10 +120,12 @@ func fitInverse(x, y []float64) (a, se, b float64) {
 	return a, math.Sqrt(s2 * (1/n + mx*mx/sxx)), b
 }
 
+var verbose *bool
+
 type result struct {
-	ntk, spec    []float64
-	ntkMean      float64
-	nngp, nngpMC float64
+	ntk, spec, top    []float64
+	ntkMean, specMean float64
+	nngp, nngpMC      float64
 }
 
 func measure(a arch.Arch, size []int, seeds, nets int, fixed bool) (result, error) {
@@ -149,14 +152,24 @@ func measure(a arch.Arch, size []int, seeds, nets int, fixed bool) (result, erro
 		}
 		r.ntk = append(r.ntk, relFrob(th, theta))
 		r.spec = append(r.spec, spectralError(th, vals, &vecs))
+		r.top = append(r.top, topError(th, vals, &vecs))
 		for i, v := range th {
 			sum[i] += v / float64(seeds)
 		}
 	}
 	r.ntkMean = relFrob(sum, theta)
-	if debug {
-		fmt.Println("emp", sum[:6])
-		fmt.Println("ana", theta[:6])
+	r.specMean = spectralError(sum, vals, &vecs)
+	if *verbose {
+		fmt.Printf("per seed: ntk %.3f\n          spec %.3f\n          top %+.3f\n", r.ntk, r.spec, r.top)
+		T := mat.NewDense(n, n, sum)
+		var tv mat.VecDense
+		fmt.Printf("mean over seeds, per analytic eigenvector (lambda/lambda_max: relative error):")
+		for i := n - 1; i >= 0; i-- {
+			v := vecs.ColView(i)
+			tv.MulVec(T, v)
+			fmt.Printf(" %.2g:%+.3f", vals[i]/vals[n-1], (mat.Dot(v, &tv)-vals[i])/vals[i])
+		}
+		fmt.Println()
 	}
 	if nets > 0 {
 		r.nngp, r.nngpMC, err = nngpError(a, size, nets, fixed, kk)
@@ -296,6 +309,16 @@ func spectralError(th []float64, vals []float64, vecs *mat.Dense) float64 {
 	return math.Sqrt(s / float64(c))
 }
 
+// topError is (v^T th v - lambda) / lambda for the analytic top
+// eigenvector v.
+func topError(th []float64, vals []float64, vecs *mat.Dense) float64 {
+	n := len(vals)
+	var tv mat.VecDense
+	v := vecs.ColView(n - 1)
+	tv.MulVec(mat.NewDense(n, n, th), v)
+	return (mat.Dot(v, &tv) - vals[n-1]) / vals[n-1]
+}
+
 func parseSize(s string) ([]int, error) {
 	var out []int
 	for _, f := range strings.Split(s, "x") {
@@ -349,5 +372,3 @@ func slope(x, y []float64) float64 {
 	}
 	return num / den
 }
-
-var debug = false
