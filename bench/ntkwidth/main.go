@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"log"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -53,6 +54,9 @@ func main() {
 	fixed := flag.Bool("fixed-input", false, "every network reads the input of seed 1")
 	threads := flag.Int("threads", 1, "nn threads")
 	verbose = flag.Bool("v", false, "print the per-seed errors and the mean's error per analytic eigenvector")
+	forward = flag.Bool("forward", false, "measure (1/C) sum_c f_c f_c^T over the C output channels against the NNGP instead of the NTK (forward passes only; set out_channels large)")
+	topOnly = flag.Bool("top", false, "only v^T Theta_hat v / lambda along the analytic top eigenvector, per parameter tensor (one backward pass per network)")
+	first = flag.Int("first", 1, "first seed of -top")
 	linear := flag.Bool("linear-out", false, "append a 1x1 conv to one channel (for presets that end in an activation)")
 	flag.Parse()
 	nn.SetThreads(*threads)
@@ -120,7 +124,98 @@ func fitInverse(x, y []float64) (a, se, b float64) {
 	return a, math.Sqrt(s2 * (1/n + mx*mx/sxx)), b
 }
 
-var verbose *bool
+var (
+	verbose, forward, topOnly *bool
+	first                     *int
+)
+
+// topByTensor prints, over seeds networks, v^T Theta_hat v / lambda for
+// the analytic top eigenpair (lambda, v) by one backward pass of dy = v,
+// and each parameter tensor's share of it (mean ± sd), largest sd first.
+func topByTensor(a arch.Arch, size []int, seeds int, fixed bool, lambda float64, v []float64) error {
+	var names []string
+	var per [][]float64
+	var total []float64
+	for s := *first; s < *first+seeds; s++ {
+		net, err := nn.Build(a, size, uint64(s))
+		if err != nil {
+			return err
+		}
+		z, err := nn.NewInput(a, size, 1, inputSeed(s, fixed))
+		if err != nil {
+			return err
+		}
+		if _, err := net.Forward(z); err != nil {
+			return err
+		}
+		shape := net.OutputShape(1)
+		dy := make([]float32, prodInts(shape))
+		for i, x := range v {
+			dy[i] = float32(x)
+		}
+		net.ZeroGrad()
+		if err := net.Backward(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(dy))); err != nil {
+			return err
+		}
+		if per == nil {
+			per = make([][]float64, len(net.Params()))
+			for _, p := range net.Params() {
+				names = append(names, p.Name)
+			}
+		}
+		tot := 0.0
+		for i, p := range net.Params() {
+			c := 0.0
+			for _, g := range p.Grad {
+				c += float64(g) * float64(g)
+			}
+			per[i] = append(per[i], c/lambda)
+			tot += c / lambda
+		}
+		total = append(total, tot)
+	}
+	fmt.Printf("top: v^T Theta_hat v / lambda = %.4f ± %.4f over %d seeds %.3f\n", mean(total), sd(total), seeds, total)
+	idx := make([]int, len(per))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(x, y int) bool { return sd(per[idx[x]]) > sd(per[idx[y]]) })
+	for _, i := range idx[:min(6, len(idx))] {
+		fmt.Printf("    %-28s %.4f ± %.4f\n", names[i], mean(per[i]), sd(per[i]))
+	}
+	return nil
+}
+
+// channelGram returns (1/C) sum_c f_c f_c^T over the C output channels of
+// one network: the NNGP of its output given its last hidden layer (use many
+// out_channels).
+func channelGram(a arch.Arch, size []int, ws, is uint64) ([]float64, error) {
+	net, err := nn.Build(a, size, ws)
+	if err != nil {
+		return nil, err
+	}
+	z, err := nn.NewInput(a, size, 1, is)
+	if err != nil {
+		return nil, err
+	}
+	y, err := net.Infer(z)
+	if err != nil {
+		return nil, err
+	}
+	n := prodInts(size)
+	f := y.Data().([]float32)
+	c := len(f) / n
+	g := make([]float64, n*n)
+	for k := 0; k < c; k++ {
+		fk := f[k*n : (k+1)*n]
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				g[i*n+j] += float64(fk[i]) * float64(fk[j]) / float64(c)
+			}
+		}
+	}
+	return g, nil
+}
 
 type result struct {
 	ntk, spec, top    []float64
@@ -136,6 +231,9 @@ func measure(a arch.Arch, size []int, seeds, nets int, fixed bool) (result, erro
 	}
 	n := ntkMap.Points()
 	theta, kk := dense(ntkMap, n), dense(nngpMap, n)
+	if *forward {
+		theta = kk
+	}
 	var eig mat.EigenSym
 	if !eig.Factorize(mat.NewSymDense(n, theta), true) {
 		return result{}, fmt.Errorf("the analytic NTK could not be diagonalized")
@@ -143,10 +241,17 @@ func measure(a arch.Arch, size []int, seeds, nets int, fixed bool) (result, erro
 	vals := eig.Values(nil)
 	var vecs mat.Dense
 	eig.VectorsTo(&vecs)
+	if *topOnly {
+		return result{}, topByTensor(a, size, seeds, fixed, vals[n-1], mat.Col(nil, n-1, &vecs))
+	}
 	var r result
 	sum := make([]float64, n*n)
 	for s := 1; s <= seeds; s++ {
-		th, err := empiricalNTK(a, size, uint64(s), inputSeed(s, fixed))
+		empirical := empiricalNTK
+		if *forward {
+			empirical = channelGram
+		}
+		th, err := empirical(a, size, uint64(s), inputSeed(s, fixed))
 		if err != nil {
 			return r, err
 		}
