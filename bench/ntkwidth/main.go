@@ -23,7 +23,16 @@
 //     no bias (sqrt of the summed per-entry variances of the mean over
 //     |K|_F).
 //
-// Last, the least-squares slopes of log error against log width.
+// Last, the least-squares slopes of log error against log width and the
+// fit of the per-network squared NTK error to A + B/width (A > 0: a floor).
+// -v prints the per-seed errors and the mean's error along every analytic
+// eigenvector; -top measures only v^T Theta_hat v / lambda along the top
+// analytic eigenvector, per parameter tensor, by one backward pass per
+// network (-first sets the first seed), so that widths of thousands fit;
+// -forward compares the Gram of the output channels of each network (set
+// out_channels large) with the NNGP; -linear-out appends a 1x1 conv to one
+// channel to presets that end in an activation. docs/linearized.md,
+// "Finite width in 1-D", has the measurements.
 package main
 
 import (
