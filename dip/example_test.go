@@ -66,9 +66,8 @@ func ExampleFBC() {
 // Fit a 1-D signal of 64 samples with gradient descent and compare the run
 // with the NTK's prediction (1 - eta_eff Theta)^t r_0 from the run's own
 // start: the loss and the residual ratio |F(f_t - y)|/|F(f_0 - y)| of the
-// lowest of the 16 radial bins (Config.Bins 0: a quarter of N), measured and
-// predicted. At 64 channels the network
-// follows the kernel only roughly.
+// lowest of the 16 radial bins (Config.Bins 0: a quarter of N), measured
+// and predicted. At 64 channels the network follows the kernel only roughly.
 func ExampleCompare_signal() {
 	a, err := arch.Parse("dip-skip:dims=1,scales=3,channels=64,out_channels=1,param=ntk,init=normal,sw=1.4,sb=0.1,bn=false,pad=circular,out_act=identity")
 	if err != nil {
