@@ -73,6 +73,11 @@ func defaultHelp(args []string) []string {
 	return args
 }
 
+// kongVars are the ${vars} the flags' help strings use.
+func kongVars() kong.Vars {
+	return kong.Vars{"check_arch": defaultCheckArch, "shard_units": shardUnitsHelp()}
+}
+
 func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -84,7 +89,7 @@ func run(args []string) int {
 		kong.UsageOnError(),
 		kong.BindTo(ctx, (*context.Context)(nil)),
 		kong.Bind(&c.Globals),
-		kong.Vars{"check_arch": defaultCheckArch},
+		kongVars(),
 		kong.TypeMapper(reflect.TypeOf(float64(0)), finiteFloat{}),
 	}
 	for _, cmd := range commands {

@@ -33,7 +33,7 @@ type reproduceCmd struct {
 	Samples int      `help:"Random networks per curve for cheng-mc-1d and cheng-encdec-1d, replacing the mode's (an intermediate setting)."`
 	Iters   int      `help:"Iterations per training run for denoise-sgld, spectral-order, spectral-lowpass and fbc, replacing the mode's."`
 	Workers int      `help:"Goroutines for kernels and Monte Carlo (0 = all cores). Results do not depend on it."`
-	Shard   string   `help:"Run one shard i/n of a shardable experiment (see --list): the Monte Carlo ones (cheng-mc-1d, cheng-encdec-1d, encdec-bn-1d) sample the networks i mod n of every check; the training tables (denoise-sgld-table, inpaint-sgld-table), spectral-lowpass and relunet-vs-dip train the (image, seed) pairs i mod n; cheng-sgld-1d its (case, seed) pairs; denoise-sgld, fbc, spectral-order and shi-controls train their runs (pairs of runs) i mod n; shi-stopping its images i mod n. Merge the shards' --out folders with 'dipgp reproduce merge DIR...'." placeholder:"i/n"`
+	Shard   string   `help:"Run one shard i/n of a shardable experiment (see --list): shard i runs the units i, i+n, i+2n, ... of the experiment's work, which are for ${shard_units}. Merge the shards' --out folders with 'dipgp reproduce merge DIR...'." placeholder:"i/n"`
 }
 
 func (c *reproduceCmd) Run(ctx context.Context, g *Globals) error {

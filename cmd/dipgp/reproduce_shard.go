@@ -26,6 +26,29 @@ type shardInfo struct {
 	Shards  int      `json:"shards"`
 }
 
+// shardUnitsHelp lists the shardable experiments of the registry for
+// --shard's help, grouped by the units a shard splits
+// (Experiment.ShardUnits) in the order of experiments.List: "cheng-mc-1d,
+// cheng-encdec-1d: random networks of each Monte Carlo check; ...".
+func shardUnitsHelp() string {
+	var units []string
+	names := map[string][]string{}
+	for _, x := range experiments.List() {
+		if !x.Shardable {
+			continue
+		}
+		if _, ok := names[x.ShardUnits]; !ok {
+			units = append(units, x.ShardUnits)
+		}
+		names[x.ShardUnits] = append(names[x.ShardUnits], x.Name)
+	}
+	groups := make([]string, len(units))
+	for i, u := range units {
+		groups[i] = strings.Join(names[u], ", ") + ": " + u
+	}
+	return strings.Join(groups, "; ")
+}
+
 // parseShard reads "i/n" ("" is 0/1).
 func parseShard(s string) (shard, shards int, err error) {
 	if s == "" {

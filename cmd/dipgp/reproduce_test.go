@@ -6,9 +6,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/alecthomas/kong"
 
 	"github.com/dipgp/dipgp/experiments"
 )
@@ -136,17 +137,57 @@ func TestReproduceShardMerge(t *testing.T) {
 	}
 }
 
-// TestShardHelpNamesShardable checks that --shard's help names every
-// experiment that splits into shards, so the help cannot fall behind.
+// TestShardHelpNamesShardable checks that --shard's help, as kong renders
+// it with dipgp's variables, names every shardable experiment of the
+// registry with its ShardUnits and no other experiment, so the help cannot
+// fall behind.
 func TestShardHelpNamesShardable(t *testing.T) {
-	f, ok := reflect.TypeOf(reproduceCmd{}).FieldByName("Shard")
-	if !ok {
-		t.Fatal("reproduceCmd has no Shard field")
+	parser, err := kong.New(&struct {
+		Reproduce reproduceCmd `cmd:""`
+	}{}, kongVars())
+	if err != nil {
+		t.Fatal(err)
 	}
-	help := f.Tag.Get("help")
+	var help string
+	for _, n := range parser.Model.Children {
+		if n.Name != "reproduce" {
+			continue
+		}
+		for _, f := range n.Flags {
+			if f.Name == "shard" {
+				help = f.Help
+			}
+		}
+	}
+	_, list, ok := strings.Cut(help, "which are for ")
+	list, _, ok2 := strings.Cut(list, ". Merge")
+	if !ok || !ok2 {
+		t.Fatalf("--shard's help has no list of experiments: %q", help)
+	}
+	got := map[string]string{}
+	for _, g := range strings.Split(list, "; ") {
+		names, units, ok := strings.Cut(g, ": ")
+		if !ok {
+			t.Fatalf("--shard's help: %q is not 'names: units'", g)
+		}
+		for _, name := range strings.Split(names, ", ") {
+			got[name] = units
+		}
+	}
+	want := map[string]string{}
 	for _, x := range experiments.List() {
-		if x.Shardable && !strings.Contains(help, x.Name) {
-			t.Errorf("--shard's help does not name the shardable experiment %s", x.Name)
+		if x.Shardable {
+			want[x.Name] = x.ShardUnits
+		}
+	}
+	for name, units := range want {
+		if got[name] != units {
+			t.Errorf("--shard's help gives %s the units %q, the registry %q", name, got[name], units)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("--shard's help names %s, which the registry does not declare shardable", name)
 		}
 	}
 }

@@ -35,31 +35,32 @@ func (c *trajectoriesCmd) Help() string {
 	return "Runs 'dipgp train' twice on the same target (same noise or mask, --data-seed) with network seeds --seed and --seed2, in " +
 		"run1/ and run2/ (each with everything train writes, including outputs/ with the output at every measured iteration as .npy), " +
 		"and writes trajectories.csv (iteration, SSE(t) = sum over pixels of (f1_t - f2_t)^2, the PSNR of each run), trajectories.png " +
-		"and summary.json. For gd and sgld on fit or denoise the NTK's prediction ||(1 - eta_eff Theta)^t (f1_0 - f2_0)||^2 is added " +
+		"and summary.json. A 1-D architecture (dims=1) fits a signal (--signal, or a synthetic one of --size samples) as train does. " +
+		"For gd and sgld on fit or denoise the NTK's prediction ||(1 - eta_eff Theta)^t (f1_0 - f2_0)||^2 is added " +
 		"(dashed). --resume continues both runs."
 }
 
 // dipTrajectorySummary is trajectories' summary.json.
 type dipTrajectorySummary struct {
-	Arch      string    `json:"arch"`
-	Image     string    `json:"image"`
-	Task      string    `json:"task"`
-	Optimizer string    `json:"optimizer"`
-	Seeds     [2]uint64 `json:"seeds"`
-	Iters     []int     `json:"iters"`
-	SSE       []dip.Num `json:"sse"`
-	SSENTK    []dip.Num `json:"sse_ntk,omitempty"`
-	Start     dip.Num   `json:"sse_start"`
-	Final     dip.Num   `json:"sse_final"`
-	Min       dip.Num   `json:"sse_min"`
-	MinIter   int       `json:"sse_min_iter"`
-	Best      [2]dip.Best
-	Complete  bool     `json:"complete"`
-	Notes     []string `json:"notes,omitempty"`
+	Arch      string      `json:"arch"`
+	Image     string      `json:"image"`
+	Task      string      `json:"task"`
+	Optimizer string      `json:"optimizer"`
+	Seeds     [2]uint64   `json:"seeds"`
+	Iters     []int       `json:"iters"`
+	SSE       []dip.Num   `json:"sse"`
+	SSENTK    []dip.Num   `json:"sse_ntk,omitempty"`
+	Start     dip.Num     `json:"sse_start"`
+	Final     dip.Num     `json:"sse_final"`
+	Min       dip.Num     `json:"sse_min"`
+	MinIter   int         `json:"sse_min_iter"`
+	Best      [2]dip.Best `json:"best"`
+	Complete  bool        `json:"complete"`
+	Notes     []string    `json:"notes,omitempty"`
 }
 
 func (c *trajectoriesCmd) Run(ctx context.Context, g *Globals) error {
-	if err := prepareOut(c.Out, g, c.Resume, c.Image, c.Mask, c.Arch); err != nil {
+	if err := prepareOut(c.Out, g, c.Resume, c.Image, c.Signal, c.Mask, c.Arch); err != nil {
 		return err
 	}
 	seeds := [2]uint64{c.Seed, c.Seed2}
