@@ -7,55 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"gorgonia.org/tensor"
-
-	"github.com/dipgp/dipgp/arch"
 	"github.com/dipgp/dipgp/kernel"
-	"github.com/dipgp/dipgp/nn"
 )
-
-// empiricalNTKDense returns the empirical NTK J J^T of output channel 0 of
-// the network of weight seed ws on the input of seed ws, one backward pass
-// per output sample, as a dense n x n matrix.
-func empiricalNTKDense(t *testing.T, a arch.Arch, size []int, ws uint64) []float64 {
-	t.Helper()
-	net, err := nn.Build(a, size, ws)
-	if err != nil {
-		t.Fatal(err)
-	}
-	z, err := nn.NewInput(a, size, 1, ws)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shape := net.OutputShape(1)
-	n := prod(size)
-	grads := make([][]float32, n)
-	for i := range grads {
-		if _, err := net.Forward(z); err != nil {
-			t.Fatal(err)
-		}
-		dy := make([]float32, prod(shape))
-		dy[i] = 1
-		net.ZeroGrad()
-		if err := net.Backward(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(dy))); err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range net.Params() {
-			grads[i] = append(grads[i], p.Grad...)
-		}
-	}
-	th := make([]float64, n*n)
-	for i := 0; i < n; i++ {
-		for j := i; j < n; j++ {
-			s := 0.0
-			for k, v := range grads[i] {
-				s += float64(v) * float64(grads[j][k])
-			}
-			th[i*n+j], th[j*n+i] = s, s
-		}
-	}
-	return th
-}
 
 // ntkWidthErrors returns, per width, the mean squared relative Frobenius
 // error |Theta_hat - Theta|_F^2 / |Theta|_F^2 of the empirical NTKs of
@@ -79,7 +32,10 @@ func ntkWidthErrors(t *testing.T, spec string, size []int, widths []int, seeds i
 		sum := make([]float64, n*n)
 		e2 := 0.0
 		for s := 1; s <= seeds; s++ {
-			th := empiricalNTKDense(t, a, size, uint64(s))
+			th, err := EmpiricalNTK(a, size, uint64(s), uint64(s))
+			if err != nil {
+				t.Fatal(err)
+			}
 			e := relFrobenius(th, theta)
 			e2 += e * e / float64(seeds)
 			for i, v := range th {
@@ -168,5 +124,15 @@ func TestNTKWidthConvergence1D(t *testing.T) {
 	}
 	if math.Abs(s1-s2) > 0.5 {
 		t.Errorf("the NTK converges with slope %.3f in 1-D and %.3f in 2-D; the same network should converge at the same rate", s1, s2)
+	}
+}
+
+// TestEmpiricalNTKRefusesLargeGrids: a grid above 4096 points is one error
+// naming the limit, before any network is built.
+func TestEmpiricalNTKRefusesLargeGrids(t *testing.T) {
+	a := wideSignalArch(4, 8)
+	_, err := EmpiricalNTK(a, []int{8192}, 1, 1)
+	if err == nil || !strings.Contains(err.Error(), "at most 4096 points") {
+		t.Errorf("8192 points: got %v, want the grid limit", err)
 	}
 }

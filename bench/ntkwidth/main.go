@@ -49,6 +49,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/dipgp/dipgp/arch"
+	"github.com/dipgp/dipgp/dip"
 	"github.com/dipgp/dipgp/kernel"
 	"github.com/dipgp/dipgp/nn"
 )
@@ -256,7 +257,7 @@ func measure(a arch.Arch, size []int, seeds, nets int, fixed bool) (result, erro
 	var r result
 	sum := make([]float64, n*n)
 	for s := 1; s <= seeds; s++ {
-		empirical := empiricalNTK
+		empirical := dip.EmpiricalNTK
 		if *forward {
 			empirical = channelGram
 		}
@@ -296,52 +297,6 @@ func inputSeed(s int, fixed bool) uint64 {
 		return 1
 	}
 	return uint64(s)
-}
-
-// empiricalNTK returns J J^T of output channel 0 of the network of weight
-// seed ws on the input of seed is.
-func empiricalNTK(a arch.Arch, size []int, ws, is uint64) ([]float64, error) {
-	net, err := nn.Build(a, size, ws)
-	if err != nil {
-		return nil, err
-	}
-	z, err := nn.NewInput(a, size, 1, is)
-	if err != nil {
-		return nil, err
-	}
-	shape := net.OutputShape(1)
-	n := 1
-	for _, v := range size {
-		n *= v
-	}
-	grads := make([][]float32, n)
-	for i := range grads {
-		if _, err := net.Forward(z); err != nil {
-			return nil, err
-		}
-		dy := make([]float32, prodInts(shape))
-		dy[i] = 1 // output channel 0, sample i
-		net.ZeroGrad()
-		if err := net.Backward(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(dy))); err != nil {
-			return nil, err
-		}
-		var g []float32
-		for _, p := range net.Params() {
-			g = append(g, p.Grad...)
-		}
-		grads[i] = g
-	}
-	th := make([]float64, n*n)
-	for i := 0; i < n; i++ {
-		for j := i; j < n; j++ {
-			s := 0.0
-			for k, v := range grads[i] {
-				s += float64(v) * float64(grads[j][k])
-			}
-			th[i*n+j], th[j*n+i] = s, s
-		}
-	}
-	return th, nil
 }
 
 // nngpError returns the relative Frobenius error of the mean of f f^T over
