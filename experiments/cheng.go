@@ -31,10 +31,11 @@ func init() {
 		TinyCost: "about 2 s: N = 64, width 16, 16 networks per curve",
 		QuickCost: "about 30 s: N = 512, width 128, 200 networks per curve (8 curves); " +
 			"error bars about 7 times wider than full mode's, finite-width bias twice as large",
-		FullCost:   "about 2 h: N = 1024, width 256, 10,000 networks per curve (8 curves)",
-		Shardable:  true,
-		ShardUnits: "random networks of each Monte Carlo check",
-		run:        runChengMC,
+		FullCost:     "about 2 h: N = 1024, width 256, 10,000 networks per curve (8 curves)",
+		Shardable:    true,
+		ShardUnits:   "random networks of each Monte Carlo check",
+		run:          runChengMC,
+		TakesSamples: true,
 	})
 }
 

@@ -20,25 +20,27 @@ func init() {
 			"width with the fit a + b/width.",
 		Paper: "Cheng et al. (CVPR 2019), the 1-D encoder-decoder priors (1D_toy_example.ipynb with models/skip1D.py and " +
 			"models/common1D.py of ZezhouCheng/GP-DIP), which they only estimated empirically; dipgp adds the exact kernel",
-		TinyCost:   "about 3 s: N = 128, width 8, 8 networks per curve, sigma divided by 8; widths 4, 8",
-		QuickCost:  "about 10 min: N = 512, width 64, 100 networks per curve (8 curves); widths 16, 32, 64 with 100 networks each",
-		FullCost:   "about 10 h: N = 512, width 256, 2,000 networks per curve (8 curves); widths 32, 64, 128, 256 with 2,000 networks each",
-		Shardable:  true,
-		ShardUnits: "random networks of each Monte Carlo check",
-		run:        runChengEncDec,
+		TinyCost:     "about 3 s: N = 128, width 8, 8 networks per curve, sigma divided by 8; widths 4, 8",
+		QuickCost:    "about 10 min: N = 512, width 64, 100 networks per curve (8 curves); widths 16, 32, 64 with 100 networks each",
+		FullCost:     "about 10 h: N = 512, width 256, 2,000 networks per curve (8 curves); widths 32, 64, 128, 256 with 2,000 networks each",
+		Shardable:    true,
+		ShardUnits:   "random networks of each Monte Carlo check",
+		run:          runChengEncDec,
+		TakesSamples: true,
 	})
 	register(Experiment{
 		Name: "encdec-bn-1d",
 		Summary: "1-D encoder-decoders with batch norm (DIP's defaults: nearest up-sampling, LeakyReLU, stride-2 down-sampling) " +
 			"for sigma in {0, 20, 60, 120} and 3 to 6 scales: a test of the mean-field batch-norm kernel rule, not a " +
 			"reproduction (Cheng et al.'s network has no batch norm; see cheng-encdec-1d).",
-		Paper:      "dipgp's own experiment (docs/theory.md section 3: the batch-norm kernel rule); the architecture is DIP's encoder-decoder without skips",
-		TinyCost:   "about 2 s: N = 128, width 8, 8 networks per curve, sigma divided by 8",
-		QuickCost:  "about 1 min: N = 512, width 128, 200 networks per curve (16 curves)",
-		FullCost:   "about 2.5 h: N = 1024, width 256, 10,000 networks per curve (16 curves)",
-		Shardable:  true,
-		ShardUnits: "random networks of each Monte Carlo check",
-		run:        runEncDecBN,
+		Paper:        "dipgp's own experiment (docs/theory.md section 3: the batch-norm kernel rule); the architecture is DIP's encoder-decoder without skips",
+		TinyCost:     "about 2 s: N = 128, width 8, 8 networks per curve, sigma divided by 8",
+		QuickCost:    "about 1 min: N = 512, width 128, 200 networks per curve (16 curves)",
+		FullCost:     "about 2.5 h: N = 1024, width 256, 10,000 networks per curve (16 curves)",
+		Shardable:    true,
+		ShardUnits:   "random networks of each Monte Carlo check",
+		run:          runEncDecBN,
+		TakesSamples: true,
 	})
 }
 

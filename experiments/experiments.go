@@ -138,6 +138,11 @@ type Experiment struct {
 	// ShardUnits names, in the plural, the units a shard runs, e.g.
 	// "(image, seed) pairs"; empty when the experiment is not Shardable.
 	ShardUnits string
+	// TakesIters says that Config.Iters (--iters) sets the iterations of
+	// the experiment's training runs, TakesSamples that Config.Samples
+	// (--samples) sets its random networks per curve. Run refuses an
+	// override that the experiment would ignore.
+	TakesIters, TakesSamples bool
 
 	run func(e *env) error
 }
@@ -228,6 +233,9 @@ func (x Experiment) Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Shards > 1 && (cfg.Shard < 0 || cfg.Shard >= cfg.Shards) {
 		return nil, fmt.Errorf("experiments: shard %d of %d does not exist; give --shard i/n with 0 <= i < n", cfg.Shard, cfg.Shards)
 	}
+	if err := x.CheckOverrides(cfg); err != nil {
+		return nil, err
+	}
 	if err := checkImageDir(cfg.Images, x.Name, x.Images); err != nil {
 		return nil, err
 	}
@@ -253,12 +261,36 @@ func (x Experiment) Run(ctx context.Context, cfg Config) (*Result, error) {
 }
 
 // shardable lists the experiments that split into shards.
-func shardable() []string {
+func shardable() []string { return namesWhere(func(x Experiment) bool { return x.Shardable }) }
+
+// TakingIters lists the experiments whose training runs --iters sets.
+func TakingIters() []string { return namesWhere(func(x Experiment) bool { return x.TakesIters }) }
+
+// TakingSamples lists the experiments whose networks per curve --samples
+// sets.
+func TakingSamples() []string { return namesWhere(func(x Experiment) bool { return x.TakesSamples }) }
+
+// namesWhere lists the experiments for which keep is true, in List's order.
+func namesWhere(keep func(Experiment) bool) []string {
 	var out []string
 	for _, x := range List() {
-		if x.Shardable {
+		if keep(x) {
 			out = append(out, x.Name)
 		}
 	}
 	return out
+}
+
+// CheckOverrides returns an error when cfg overrides the iterations
+// (Iters) or the networks per curve (Samples) of an experiment that does
+// not take them, naming those that do; an ignored override would run the
+// mode's numbers under a report that claims otherwise.
+func (x Experiment) CheckOverrides(cfg Config) error {
+	if cfg.Iters > 0 && !x.TakesIters {
+		return fmt.Errorf("experiments: %s does not take --iters, it would run its mode's iterations (these take it: %s); leave --iters out for it", x.Name, strings.Join(TakingIters(), ", "))
+	}
+	if cfg.Samples > 0 && !x.TakesSamples {
+		return fmt.Errorf("experiments: %s does not take --samples, it would run its mode's networks (these take it: %s); leave --samples out for it", x.Name, strings.Join(TakingSamples(), ", "))
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -214,5 +215,43 @@ func TestNumbersJSON(t *testing.T) {
 	if err := e.finish(nil); err == nil {
 		b, _ := os.ReadFile(filepath.Join(dir, "numbers.json"))
 		t.Errorf("a NaN number: no error; numbers.json:\n%s", b)
+	}
+}
+
+// TestOverridesRefused: --iters or --samples for an experiment that would
+// ignore them is one error naming those that take them, before anything is
+// written; the lists follow the registry.
+func TestOverridesRefused(t *testing.T) {
+	x, err := Lookup("cheng-sgld-1d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	_, err = x.Run(context.Background(), Config{Out: out, Mode: Tiny, Iters: 5})
+	if err == nil || !strings.Contains(err.Error(), "does not take --iters") || !strings.Contains(err.Error(), "denoise-sgld") {
+		t.Errorf("cheng-sgld-1d with Iters: got %v", err)
+	}
+	y, err := Lookup("fbc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = y.Run(context.Background(), Config{Out: out, Mode: Tiny, Samples: 5})
+	if err == nil || !strings.Contains(err.Error(), "does not take --samples") || !strings.Contains(err.Error(), "cheng-mc-1d") {
+		t.Errorf("fbc with Samples: got %v", err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("refused runs wrote %d entries", len(entries))
+	}
+	var iters, samples []string
+	for _, x := range List() {
+		if x.TakesIters {
+			iters = append(iters, x.Name)
+		}
+		if x.TakesSamples {
+			samples = append(samples, x.Name)
+		}
+	}
+	if !reflect.DeepEqual(TakingIters(), iters) || !reflect.DeepEqual(TakingSamples(), samples) || len(iters) == 0 || len(samples) == 0 {
+		t.Errorf("TakingIters %v, TakingSamples %v; registry %v, %v", TakingIters(), TakingSamples(), iters, samples)
 	}
 }

@@ -27,6 +27,7 @@ func init() {
 		Shardable:  true,
 		ShardUnits: "(image, seed) pairs",
 		run:        runReLUNetVsDIP,
+		TakesIters: true,
 	})
 }
 

@@ -24,6 +24,7 @@ func init() {
 		Shardable:  true,
 		ShardUnits: "(image, seed) pairs",
 		run:        runDenoiseTable,
+		TakesIters: true,
 	})
 	register(Experiment{
 		Name: "inpaint-sgld-table",
@@ -39,6 +40,7 @@ func init() {
 		Shardable:  true,
 		ShardUnits: "(image, seed) pairs",
 		run:        runInpaintTable,
+		TakesIters: true,
 	})
 }
 

@@ -25,7 +25,8 @@ func init() {
 			"9 settings on 3 images x 2 seeds",
 		FullCost: "days (estimated): 256x256 crops, their decoder (5 scales, 128 channels), Adam LR 0.001 for 10000 iterations " +
 			"measured every iteration, 9 settings on the 9 images x 2 seeds (162 runs: shard them)",
-		run: runShiControls,
+		run:        runShiControls,
+		TakesIters: true,
 	})
 }
 

@@ -23,7 +23,8 @@ func init() {
 			"iterations measured every 3, Adam LR 0.01 and gd at 0.9 x the kernel's stable LR, the 9 images, 1 seed (run --seed 2 for a second replicate)",
 		FullCost: "days (estimated): 256x256 crops, their decoder (5 scales, 128 channels), Adam LR 0.001 for 10000 " +
 			"iterations measured every iteration, the 9 images, 2 seeds",
-		run: runShiStopping,
+		run:        runShiStopping,
+		TakesIters: true,
 	})
 }
 

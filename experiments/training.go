@@ -26,6 +26,7 @@ func init() {
 		Shardable:  true,
 		ShardUnits: "training runs",
 		run:        runDenoiseSGLD,
+		TakesIters: true,
 	})
 	register(Experiment{
 		Name: "spectral-order",
@@ -40,6 +41,7 @@ func init() {
 		Shardable:  true,
 		ShardUnits: "(image, seed) pairs of runs",
 		run:        runSpectralOrder,
+		TakesIters: true,
 	})
 	register(Experiment{
 		Name: "spectral-lowpass",
@@ -56,6 +58,7 @@ func init() {
 		Shardable:  true,
 		ShardUnits: "(image, seed) pairs",
 		run:        runSpectralLowpass,
+		TakesIters: true,
 	})
 	register(Experiment{
 		Name: "fbc",
@@ -69,6 +72,7 @@ func init() {
 		Shardable:  true,
 		ShardUnits: "training runs (the two curves and the seeds at the PSNR peak)",
 		run:        runFBC,
+		TakesIters: true,
 	})
 }
 

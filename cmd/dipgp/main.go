@@ -12,9 +12,12 @@ import (
 	"os/signal"
 	"reflect"
 	"sort"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/dipgp/dipgp/experiments"
 )
 
 // command is one registered top-level command. Each command lives in its
@@ -75,7 +78,9 @@ func defaultHelp(args []string) []string {
 
 // kongVars are the ${vars} the flags' help strings use.
 func kongVars() kong.Vars {
-	return kong.Vars{"check_arch": defaultCheckArch, "shard_units": shardUnitsHelp()}
+	return kong.Vars{"check_arch": defaultCheckArch, "shard_units": shardUnitsHelp(),
+		"iters_experiments":   strings.Join(experiments.TakingIters(), ", "),
+		"samples_experiments": strings.Join(experiments.TakingSamples(), ", ")}
 }
 
 func run(args []string) int {

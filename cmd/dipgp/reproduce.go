@@ -30,8 +30,8 @@ type reproduceCmd struct {
 	Seed    uint64   `help:"Seed of every random draw." default:"1"`
 	Images  string   `help:"Folder with the papers' test images (cameraman256.png, house256rgb.png, triangle-0.2.png, ...) to use instead of the set embedded in dipgp (data/images of the repository). The folder must exist and hold the images the experiments read: a missing folder or image is an error (only without --images do quick and tiny runs fall back to a synthetic image for an image the embedded set lacks)." placeholder:"DIR"`
 	Arch    []string `help:"Architecture for arch-sweep (preset PRESET:key=value,... or YAML/JSON file); repeat the flag for several. Default: the four presets." sep:"none"`
-	Samples int      `help:"Random networks per curve for cheng-mc-1d and cheng-encdec-1d, replacing the mode's (an intermediate setting)."`
-	Iters   int      `help:"Iterations per training run for denoise-sgld, spectral-order, spectral-lowpass and fbc, replacing the mode's."`
+	Samples int      `help:"Random networks per curve, replacing the mode's (an intermediate setting), for ${samples_experiments}; the others refuse it."`
+	Iters   int      `help:"Iterations per training run, replacing the mode's, for ${iters_experiments}; the others refuse it."`
 	Workers int      `help:"Goroutines for kernels and Monte Carlo (0 = all cores). Results do not depend on it."`
 	Shard   string   `help:"Run one shard i/n of a shardable experiment (see --list): shard i runs the units i, i+n, i+2n, ... of the experiment's work, which are for ${shard_units}. Merge the shards' --out folders with 'dipgp reproduce merge DIR...'." placeholder:"i/n"`
 }
@@ -74,6 +74,11 @@ func (c *reproduceCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 		xs = append(xs, x)
+	}
+	for _, x := range xs { // before anything runs
+		if err := x.CheckOverrides(experiments.Config{Iters: c.Iters, Samples: c.Samples}); err != nil {
+			return err
+		}
 	}
 	if len(c.Arch) > 0 {
 		ok := false

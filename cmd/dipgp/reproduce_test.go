@@ -191,3 +191,24 @@ func TestShardHelpNamesShardable(t *testing.T) {
 		}
 	}
 }
+
+// TestReproduceOverridesRefused: --iters for a list that holds an
+// experiment that would ignore it is refused before the first experiment
+// runs (nothing written), with the error naming the experiment; the help
+// lists the experiments that take --iters and --samples from the registry.
+func TestReproduceOverridesRefused(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r")
+	if code := run([]string{"-q", "reproduce", "fbc", "cheng-sgld-1d", "--tiny", "--iters", "5", "--out", out}); code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	if _, err := os.Stat(filepath.Join(out, "fbc")); err == nil {
+		t.Error("fbc ran before the refusal")
+	}
+	vars := kongVars()
+	if got, want := vars["iters_experiments"], strings.Join(experiments.TakingIters(), ", "); got != want || !strings.Contains(got, "fbc") {
+		t.Errorf("iters help %q, want %q", got, want)
+	}
+	if got := vars["samples_experiments"]; !strings.Contains(got, "cheng-mc-1d") || strings.Contains(got, "fbc") {
+		t.Errorf("samples help %q", got)
+	}
+}
