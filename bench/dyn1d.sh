@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Trained 1-D networks against the NTK's per-frequency prediction as the
+# width grows (docs/linearized.md, "Finite width in 1-D", "Trained, gradient
+# descent"). For each seed, one `dipgp compare --opt gd --widths` run of a 1-D
+# dip-skip in the NTK parameterization with every channel count (channels,
+# skip, in_channels) equal to the width, fitting dipgp's synthetic signal of
+# N samples with the default step (eta_eff lambda_max = 0.9 from the larger of
+# the infinite-width and the empirical NTK), into OUT/seed<S>/. Then prints,
+# per width, mean ± sd over the seeds of: the residual-ratio RMS gap to the
+# NTK (ratio), the Spearman correlation of the half-fit iterations (rho), the
+# RMS log10 ratio of the half-fit iterations as a factor (x), the kernel
+# clock c/eta_eff (clock), the same ratio gap and Spearman against the
+# network's own linearization (lin ratio, lin rho), and the iteration where
+# the network leaves its linearization (leaves: median over the seeds that
+# did, "never/k" counting the seeds that stayed within --threshold for all
+# ITERS iterations); then the log-log least-squares slope of the mean ratio
+# gaps against the width. Seeds whose OUT/seed<S>/widths.csv exists are not
+# rerun, so two instances with different SEEDS can share OUT and a last call
+# prints the table of all of them.
+#
+# Usage: bench/dyn1d.sh OUT
+# Environment: DIPGP (dipgp binary; default: go build), THREADS (GOMAXPROCS;
+#   default all cores), WIDTHS (64,256,1024), SEEDS (1 2 3 4 5), N (32),
+#   SCALES (1), ITERS (100), EVERY (1).
+# Tiny check: WIDTHS=8,16 SEEDS="1 2" ITERS=20 bench/dyn1d.sh /tmp/dyn1d
+set -euo pipefail
+[ $# -eq 1 ] || { echo "usage: $0 OUT" >&2; exit 2; }
+OUT=$(mkdir -p "$1" && cd "$1" && pwd)
+cd "$(dirname "$0")/.."
+export GOMAXPROCS=${THREADS:-$(nproc)}
+WIDTHS=${WIDTHS:-64,256,1024}
+SEEDS=${SEEDS:-1 2 3 4 5}
+N=${N:-32} SCALES=${SCALES:-1} ITERS=${ITERS:-100} EVERY=${EVERY:-1}
+if [ -z "${DIPGP:-}" ]; then
+	DIPGP="$OUT/dipgp.$$"
+	go build -o "$DIPGP" ./cmd/dipgp
+	trap 'rm -f "$DIPGP"' EXIT
+fi
+ARCH="dip-skip:dims=1,scales=$SCALES,param=ntk,init=normal,sw=1.4,sb=0.1,bn=false,pad=circular,out_act=identity,input=gaussian,in_scale=1"
+log() { echo "[$(date +%T)] $*" >>"$OUT/commands.txt"; }
+for s in $SEEDS; do
+	d="$OUT/seed$s"
+	[ -f "$d/widths.csv" ] && continue
+	cmd=("$DIPGP" -q compare --opt gd --arch "$ARCH" --width-keys channels,skip,in_channels --widths "$WIDTHS"
+		--size "$N" --task fit --iters "$ITERS" --every "$EVERY" --seed "$s" --force --out "$d")
+	log "GOMAXPROCS=$GOMAXPROCS ${cmd[*]}"
+	"${cmd[@]}" >"$d.txt" 2>&1 || log "FAILED (exit $?): seed $s, see $d.txt"
+	log "done seed $s"
+done
+
+# The table, over every OUT/seed*/widths.csv (columns named by its header).
+awk -F, -v iters="$ITERS" '
+function stat(key, w,   n, m, q, i, v) {
+	n = cnt[w]; m = 0; q = 0
+	for (i = 1; i <= n; i++) m += val[key, w, i]
+	m /= n
+	for (i = 1; i <= n; i++) { v = val[key, w, i] - m; q += v * v }
+	mean[key, w] = m
+	return n > 1 ? sprintf("%.3g ± %.2g", m, sqrt(q / (n - 1))) : sprintf("%.3g", m)
+}
+function median(w,   n, i, j, t, a) {
+	n = 0
+	for (i = 1; i <= cnt[w]; i++) if (val["departure_iter", w, i] >= 0) a[++n] = val["departure_iter", w, i]
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+	t = n == 0 ? "-" : (n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2)
+	return cnt[w] - n > 0 ? t " (never/" (cnt[w] - n) ")" : t
+}
+FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+{
+	w = $col["width"]
+	if (!(w in cnt)) { cnt[w] = 0; ws[++nw] = w }
+	k = ++cnt[w]
+	split("ratio_rms spearman half_fit_log10_rms time_ratio lin_ratio_rms lin_spearman departure_iter", keys, " ")
+	for (j in keys) val[keys[j], w, k] = $col[keys[j]] == "" ? -1 : $col[keys[j]]
+	val["factor", w, k] = exp(log(10) * val["half_fit_log10_rms", w, k])
+}
+END {
+	if (nw == 0) { print "no OUT/seed*/widths.csv" > "/dev/stderr"; exit 1 }
+	printf "| width | seeds | ratio | rho | x | clock | lin ratio | lin rho | leaves (of %d iters) |\n", iters
+	print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	for (i = 1; i <= nw; i++) {
+		w = ws[i]
+		printf "| %s | %d | %s | %s | x%s | %s | %s | %s | %s |\n", w, cnt[w], stat("ratio_rms", w), stat("spearman", w),
+			stat("factor", w), stat("time_ratio", w), stat("lin_ratio_rms", w), stat("lin_spearman", w), median(w)
+	}
+	for (t = 1; t <= 2; t++) {
+		key = t == 1 ? "ratio_rms" : "lin_ratio_rms"
+		sx = sy = sxx = sxy = 0
+		for (i = 1; i <= nw; i++) { x = log(ws[i]); y = log(mean[key, ws[i]]); sx += x; sy += y; sxx += x * x; sxy += x * y }
+		if (nw > 1) printf "log-log slope of the mean %s against the width: %.2f\n", key, (nw * sxy - sx * sy) / (nw * sxx - sx * sx)
+	}
+}' "$OUT"/seed*/widths.csv
