@@ -14,9 +14,9 @@
 # the network leaves its linearization (leaves: median over the seeds that
 # did, "never/k" counting the seeds that stayed within --threshold for all
 # ITERS iterations); then the log-log least-squares slope of the mean ratio
-# gaps against the width. Seeds whose OUT/seed<S>/widths.csv exists are not
+# gaps against the width. A finished seed leaves OUT/seed<S>.done and is not
 # rerun, so two instances with different SEEDS can share OUT and a last call
-# prints the table of all of them.
+# prints the table of all the finished seeds.
 #
 # Usage: bench/dyn1d.sh OUT
 # Environment: DIPGP (dipgp binary; default: go build), THREADS (GOMAXPROCS;
@@ -40,15 +40,24 @@ ARCH="dip-skip:dims=1,scales=$SCALES,param=ntk,init=normal,sw=1.4,sb=0.1,bn=fals
 log() { echo "[$(date +%T)] $*" >>"$OUT/commands.txt"; }
 for s in $SEEDS; do
 	d="$OUT/seed$s"
-	[ -f "$d/widths.csv" ] && continue
+	[ -f "$d.done" ] && continue
 	cmd=("$DIPGP" -q compare --opt gd --arch "$ARCH" --width-keys channels,skip,in_channels --widths "$WIDTHS"
 		--size "$N" --task fit --iters "$ITERS" --every "$EVERY" --seed "$s" --force --out "$d")
 	log "GOMAXPROCS=$GOMAXPROCS ${cmd[*]}"
-	"${cmd[@]}" >"$d.txt" 2>&1 || log "FAILED (exit $?): seed $s, see $d.txt"
-	log "done seed $s"
+	if "${cmd[@]}" >"$d.txt" 2>&1; then
+		touch "$d.done"
+		log "done seed $s"
+	else
+		log "FAILED (exit $?): seed $s, see $d.txt"
+	fi
 done
 
-# The table, over every OUT/seed*/widths.csv (columns named by its header).
+# The table, over the finished seeds' widths.csv (columns named by the header).
+csvs=()
+for f in "$OUT"/seed*.done; do
+	[ -f "$f" ] && csvs+=("${f%.done}/widths.csv")
+done
+[ ${#csvs[@]} -gt 0 ] || { echo "no finished seed in $OUT" >&2; exit 1; }
 awk -F, -v iters="$ITERS" '
 function stat(key, w,   n, m, q, i, v) {
 	n = cnt[w]; m = 0; q = 0
@@ -75,7 +84,6 @@ FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 	val["factor", w, k] = exp(log(10) * val["half_fit_log10_rms", w, k])
 }
 END {
-	if (nw == 0) { print "no OUT/seed*/widths.csv" > "/dev/stderr"; exit 1 }
 	printf "| width | seeds | ratio | rho | x | clock | lin ratio | lin rho | leaves (of %d iters) |\n", iters
 	print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for (i = 1; i <= nw; i++) {
@@ -89,4 +97,4 @@ END {
 		for (i = 1; i <= nw; i++) { x = log(ws[i]); y = log(mean[key, ws[i]]); sx += x; sy += y; sxx += x * x; sxy += x * y }
 		if (nw > 1) printf "log-log slope of the mean %s against the width: %.2f\n", key, (nw * sxy - sx * sy) / (nw * sxx - sx * sx)
 	}
-}' "$OUT"/seed*/widths.csv
+}' "${csvs[@]}"
