@@ -13,8 +13,9 @@
 # network's own linearization (lin ratio, lin rho), and the iteration where
 # the network leaves its linearization (leaves: median over the seeds that
 # did, "never/k" counting the seeds that stayed within --threshold for all
-# ITERS iterations); then the log-log least-squares slope of the mean ratio
-# gaps against the width. A finished seed leaves OUT/seed<S>.done and is not
+# ITERS iterations), with the median of the ratio gap beside its mean (the
+# gaps are heavy-tailed); then the log-log least-squares slopes of the mean
+# and of the median ratio gaps against the width. A finished seed leaves OUT/seed<S>.done and is not
 # rerun, so two instances with different SEEDS can share OUT and a last call
 # prints the table of all the finished seeds.
 #
@@ -67,12 +68,19 @@ function stat(key, w,   n, m, q, i, v) {
 	mean[key, w] = m
 	return n > 1 ? sprintf("%.3g ± %.2g", m, sqrt(q / (n - 1))) : sprintf("%.3g", m)
 }
-function median(w,   n, i, j, t, a) {
+function sorted(key, w, a,   n, i, j, t) { # values >= 0 of key over the seeds, ascending, into a
 	n = 0
-	for (i = 1; i <= cnt[w]; i++) if (val["departure_iter", w, i] >= 0) a[++n] = val["departure_iter", w, i]
+	for (i = 1; i <= cnt[w]; i++) if (val[key, w, i] >= 0) a[++n] = val[key, w, i]
 	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
-	t = n == 0 ? "-" : (n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2)
-	return cnt[w] - n > 0 ? t " (never/" (cnt[w] - n) ")" : t
+	return n
+}
+function median(key, w,   n, a) {
+	n = sorted(key, w, a)
+	return n == 0 ? "-" : (n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2)
+}
+function leaves(w,   n, a) {
+	n = sorted("departure_iter", w, a)
+	return cnt[w] - n > 0 ? median("departure_iter", w) " (never/" (cnt[w] - n) ")" : median("departure_iter", w)
 }
 FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 {
@@ -84,12 +92,12 @@ FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 	val["factor", w, k] = exp(log(10) * val["half_fit_log10_rms", w, k])
 }
 END {
-	printf "| width | seeds | ratio | rho | x | clock | lin ratio | lin rho | leaves (of %d iters) |\n", iters
-	print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	printf "| width | seeds | ratio | ratio median | rho | x | clock | lin ratio | lin rho | leaves (of %d iters) |\n", iters
+	print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for (i = 1; i <= nw; i++) {
 		w = ws[i]
-		printf "| %s | %d | %s | %s | x%s | %s | %s | %s | %s |\n", w, cnt[w], stat("ratio_rms", w), stat("spearman", w),
-			stat("factor", w), stat("time_ratio", w), stat("lin_ratio_rms", w), stat("lin_spearman", w), median(w)
+		printf "| %s | %d | %s | %.3g | %s | x%s | %s | %s | %s | %s |\n", w, cnt[w], stat("ratio_rms", w), median("ratio_rms", w),
+			stat("spearman", w), stat("factor", w), stat("time_ratio", w), stat("lin_ratio_rms", w), stat("lin_spearman", w), leaves(w)
 	}
 	for (t = 1; t <= 2; t++) {
 		key = t == 1 ? "ratio_rms" : "lin_ratio_rms"
@@ -97,4 +105,7 @@ END {
 		for (i = 1; i <= nw; i++) { x = log(ws[i]); y = log(mean[key, ws[i]]); sx += x; sy += y; sxx += x * x; sxy += x * y }
 		if (nw > 1) printf "log-log slope of the mean %s against the width: %.2f\n", key, (nw * sxy - sx * sy) / (nw * sxx - sx * sx)
 	}
+	sx = sy = sxx = sxy = 0
+	for (i = 1; i <= nw; i++) { x = log(ws[i]); y = log(median("ratio_rms", ws[i])); sx += x; sy += y; sxx += x * x; sxy += x * y }
+	if (nw > 1) printf "log-log slope of the median ratio_rms against the width: %.2f\n", (nw * sxy - sx * sy) / (nw * sxx - sx * sx)
 }' "${csvs[@]}"
