@@ -5,7 +5,8 @@
 # dip-skip in the NTK parameterization with every channel count (channels,
 # skip, in_channels) equal to the width, fitting dipgp's synthetic signal of
 # N samples with the default step (eta_eff lambda_max = 0.9 from the larger of
-# the infinite-width and the empirical NTK), into OUT/seed<S>/. Then prints,
+# the infinite-width and the empirical NTK), into OUT/w<WIDTHS>/seed<S>/
+# (commas in WIDTHS become dashes). Then prints,
 # per width, mean ± sd over the seeds of: the residual-ratio RMS gap to the
 # NTK (ratio), the Spearman correlation of the half-fit iterations (rho), the
 # RMS log10 ratio of the half-fit iterations as a factor (x), the kernel
@@ -40,7 +41,8 @@ fi
 ARCH="dip-skip:dims=1,scales=$SCALES,param=ntk,init=normal,sw=1.4,sb=0.1,bn=false,pad=circular,out_act=identity,input=gaussian,in_scale=1"
 log() { echo "[$(date +%T)] $*" >>"$OUT/commands.txt"; }
 for s in $SEEDS; do
-	d="$OUT/seed$s"
+	d="$OUT/w${WIDTHS//,/-}/seed$s"
+	mkdir -p "${d%/*}"
 	[ -f "$d.done" ] && continue
 	cmd=("$DIPGP" -q compare --opt gd --arch "$ARCH" --width-keys channels,skip,in_channels --widths "$WIDTHS"
 		--size "$N" --task fit --iters "$ITERS" --every "$EVERY" --seed "$s" --force --out "$d")
@@ -53,9 +55,9 @@ for s in $SEEDS; do
 	fi
 done
 
-# The table, over the finished seeds' widths.csv (columns named by the header).
+# The table, over the finished runs' widths.csv (columns named by the header).
 csvs=()
-for f in "$OUT"/seed*.done; do
+for f in "$OUT"/w*/seed*.done; do
 	[ -f "$f" ] && csvs+=("${f%.done}/widths.csv")
 done
 [ ${#csvs[@]} -gt 0 ] || { echo "no finished seed in $OUT" >&2; exit 1; }
@@ -92,6 +94,7 @@ FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 	val["factor", w, k] = exp(log(10) * val["half_fit_log10_rms", w, k])
 }
 END {
+	for (i = 2; i <= nw; i++) for (j = i; j > 1 && ws[j-1] + 0 > ws[j] + 0; j--) { t = ws[j]; ws[j] = ws[j-1]; ws[j-1] = t }
 	printf "| width | seeds | ratio | ratio median | rho | x | clock | lin ratio | lin rho | leaves (of %d iters) |\n", iters
 	print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for (i = 1; i <= nw; i++) {
