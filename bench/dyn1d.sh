@@ -6,24 +6,25 @@
 # skip, in_channels) equal to the width, fitting dipgp's synthetic signal of
 # N samples with the default step (eta_eff lambda_max = 0.9 from the larger of
 # the infinite-width and the empirical NTK), into OUT/w<WIDTHS>/seed<S>/
-# (commas in WIDTHS become dashes). Then prints,
-# per width, mean ± sd over the seeds of: the residual-ratio RMS gap to the
-# NTK (ratio), the Spearman correlation of the half-fit iterations (rho), the
-# RMS log10 ratio of the half-fit iterations as a factor (x), the kernel
-# clock c/eta_eff (clock), the same ratio gap and Spearman against the
-# network's own linearization (lin ratio, lin rho), and the iteration where
-# the network leaves its linearization (leaves: median over the seeds that
-# did, "never/k" counting the seeds that stayed within --threshold for all
-# ITERS iterations), with the median of the ratio gap beside its mean (the
-# gaps are heavy-tailed); then the log-log least-squares slopes of the mean
-# and of the median ratio gaps against the width. A finished seed leaves OUT/seed<S>.done and is not
-# rerun, so two instances with different SEEDS can share OUT and a last call
-# prints the table of all the finished seeds.
+# (commas in WIDTHS become dashes). Then prints, per width, mean ± sd over
+# the seeds of: the residual-ratio RMS gap to the NTK (ratio, with its median
+# beside it: the gaps are heavy-tailed), the Spearman correlation of the
+# half-fit iterations (rho), the RMS log10 ratio of the half-fit iterations as
+# a factor (x), the kernel clock c/eta_eff (clock), the same ratio gap and
+# Spearman against the network's own linearization (lin ratio, lin rho), and
+# the iteration where the network leaves its linearization (leaves: median
+# over the seeds that did, "never/k" counting the seeds that stayed within
+# --threshold for all ITERS iterations); then the log-log least-squares
+# slopes of the mean and median ratio gaps against the width. A finished seed
+# leaves OUT/w<WIDTHS>/seed<S>.done and is not rerun, so instances with
+# different SEEDS or WIDTHS can share OUT (more seeds, or a wider width, in
+# parallel) and every call prints the table of all the finished runs in OUT.
 #
 # Usage: bench/dyn1d.sh OUT
 # Environment: DIPGP (dipgp binary; default: go build), THREADS (GOMAXPROCS;
 #   default all cores), WIDTHS (64,256,1024), SEEDS (1 2 3 4 5), N (32),
 #   SCALES (1), ITERS (100), EVERY (1).
+# SEEDS="" only prints the table of what OUT holds.
 # Tiny check: WIDTHS=8,16 SEEDS="1 2" ITERS=20 bench/dyn1d.sh /tmp/dyn1d
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 OUT" >&2; exit 2; }
@@ -31,7 +32,7 @@ OUT=$(mkdir -p "$1" && cd "$1" && pwd)
 cd "$(dirname "$0")/.."
 export GOMAXPROCS=${THREADS:-$(nproc)}
 WIDTHS=${WIDTHS:-64,256,1024}
-SEEDS=${SEEDS:-1 2 3 4 5}
+SEEDS=${SEEDS-1 2 3 4 5}
 N=${N:-32} SCALES=${SCALES:-1} ITERS=${ITERS:-100} EVERY=${EVERY:-1}
 if [ -z "${DIPGP:-}" ]; then
 	DIPGP="$OUT/dipgp.$$"
