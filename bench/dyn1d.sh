@@ -34,7 +34,7 @@ export GOMAXPROCS=${THREADS:-$(nproc)}
 WIDTHS=${WIDTHS:-64,256,1024}
 SEEDS=${SEEDS-1 2 3 4 5}
 N=${N:-32} SCALES=${SCALES:-1} ITERS=${ITERS:-100} EVERY=${EVERY:-1}
-if [ -z "${DIPGP:-}" ]; then
+if [ -z "${DIPGP:-}" ] && [ -n "$SEEDS" ]; then
 	DIPGP="$OUT/dipgp.$$"
 	go build -o "$DIPGP" ./cmd/dipgp
 	trap 'rm -f "$DIPGP"' EXIT
