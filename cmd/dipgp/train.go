@@ -52,7 +52,7 @@ type dipRunFlags struct {
 	DataSeed uint64  `help:"Seed of the noise and of the random mask." default:"1"`
 
 	Opt         string  `help:"Optimizer: gd (plain gradient descent), adam, sgld (textbook Langevin) or sgld-cheng (Cheng et al.: Adam + weight decay + noise on conv weights)." default:"adam" enum:"gd,adam,sgld,sgld-cheng"`
-	LR          float64 `help:"Learning rate (0: 0.01 for adam and sgld-cheng; for gd eta_eff lambda_max = 0.5 with the NTK's largest eigenvalue (the stability limit is 2); for sgld eps with eps/(2 s^2) lambda_max = 0.5)." name:"lr"`
+	LR          float64 `help:"Learning rate (0: 0.01 for adam and sgld-cheng; for gd eta_eff lambda_max = 0.5 with the NTK's largest eigenvalue in train and trajectories, 0.9 in compare (see --lr-from there; the stability limit is 2); for sgld eps with eps/(2 s^2) lambda_max = 0.5)." name:"lr"`
 	Iters       int     `help:"Number of parameter updates." default:"300"`
 	Every       int     `help:"Measure every K iterations (PSNRs, FBC bands, residual ratios)." default:"10" name:"every"`
 	Seed        uint64  `help:"Seed of the network's parameters and input, the input perturbations and the Langevin noise." default:"1"`
