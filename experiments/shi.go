@@ -49,25 +49,31 @@ type shiNet struct {
 	lr                                   float64
 }
 
-// shiControlsSize is the size of a mode of shi-controls: the run and its
-// sweep's images and seeds.
-type shiControlsSize struct {
+// shiSize is the size of a mode of a Shi experiment: the run, and the
+// images and seeds it is repeated on (shi-controls: per setting of the
+// sweep; shi-stopping: per stopping comparison).
+type shiSize struct {
 	shiNet
-	sweepImages, sweepSeeds int
+	images, seeds int
 }
 
-// shiControlsSize returns the mode's size. Full is Shi et al.'s
-// code/denoising.py (Adam, LR 0.001, 10000 iterations, lambda 1.4, input
-// depth 32) with denoising/models/decoder.py's 5 scales of 128 channels.
-func (e *env) shiControlsSize() shiControlsSize {
-	m := pick(e.cfg.Mode,
-		shiControlsSize{shiNet{16, 2, 8, 60, 1, 0.01}, 1, 1},
-		shiControlsSize{shiNet{48, 3, 24, 600, 3, 0.01}, 3, 2},
-		shiControlsSize{shiNet{256, 5, 128, 10000, 1, 0.001}, 9, 2})
+// shiSize returns the mode's size, with --iters applied.
+func (e *env) shiSize(tiny, quick, full shiSize) shiSize {
+	m := pick(e.cfg.Mode, tiny, quick, full)
 	if e.cfg.Iters > 0 {
 		m.iters = e.cfg.Iters
 	}
 	return m
+}
+
+// shiControlsSize returns shi-controls' size. Full is Shi et al.'s
+// code/denoising.py (Adam, LR 0.001, 10000 iterations, lambda 1.4, input
+// depth 32) with denoising/models/decoder.py's 5 scales of 128 channels.
+func (e *env) shiControlsSize() shiSize {
+	return e.shiSize(
+		shiSize{shiNet{16, 2, 8, 60, 1, 0.01}, 1, 1},
+		shiSize{shiNet{48, 3, 24, 600, 3, 0.01}, 3, 2},
+		shiSize{shiNet{256, 5, 128, 10000, 1, 0.001}, 9, 2})
 }
 
 // shiSettings are the sweeps: no control, lambda with bilinear
@@ -98,7 +104,7 @@ func runShiControls(e *env) error {
 	if e.cfg.Mode == Tiny {
 		sets = []shiSetting{sets[0], sets[3], sets[7]}
 	}
-	e.steps(len(sets) * (1 + m.sweepImages*m.sweepSeeds))
+	e.steps(len(sets) * (1 + m.images*m.seeds))
 	e.md("## Setting\n\nShi et al.'s decoder (`shi-decoder`, denoising/models/decoder.py and code/models/common.py of "+
 		"shizenglin/Measure-and-Control-Spectral-Bias) at %d scales of %d channels on %dx%d centre crops with Gaussian noise "+
 		"of std 25/255 (code/denoising.py); Adam with LR %g (theirs: 0.001 over 10000 iterations; tiny and quick modes use "+
@@ -107,10 +113,10 @@ func runShiControls(e *env) error {
 		"up-sampling uses one sigma at every level. The kernel's numbers are those of the infinite-width network "+
 		"(docs/theory.md section 11), computed before any training: NNGP and NTK spectra of the output before the "+
 		"sigmoid (half-power frequency, and the NNGP's power-law slope over [%g, %g] cycles/pixel).",
-		m.scales, m.channels, m.side, m.side, m.lr, m.iters, m.every, m.sweepImages, m.sweepSeeds, gp.DefaultFitLo, gp.DefaultFitHi)
+		m.scales, m.channels, m.side, m.side, m.lr, m.iters, m.every, m.images, m.seeds, gp.DefaultFitLo, gp.DefaultFitHi)
 	sw, done, err := e.shiSweep(m, sets)
 	if !done && (e.cfg.Shards > 1 || err == nil) {
-		return e.shardNote(err, len(sets)*m.sweepImages*m.sweepSeeds)
+		return e.shardNote(err, len(sets)*m.images*m.seeds)
 	}
 	if rerr := e.shiSweepReport(m, sets, sw); rerr != nil && err == nil {
 		err = rerr

@@ -36,7 +36,7 @@ func shiPairRho(sw *shiSweep, pred []float64, get func(shiRunRow) float64) []flo
 
 // shiSweepReport writes the sweep's table, correlations and figures from
 // the runs finished so far.
-func (e *env) shiSweepReport(m shiControlsSize, sets []shiSetting, sw *shiSweep) error {
+func (e *env) shiSweepReport(m shiSize, sets []shiSetting, sw *shiSweep) error {
 	if len(sw.kernels) == 0 {
 		return nil
 	}
@@ -88,7 +88,7 @@ func topSpeed(r shiRunRow, m shiNet) float64 {
 	return bandSpeed(r.halfBand[dip.FBCBands-1:], 2*float64(m.iters))
 }
 
-func (e *env) shiCorrelations(m shiControlsSize, sets []shiSetting, hp, hpT, meanSpeed, meanTop []float64, sw *shiSweep) {
+func (e *env) shiCorrelations(m shiSize, sets []shiSetting, hp, hpT, meanSpeed, meanTop []float64, sw *shiSweep) {
 	rho := shiPairRho(sw, hp, func(r shiRunRow) float64 { return r.speed })
 	rhoT := shiPairRho(sw, hpT, func(r shiRunRow) float64 { return r.speed })
 	rhoTop := shiPairRho(sw, hp, func(r shiRunRow) float64 { return topSpeed(r, m.shiNet) })

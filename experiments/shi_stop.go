@@ -20,7 +20,7 @@ type shiStopResult struct {
 // shiStopRun trains once to the end, running Shi et al.'s rule on the
 // measured outputs without stopping, and reads the kernel's best
 // iteration from dip.Compare.
-func (e *env) shiStopRun(m shiStopSize, k *dip.Kernel, spec, file string, opt dip.Optimizer, seed uint64) (shiStopResult, error) {
+func (e *env) shiStopRun(m shiSize, k *dip.Kernel, spec, file string, opt dip.Optimizer, seed uint64) (shiStopResult, error) {
 	var st dip.ShiStop
 	stopAt := -1
 	obs := st.Observer(nil, &stopAt)
@@ -67,14 +67,14 @@ func (e *env) shiStopRun(m shiStopSize, k *dip.Kernel, spec, file string, opt di
 // gd at 0.9 times the kernel's stable LR (the kernel's clock fixed by the
 // LR: a prediction from f_0, the target and the clean image only). Its
 // units are the images.
-func (e *env) shiStopping(m shiStopSize) error {
+func (e *env) shiStopping(m shiSize) error {
 	spec := m.spec(shiSetting{key: "shi", lambda: 1.4}, 3)
 	size := []int{m.side, m.side}
 	a, err := parseArch(spec, size)
 	if err != nil {
 		return err
 	}
-	e.steps(1 + 2*m.stopImages*m.stopSeeds)
+	e.steps(1 + 2*m.images*m.seeds)
 	k, err := dip.NewKernel(e.ctx, a, size)
 	if err != nil {
 		return err
@@ -94,7 +94,7 @@ func (e *env) shiStopping(m shiStopSize) error {
 		"image (`gp.Predict`); Shi's rule and the oracle are on the gd run.",
 		spec, dip.ShiWindow, dip.ShiEps, m.every, m.lr, opts[1].LR)
 	var keys []string
-	for im := 0; im < m.stopImages; im++ {
+	for im := 0; im < m.images; im++ {
 		keys = append(keys, shortName(shiImages[im]))
 	}
 	log := &csvLog{e: e, name: "stopping", header: shiStopHeader}

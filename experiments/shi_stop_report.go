@@ -16,10 +16,10 @@ type shiStopRow struct {
 
 // shiStopRows collects the runs of one optimizer from the units, in unit
 // order.
-func shiStopRows(m shiStopSize, opt dip.Optimizer, keys []string, units []unitData) []shiStopRow {
+func shiStopRows(m shiSize, opt dip.Optimizer, keys []string, units []unitData) []shiStopRow {
 	var rows []shiStopRow
 	for i, u := range units {
-		for sd := 0; sd < m.stopSeeds; sd++ {
+		for sd := 0; sd < m.seeds; sd++ {
 			p := shiStopPrefix(opt, sd)
 			if _, ok := u.Numbers[p+"oracle_psnr"]; ok {
 				rows = append(rows, shiStopRow{keys[i], sd, shiStopOf(u, p)})
@@ -34,9 +34,9 @@ func shiStopRows(m shiStopSize, opt dip.Optimizer, keys []string, units []unitDa
 var shiStopHeader = append([]string{"image", "seed", "optimizer"}, shiStopKeys...)
 
 // shiStopCSVRows are the rows of stopping.csv of one unit (image).
-func shiStopCSVRows(m shiStopSize, opts []dip.Optimizer, key string, u unitData) [][]string {
+func shiStopCSVRows(m shiSize, opts []dip.Optimizer, key string, u unitData) [][]string {
 	var rows [][]string
-	for sd := 0; sd < m.stopSeeds; sd++ {
+	for sd := 0; sd < m.seeds; sd++ {
 		for _, opt := range opts {
 			p := shiStopPrefix(opt, sd)
 			if _, ok := u.Numbers[p+"oracle_psnr"]; !ok {
@@ -55,7 +55,7 @@ func shiStopCSVRows(m shiStopSize, opts []dip.Optimizer, key string, u unitData)
 // shiStopReport writes per optimizer the per-image table, the
 // PSNR lost by each rule (mean ± sd), their paired difference (mean ± SE)
 // and how often each rule stopped before the end.
-func (e *env) shiStopReport(m shiStopSize, opts []dip.Optimizer, keys []string, units []unitData) error {
+func (e *env) shiStopReport(m shiSize, opts []dip.Optimizer, keys []string, units []unitData) error {
 	for _, opt := range opts {
 		rs := shiStopRows(m, opt, keys, units)
 		if len(rs) == 0 {
@@ -87,7 +87,7 @@ func (e *env) shiStopReport(m shiStopSize, opts []dip.Optimizer, keys []string, 
 			lostK = append(lostK, r.oracle-r.kernel)
 			diff = append(diff, r.kernel-r.shi)
 			name := r.image
-			if m.stopSeeds > 1 {
+			if m.seeds > 1 {
 				name = fmt.Sprintf("%s seed %d", r.image, r.seed+1)
 			}
 			rows = append(rows, []string{name, fmt.Sprintf("%d (%s)", r.oracleIter, f2(r.oracle)),

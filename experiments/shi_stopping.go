@@ -28,25 +28,14 @@ func init() {
 	})
 }
 
-// shiStopSize is the size of a mode of shi-stopping: the run and the
-// images and seeds it compares the stopping rules on.
-type shiStopSize struct {
-	shiNet
-	stopImages, stopSeeds int
-}
-
 // shiStopSize returns the stopping comparison's size: quick is long enough
 // for Shi et al.'s rule (n = 100) and the kernel's best iteration to fall
 // inside the run.
-func (e *env) shiStopSize() shiStopSize {
-	m := pick(e.cfg.Mode,
-		shiStopSize{shiNet{16, 2, 8, 60, 1, 0.01}, 2, 1},
-		shiStopSize{shiNet{48, 3, 24, 3000, 3, 0.01}, 9, 1},
-		shiStopSize{shiNet{256, 5, 128, 10000, 1, 0.001}, 9, 2})
-	if e.cfg.Iters > 0 {
-		m.iters = e.cfg.Iters
-	}
-	return m
+func (e *env) shiStopSize() shiSize {
+	return e.shiSize(
+		shiSize{shiNet{16, 2, 8, 60, 1, 0.01}, 2, 1},
+		shiSize{shiNet{48, 3, 24, 3000, 3, 0.01}, 9, 1},
+		shiSize{shiNet{256, 5, 128, 10000, 1, 0.001}, 9, 2})
 }
 
 func runShiStopping(e *env) error {
@@ -54,13 +43,13 @@ func runShiStopping(e *env) error {
 	e.md("## Setting\n\nShi et al.'s decoder (`shi-decoder`, denoising/models/decoder.py and code/models/common.py of "+
 		"shizenglin/Measure-and-Control-Spectral-Bias) at %d scales of %d channels on %dx%d centre crops with Gaussian noise "+
 		"of std 25/255 (code/denoising.py), no input noise, no averaging, %d iterations measured every %d, %d image(s) x "+
-		"%d seed(s).", m.scales, m.channels, m.side, m.side, m.iters, m.every, m.stopImages, m.stopSeeds)
+		"%d seed(s).", m.scales, m.channels, m.side, m.side, m.iters, m.every, m.images, m.seeds)
 	return e.shiStopping(m)
 }
 
 // shiStopOpts are the stopping comparison's optimizers: Adam at the mode's
 // LR and gd at 0.9 times the kernel's stable LR.
-func shiStopOpts(m shiStopSize, k *dip.Kernel) []dip.Optimizer {
+func shiStopOpts(m shiSize, k *dip.Kernel) []dip.Optimizer {
 	return []dip.Optimizer{{Kind: dip.Adam, LR: m.lr}, {Kind: dip.GD, LR: 0.9 * k.StableLR(3*m.side*m.side)}}
 }
 
@@ -71,10 +60,10 @@ var shiStopKeys = []string{"oracle_iter", "oracle_psnr", "shi_iter", "shi_fired"
 func shiStopPrefix(opt dip.Optimizer, seed int) string { return fmt.Sprintf("%s_s%d_", opt.Kind, seed) }
 
 // shiStopUnit trains image im with every optimizer and seed.
-func (e *env) shiStopUnit(m shiStopSize, k *dip.Kernel, spec string, im int) (unitData, error) {
+func (e *env) shiStopUnit(m shiSize, k *dip.Kernel, spec string, im int) (unitData, error) {
 	u := unitData{Numbers: map[string]float64{}}
 	file := shiImages[im]
-	for sd := 0; sd < m.stopSeeds; sd++ {
+	for sd := 0; sd < m.seeds; sd++ {
 		for _, opt := range shiStopOpts(m, k) {
 			r, err := e.shiStopRun(m, k, spec, file, opt, e.seed(500+im+1000*sd))
 			if err != nil {

@@ -83,7 +83,7 @@ var shiRunHeader = []string{"setting", "lambda", "sigma", "image", "seed", "half
 
 // shiKernels computes every setting's kernel prediction and writes
 // kernel.csv.
-func (e *env) shiKernels(m shiControlsSize, sets []shiSetting, sw *shiSweep) error {
+func (e *env) shiKernels(m shiSize, sets []shiSetting, sw *shiSweep) error {
 	size := []int{m.side, m.side}
 	log := &csvLog{e: e, name: "kernel", header: []string{"setting", "lambda", "sigma", "half_power_nngp", "slope_nngp", "half_power_ntk"}}
 	for _, s := range sets {
@@ -124,12 +124,12 @@ func (e *env) shiKernels(m shiControlsSize, sets []shiSetting, sw *shiSweep) err
 // shiUnit is one training run of the sweep: a unit of a sharded run.
 type shiUnit struct{ setting, image, seed int }
 
-func shiUnits(m shiControlsSize, sets []shiSetting) ([]shiUnit, []string) {
+func shiUnits(m shiSize, sets []shiSetting) ([]shiUnit, []string) {
 	var us []shiUnit
 	var keys []string
 	for si, s := range sets {
-		for im := 0; im < m.sweepImages; im++ {
-			for sd := 0; sd < m.sweepSeeds; sd++ {
+		for im := 0; im < m.images; im++ {
+			for sd := 0; sd < m.seeds; sd++ {
 				us = append(us, shiUnit{si, im, sd})
 				keys = append(keys, fmt.Sprintf("%s, image %d, seed %d", s.key, im+1, sd+1))
 			}
@@ -143,7 +143,7 @@ func shiUnits(m shiControlsSize, sets []shiSetting) ([]shiUnit, []string) {
 // (setting, image, seed); sharded, it trains its share and reports done =
 // false; merging, it reads every run from the shards. It returns what it
 // measured, also when interrupted.
-func (e *env) shiSweep(m shiControlsSize, sets []shiSetting) (sw *shiSweep, done bool, err error) {
+func (e *env) shiSweep(m shiSize, sets []shiSetting) (sw *shiSweep, done bool, err error) {
 	sw = &shiSweep{}
 	if err := e.shiKernels(m, sets, sw); err != nil {
 		return sw, false, err
