@@ -105,51 +105,26 @@ func shardMergeEqual(t *testing.T, name string, cfg Config, minNumbers int) {
 	}
 }
 
-// TestShardMergeLowpass checks spectral-lowpass, sharded over its (image,
-// seed) pairs: the merge equals the unsharded run.
-func TestShardMergeLowpass(t *testing.T) {
+// TestShardMergeTrainings checks the training experiments sharded over
+// their units (spectral-lowpass: (image, seed) pairs; denoise-sgld: runs;
+// spectral-order: pairs of runs; fbc: its two curve runs and its seeds at
+// the PSNR peak; shi-controls: (setting, image, seed) runs; shi-stopping:
+// images): each merge equals the unsharded run.
+func TestShardMergeTrainings(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains the tiny experiment three times (about 10 s)")
+		t.Skip("trains six tiny experiments three times each (about 60 s)")
 	}
-	shardMergeEqual(t, "spectral-lowpass", Config{Mode: Tiny, Seed: 4, Iters: 12}, 20)
-}
-
-// TestShardMergeDenoiseSGLD checks denoise-sgld, sharded over its runs:
-// the merge equals the unsharded run.
-func TestShardMergeDenoiseSGLD(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains the tiny experiment three times (about 10 s)")
+	for _, c := range []struct {
+		name       string
+		iters, minNumbers int
+	}{
+		{"spectral-lowpass", 12, 20}, {"denoise-sgld", 12, 12}, {"spectral-order", 12, 12},
+		{"fbc", 12, 20}, {"shi-controls", 30, 12}, {"shi-stopping", 30, 12},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			shardMergeEqual(t, c.name, Config{Mode: Tiny, Seed: 4, Iters: c.iters}, c.minNumbers)
+		})
 	}
-	shardMergeEqual(t, "denoise-sgld", Config{Mode: Tiny, Seed: 4, Iters: 12}, 12)
-}
-
-// TestShardMergeSpectralOrder checks spectral-order, sharded over its
-// pairs of runs: the merge equals the unsharded run.
-func TestShardMergeSpectralOrder(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains the tiny experiment three times (about 10 s)")
-	}
-	shardMergeEqual(t, "spectral-order", Config{Mode: Tiny, Seed: 4, Iters: 12}, 12)
-}
-
-// TestShardMergeFBC checks fbc, sharded over its two curve runs and its
-// seeds at the PSNR peak: the merge equals the unsharded run.
-func TestShardMergeFBC(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains the tiny experiment three times (about 10 s)")
-	}
-	shardMergeEqual(t, "fbc", Config{Mode: Tiny, Seed: 4, Iters: 12}, 20)
-}
-
-// TestShardMergeShi checks shi-controls, sharded over its (setting, image,
-// seed) runs, and shi-stopping, sharded over its images: each merge
-// equals the unsharded run.
-func TestShardMergeShi(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains the tiny experiments three times (about 10 s)")
-	}
-	shardMergeEqual(t, "shi-controls", Config{Mode: Tiny, Seed: 4, Iters: 30}, 12)
-	shardMergeEqual(t, "shi-stopping", Config{Mode: Tiny, Seed: 4, Iters: 30}, 12)
 }
 
 // TestShardMergeTrainingTable runs a tiny training table whole, then in two
