@@ -59,9 +59,8 @@ func (b *brute) dense(l arch.Dense, s bfState) bfState {
 
 // Dense layers against the brute force: from a smoothed (correlated)
 // field, through vectors, activations and a concatenation of vectors,
-// back to the grid; and the dip-fc preset. Activations with a closed form
-// only: the brute force's Gauss-Hermite rule for tanh and sigmoid loses
-// accuracy at the variances a dense layer of a smoothed input reaches.
+// back to the grid, with closed-form and series (tanh) activations; and
+// the dip-fc preset (sigmoid output).
 func TestBruteForceDense(t *testing.T) {
 	gau := arch.Input{Channels: 2, Dist: arch.Gaussian, Mean: 0.3, Std: 1.2, Smooth: 1}
 	normal := arch.Init{Scheme: arch.Normal, SW: 1.3, SB: 0.2}
@@ -80,6 +79,7 @@ func TestBruteForceDense(t *testing.T) {
 		{"vector-concat", normal, []arch.Layer{c3, relu, arch.Dense{Out: 5, Bias: true}, arch.Save{Name: "v"}, relu,
 			arch.Concat{From: "v", Branch: []arch.Layer{arch.Dense{Out: 3, Bias: true}, arch.Act{Fn: arch.Erf}}},
 			arch.Dense{Out: 2, Bias: true, Image: true}}},
+		{"vector-tanh-image", normal, []arch.Layer{c3, relu, arch.Dense{Out: 5, Bias: true}, arch.Act{Fn: arch.Tanh}, arch.Dense{Out: 2, Bias: true, Image: true}}},
 	}
 	for _, c := range cases {
 		for _, dims := range []int{2, 1} {
