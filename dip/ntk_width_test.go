@@ -23,12 +23,7 @@ func ntkWidthErrors(t *testing.T, spec string, size []int, widths []int, seeds i
 			t.Fatal(err)
 		}
 		n := prod(size)
-		theta := make([]float64, n*n)
-		for i := 0; i < n; i++ {
-			for j := 0; j < n; j++ {
-				theta[i*n+j] = ntk.Cov(i, j)
-			}
-		}
+		theta := ntk.Dense()
 		sum := make([]float64, n*n)
 		e2 := 0.0
 		for s := 1; s <= seeds; s++ {

@@ -240,7 +240,7 @@ func measure(a arch.Arch, size []int, seeds, nets int, fixed bool) (result, erro
 		return result{}, err
 	}
 	n := ntkMap.Points()
-	theta, kk := dense(ntkMap, n), dense(nngpMap, n)
+	theta, kk := ntkMap.Dense(), nngpMap.Dense() // EigenSym reads the upper triangle
 	if *forward {
 		theta = kk
 	}
@@ -336,16 +336,6 @@ func nngpError(a arch.Arch, size []int, nets int, fixed bool, k []float64) (floa
 		nk += k[i] * k[i]
 	}
 	return relFrob(m, k), math.Sqrt(noise / nk), nil
-}
-
-func dense(m kernel.Map, n int) []float64 {
-	d := make([]float64, n*n)
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			d[i*n+j] = 0.5 * (m.Cov(i, j) + m.Cov(j, i))
-		}
-	}
-	return d
 }
 
 func relFrob(a, b []float64) float64 {
