@@ -115,7 +115,7 @@ func TestShardMergeTrainings(t *testing.T) {
 		t.Skip("trains six tiny experiments three times each (about 60 s)")
 	}
 	for _, c := range []struct {
-		name       string
+		name              string
 		iters, minNumbers int
 	}{
 		{"spectral-lowpass", 12, 20}, {"denoise-sgld", 12, 12}, {"spectral-order", 12, 12},
